@@ -1,0 +1,151 @@
+// Package localresults is the embedded results (and state) store for local
+// runs: items in memory, every update appended to a JSON-lines file and
+// replayed on open, so the store survives restarts. Updates merge
+// attributes like DynamoDB's UpdateItem SET.
+package localresults
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+
+	"punchline/pkg/meme"
+)
+
+// Store is a file-backed item store keyed by string.
+type Store struct {
+	mu    sync.Mutex
+	f     *os.File
+	items map[string]map[string]any
+}
+
+type entry struct {
+	Key string         `json:"k"`
+	Set map[string]any `json:"set"`
+}
+
+// Open opens (creating if needed) the store file at path and replays it.
+// A torn last line, from a crash mid-write, is ignored.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{f: f, items: map[string]map[string]any{}}
+	if err := s.replay(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("replay %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) replay(r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var e entry
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.UseNumber()
+		if err := dec.Decode(&e); err != nil {
+			continue // torn write; the next line is whole again
+		}
+		s.merge(e)
+	}
+	return sc.Err()
+}
+
+func (s *Store) merge(e entry) {
+	item := s.items[e.Key]
+	if item == nil {
+		item = map[string]any{}
+		s.items[e.Key] = item
+	}
+	for k, v := range e.Set {
+		item[k] = v
+	}
+}
+
+// Update sets attrs on the item at key, leaving other attributes as they are.
+func (s *Store) Update(_ context.Context, key string, attrs map[string]any) error {
+	line, err := json.Marshal(entry{Key: key, Set: attrs})
+	if err != nil {
+		return fmt.Errorf("update %s: %w", key, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("update %s: %w", key, err)
+	}
+	// Round-trip so memory holds what a restart would read back.
+	var e entry
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	if err := dec.Decode(&e); err != nil {
+		return fmt.Errorf("update %s: %w", key, err)
+	}
+	s.merge(e)
+	return nil
+}
+
+// Get returns a copy of the item at key.
+func (s *Store) Get(key string) (map[string]any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	item, ok := s.items[key]
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]any, len(item))
+	for k, v := range item {
+		out[k] = v
+	}
+	return out, true
+}
+
+// Keys returns every key, sorted.
+func (s *Store) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := make([]string, 0, len(s.items))
+	for k := range s.items {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// PutGeneration records the generation side of a result.
+func (s *Store) PutGeneration(ctx context.Context, rec meme.Record) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("marshal result %d: %w", rec.ResultID, err)
+	}
+	var attrs map[string]any
+	if err := json.Unmarshal(b, &attrs); err != nil {
+		return fmt.Errorf("marshal result %d: %w", rec.ResultID, err)
+	}
+	delete(attrs, "result_id")
+	return s.Update(ctx, strconv.FormatInt(rec.ResultID, 10), attrs)
+}
+
+// Close closes the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.f.Close()
+}

@@ -1,0 +1,71 @@
+package meme
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// DetectLang guesses the prompt's language from its letters: Cyrillic means
+// "ru" (the arena's other language), Latin means "en". It is a script guess,
+// good enough to choose caption language and fallback wording offline.
+func DetectLang(s string) string {
+	var cyr, lat int
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+		case unicode.Is(unicode.Latin, r):
+			lat++
+		}
+	}
+	switch {
+	case cyr == 0 && lat == 0:
+		return "und"
+	case cyr >= lat:
+		return "ru"
+	}
+	return "en"
+}
+
+// Truncate cuts s to at most n runes at a word boundary when one is near,
+// adding an ellipsis when anything was cut.
+func Truncate(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)[:n-1]
+	cut := len(rs)
+	for i := len(rs) - 1; i > len(rs)*2/3; i-- {
+		if unicode.IsSpace(rs[i]) {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(rs[:cut]), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r)
+	}) + "…"
+}
+
+// TextMeme is the last rung of the ladder: a text answer built from the
+// prompt alone, with no call that can fail.
+func TextMeme(prompt string) string {
+	topic := Truncate(LastLine(prompt), 280)
+	if DetectLang(prompt) == "ru" {
+		return "Никто:\nАбсолютно никто:\nЯ: " + topic + "\n\nИ ведь сам пришёл к этому."
+	}
+	return "Nobody:\nAbsolutely nobody:\nMe: " + topic + "\n\nAnd I did this to myself."
+}
+
+// LastLine returns the last non-empty line: prompts that are chat
+// transcripts end with the line the joke is about.
+func LastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			return l
+		}
+	}
+	return ""
+}
