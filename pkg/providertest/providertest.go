@@ -1,0 +1,264 @@
+// Package providertest is an OpenAI-compatible test server: chat
+// completions and image generations in all three answer shapes AIML uses,
+// with injectable latency, errors, hangs and bad payloads. The real
+// go-openai client and our image client talk to it over loopback.
+package providertest
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Image answer shapes.
+const (
+	ShapeImagesURL = "images"     // {"images":[{"url"}]}  (AIML FLUX)
+	ShapeDataURL   = "data-url"   // {"data":[{"url"}]}    (OpenAI)
+	ShapeDataB64   = "data-b64"   // {"data":[{"b64_json"}]}
+	ShapeOutputB64 = "output-b64" // {"output":{"choices":[{"image_base64"}]}} (legacy)
+)
+
+// Behavior is what the server does; change it with Set.
+type Behavior struct {
+	ChatContent string        // assistant message content
+	ChatDelay   time.Duration // before answering chat
+	ChatStatus  int           // non-zero: answer chat with this status and an error body
+	ChatHang    bool          // never answer chat (until the client gives up)
+
+	ImageShape   string        // one of the Shape constants
+	ImageDelay   time.Duration // before answering images
+	ImageStatus  int           // non-zero: answer images with this status
+	ImageHang    bool          // never answer images
+	ImageBody    []byte        // non-nil: raw images answer body (hostile payloads)
+	ImageURL     string        // non-empty: URL put in URL shapes instead of our own file
+	ImageBytes   []byte        // the picture served (default: a generated PNG)
+	ImageErrBody string        // error body with ImageStatus
+}
+
+// DefaultPlan is the chat answer unless told otherwise: fenced JSON with
+// prose around it, as models often answer.
+const DefaultPlan = "Here is your meme:\n```json\n" +
+	`{"lang":"en","format":"image","layout":"classic","top":"when the test server","bottom":"answers like a real provider","image_prompt":"a robot shrugging in an office","text":"Test servers: the only providers that never rate-limit you."}` +
+	"\n```\nEnjoy!"
+
+// Server is a running provider stand-in.
+type Server struct {
+	*httptest.Server
+	mu     sync.Mutex
+	b      Behavior
+	Chats  atomic.Int64 // chat requests received
+	Images atomic.Int64 // image requests received
+	Files  atomic.Int64 // image file downloads
+	// LastImageRequest is the decoded body of the latest images call.
+	lastImage map[string]any
+	stop      chan struct{}
+}
+
+// New starts a server on loopback with DefaultPlan and the images shape.
+func New() *Server {
+	s := &Server{b: Behavior{ChatContent: DefaultPlan, ImageShape: ShapeImagesURL}, stop: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /chat/completions", s.chat)
+	mux.HandleFunc("POST /images/generations", s.images)
+	mux.HandleFunc("GET /files/picture.png", s.file)
+	s.Server = httptest.NewServer(mux)
+	return s
+}
+
+// Close stops the server, releasing handlers that hang.
+func (s *Server) Close() {
+	close(s.stop)
+	s.Server.CloseClientConnections()
+	s.Server.Close()
+}
+
+// Set changes the behaviour.
+func (s *Server) Set(f func(*Behavior)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.b)
+}
+
+func (s *Server) behavior() Behavior {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b
+}
+
+// LastImageRequest returns the body of the latest images call.
+func (s *Server) LastImageRequest() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastImage
+}
+
+// wait sleeps d or until the client leaves or the server closes; hang
+// waits for either of the latter.
+func (s *Server) wait(r *http.Request, d time.Duration, hang bool) bool {
+	var timer <-chan time.Time
+	if !hang {
+		if d <= 0 {
+			return true
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-timer:
+		return true
+	case <-r.Context().Done():
+	case <-s.stop:
+	}
+	return false
+}
+
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	s.Chats.Add(1)
+	b := s.behavior()
+	var req struct {
+		Model    string `json:"model"`
+		Messages []struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model == "" || len(req.Messages) == 0 {
+		writeErr(w, http.StatusBadRequest, "invalid chat request")
+		return
+	}
+	if r.Header.Get("Authorization") == "" {
+		writeErr(w, http.StatusUnauthorized, "missing key")
+		return
+	}
+	if !s.wait(r, b.ChatDelay, b.ChatHang) {
+		return
+	}
+	if b.ChatStatus != 0 {
+		writeErr(w, b.ChatStatus, "injected chat failure")
+		return
+	}
+	writeJSON(w, map[string]any{
+		"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
+		"choices": []any{map[string]any{
+			"index": 0, "finish_reason": "stop",
+			"message": map[string]any{"role": "assistant", "content": b.ChatContent},
+		}},
+		"usage": map[string]any{"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
+	})
+}
+
+func (s *Server) images(w http.ResponseWriter, r *http.Request) {
+	s.Images.Add(1)
+	b := s.behavior()
+	var req map[string]any
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || req["prompt"] == nil {
+		writeErr(w, http.StatusBadRequest, "invalid image request")
+		return
+	}
+	s.mu.Lock()
+	s.lastImage = req
+	s.mu.Unlock()
+	if !s.wait(r, b.ImageDelay, b.ImageHang) {
+		return
+	}
+	if b.ImageStatus != 0 {
+		msg := b.ImageErrBody
+		if msg == "" {
+			msg = "injected image failure"
+		}
+		writeErr(w, b.ImageStatus, msg)
+		return
+	}
+	if b.ImageBody != nil {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b.ImageBody)
+		return
+	}
+	url := b.ImageURL
+	if url == "" {
+		url = s.URL + "/files/picture.png"
+	}
+	b64 := func() string { return base64.StdEncoding.EncodeToString(s.picture(b)) }
+	switch b.ImageShape {
+	case ShapeDataURL:
+		writeJSON(w, map[string]any{"created": 1, "data": []any{map[string]any{"url": url}}})
+	case ShapeDataB64:
+		writeJSON(w, map[string]any{"created": 1, "data": []any{map[string]any{"b64_json": b64()}}})
+	case ShapeOutputB64:
+		writeJSON(w, map[string]any{"output": map[string]any{"choices": []any{map[string]any{"image_base64": b64()}}}})
+	default:
+		writeJSON(w, map[string]any{"images": []any{map[string]any{"url": url, "width": 1024, "height": 1024, "content_type": "image/png"}}, "seed": 42})
+	}
+}
+
+func (s *Server) file(w http.ResponseWriter, r *http.Request) {
+	s.Files.Add(1)
+	w.Header().Set("Content-Type", "image/png")
+	_, _ = w.Write(s.picture(s.behavior()))
+}
+
+func (s *Server) picture(b Behavior) []byte {
+	if b.ImageBytes != nil {
+		return b.ImageBytes
+	}
+	return TestPNG(512, 512)
+}
+
+var pngCache sync.Map // "WxH" → []byte
+
+// TestPNG returns a photo-like PNG (smooth gradient with detail) of w×h.
+func TestPNG(w, h int) []byte {
+	key := fmt.Sprintf("%dx%d", w, h)
+	if v, ok := pngCache.Load(key); ok {
+		return v.([]byte)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.SetRGBA(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x ^ y) & 0x3f), 255})
+		}
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img)
+	pngCache.Store(key, buf.Bytes())
+	return buf.Bytes()
+}
+
+// BombPNG returns a tiny PNG whose header claims w×h pixels: decoding it
+// would allocate w*h*4 bytes.
+func BombPNG(w, h uint32) []byte {
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1)))
+	b := buf.Bytes()
+	// IHDR data starts at byte 16: width and height, big-endian.
+	put := func(off int, v uint32) {
+		b[off], b[off+1], b[off+2], b[off+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+	}
+	put(16, w)
+	put(20, h)
+	put(29, crc32.ChecksumIEEE(b[12:29])) // IHDR type+data, so the header is valid
+	return b
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": "test_error", "code": status}})
+}
