@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -113,7 +114,7 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 	var awsCfg *aws.Config
 	loadAWS := func() (aws.Config, error) {
 		if awsCfg == nil {
-			c, err := awsconfig.LoadDefaultConfig(ctx)
+			c, err := loadAWSConfig(ctx, getenv)
 			if err != nil {
 				return aws.Config{}, fmt.Errorf("aws config: %w", err)
 			}
@@ -137,7 +138,11 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 			if err != nil {
 				return nil, closeFn, err
 			}
-			out, err := ssm.NewFromConfig(ac).GetParameter(ctx, &ssm.GetParameterInput{
+			out, err := ssm.NewFromConfig(ac, func(o *ssm.Options) {
+				if ep := getenv("AWS_ENDPOINT_URL_SSM"); ep != "" {
+					o.BaseEndpoint = aws.String(ep)
+				}
+			}).GetParameter(ctx, &ssm.GetParameterInput{
 				Name: aws.String(cfg.ProviderAPIKeyParam), WithDecryption: aws.Bool(true),
 			})
 			if err != nil {
@@ -165,9 +170,13 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		if err != nil {
 			return nil, closeFn, err
 		}
-		// Local S3 stand-ins (moto) are addressed by path, not bucket subdomain.
-		pathStyle := getenv("AWS_ENDPOINT_URL_S3") != "" || getenv("AWS_ENDPOINT_URL") != ""
-		client := s3.NewFromConfig(ac, func(o *s3.Options) { o.UsePathStyle = pathStyle })
+		client := s3.NewFromConfig(ac, func(o *s3.Options) {
+			if ep := getenv("AWS_ENDPOINT_URL_S3"); ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+			// Local S3 stand-ins (moto) are addressed by path, not bucket subdomain.
+			o.UsePathStyle = o.BaseEndpoint != nil
+		})
 		opts.Media = s3media.New(client, s3.NewPresignClient(client), cfg.MediaBucket, cfg.MediaURLTTL)
 	} else {
 		store, err := localmedia.New(cfg.DataDir, baseURL)
@@ -182,7 +191,11 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		if err != nil {
 			return nil, closeFn, err
 		}
-		opts.Results = dynresults.New(dynamodb.NewFromConfig(ac), cfg.ResultsTable)
+		opts.Results = dynresults.New(dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) {
+			if ep := getenv("AWS_ENDPOINT_URL_DYNAMODB"); ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		}), cfg.ResultsTable)
 	} else {
 		store, err := localresults.Open(filepath.Join(cfg.DataDir, "results.jsonl"))
 		if err != nil {
@@ -197,4 +210,26 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		AuthToken: cfg.AuthToken,
 		Media:     media,
 	}), closeFn, nil
+}
+
+// loadAWSConfig is the SDK's default chain, with region, static keys and the
+// AWS_ENDPOINT_URL override taken through getenv so run() sees only the
+// environment it was given (on Lambda that is the real one).
+func loadAWSConfig(ctx context.Context, getenv func(string) string) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
+	}
+	if region != "" {
+		opts = append(opts, awsconfig.WithRegion(region))
+	}
+	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
+	}
+	if ep := getenv("AWS_ENDPOINT_URL"); ep != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(ep))
+	}
+	return awsconfig.LoadDefaultConfig(ctx, opts...)
 }

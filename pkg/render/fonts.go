@@ -25,7 +25,7 @@ var (
 )
 
 var (
-	chainOnce sync.Once
+	chainOnce  sync.Once
 	chainFonts []*sfnt.Font
 	chainErr   error
 )

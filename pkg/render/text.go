@@ -80,7 +80,7 @@ func (c *chain) fit(text string, boxW, boxH float64, maxLines int, minSize, maxS
 		size := math.Min(maxSize, refSize*boxW/widest)
 		size = math.Min(size, boxH/blockHeight(n, 1, asc, desc))
 		size = math.Floor(size*4) / 4 // quarter pixels: stable across runs
-		if size > best.size { // strictly larger: on a tie fewer lines win
+		if size > best.size {         // strictly larger: on a tie fewer lines win
 			best = block{lines: lines, size: size}
 		}
 	}

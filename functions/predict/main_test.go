@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdaurl"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"punchline/pkg/config"
+	"punchline/pkg/jpegcheck"
+	"punchline/pkg/mototest"
+	"punchline/pkg/providertest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	mototest.Stop()
+	os.Exit(code)
+}
+
+func envFunc(env map[string]string) func(string) string {
+	return func(k string) string { return env[k] }
+}
+
+// offlineHandler is the handler `make run` serves, with stores in a temp dir.
+func offlineHandler(t testing.TB, baseURL string) (http.Handler, string) {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{"DATA_DIR": dir}
+	cfg, err := config.Load(envFunc(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, closeFn, err := newHandler(context.Background(), cfg, envFunc(env), slog.New(slog.DiscardHandler), baseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeFn)
+	return h, dir
+}
+
+// The handler driven through the real lambdaurl wrapper with the events/
+// JSON that `sam local invoke` uses.
+func TestLambdaURLEvents(t *testing.T) {
+	h, _ := offlineHandler(t, "https://media.example")
+	wrapped := lambdaurl.Wrap(h)
+	tests := []struct {
+		file   string
+		status int
+		typ    string // answer type, or error code
+	}{
+		{"predict.json", 200, "image"},
+		{"predict-root-ru.json", 200, "image"},
+		{"predict-base64.json", 200, "image"},
+		{"predict-bad.json", 400, "BAD_REQUEST"},
+		{"healthz.json", 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("..", "..", "events", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.LambdaFunctionURLRequest
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatalf("event %s: %v", tt.file, err)
+			}
+			resp, err := wrapped(context.Background(), &ev)
+			if err != nil {
+				t.Fatalf("wrapped handler: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			if resp.Headers["Content-Type"] != "application/json" {
+				t.Errorf("Content-Type %q", resp.Headers["Content-Type"])
+			}
+			var got map[string]any
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatalf("body not JSON: %s", body)
+			}
+			switch {
+			case tt.status == 400:
+				if got["error"].(map[string]any)["code"] != tt.typ {
+					t.Errorf("body %s", body)
+				}
+			case tt.typ != "":
+				u, _ := got["url"].(string)
+				if got["type"] != tt.typ || !strings.HasPrefix(u, "https://media.example/media/") || !strings.HasSuffix(u, ".jpg") {
+					t.Errorf("body %s", body)
+				}
+			}
+		})
+	}
+}
+
+// freePort returns a loopback port nobody listens on right now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// startRun runs the real run() with env and waits for it to listen.
+func startRun(t *testing.T, env map[string]string) (base string, logs *syncBuffer) {
+	t.Helper()
+	port := freePort(t)
+	env["PORT"] = port
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, envFunc(env), logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	base = "http://127.0.0.1:" + port
+	for i := 0; i < 100; i++ {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			return base, logs
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("server did not come up; logs: %s", logs.String())
+	return "", nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func post(t *testing.T, url, body string) map[string]any {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, raw)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("answer not JSON: %s", raw)
+	}
+	return got
+}
+
+func getJPEG(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, data)
+	}
+	if err := jpegcheck.Clean(data); err != nil {
+		t.Fatalf("served file: %v", err)
+	}
+	if len(data) > 25<<20 {
+		t.Fatalf("file is %d bytes, over 25 MB", len(data))
+	}
+	return data
+}
+
+// `make run` defaults: no keys, no AWS; the answer's URL serves a clean JPEG
+// and the local results store records the result.
+func TestRunOffline(t *testing.T) {
+	dir := t.TempDir()
+	base, logs := startRun(t, map[string]string{"DATA_DIR": dir})
+	got := post(t, base+"/api/v1/predict", `{"result_id":1,"prompt":"кот и понедельник"}`)
+	if got["type"] != "image" {
+		t.Fatalf("answer %v", got)
+	}
+	getJPEG(t, got["url"].(string))
+
+	results, err := os.ReadFile(filepath.Join(dir, "results.jsonl"))
+	if err != nil || !strings.Contains(string(results), `"k":"1"`) || !strings.Contains(string(results), `"strategy":"offline-classic"`) {
+		t.Errorf("results store: %v %s", err, results)
+	}
+	// Every request log line carries the result_id.
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `"msg":"answer"`) && !strings.Contains(line, `"result_id":1`) {
+			t.Errorf("answer log without result_id: %s", line)
+		}
+	}
+}
+
+// The deployed shape, end to end: real go-openai client against the
+// provider test server, S3 and DynamoDB on moto_server.
+func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
+	moto := mototest.Start(t)
+	bucket, table := moto.Bucket(t), moto.ResultsTable(t)
+	prov := providertest.New()
+	defer prov.Close()
+	provURL, _ := url.Parse(prov.URL)
+
+	env := moto.Env()
+	env["MEDIA_BUCKET"] = bucket
+	env["RESULTS_TABLE"] = table
+	env["PROVIDER_API_KEY"] = "test-key"
+	env["PROVIDER_BASE_URL"] = prov.URL
+	env["CHAT_MODEL"] = "test-chat"
+	env["IMAGE_MODELS"] = "flux/schnell"
+	env["FETCH_ALLOW_HOSTS"] = provURL.Host // the provider's image URLs are on loopback
+	env["DATA_DIR"] = t.TempDir()
+	base, logs := startRun(t, env)
+
+	got := post(t, base+"/", `{"result_id":"4242","prompt":"Cybercab steering wheel confuses Tesla's robot vibe"}`)
+	if got["type"] != "image" {
+		t.Fatalf("answer %v; logs %s", got, logs.String())
+	}
+	u := got["url"].(string)
+	if !strings.Contains(u, "X-Amz-Signature=") || !strings.Contains(u, bucket) {
+		t.Errorf("url %s is not a presigned S3 URL", u)
+	}
+	jpg := getJPEG(t, u) // anonymous fetch of the presigned URL
+	if prov.Chats.Load() != 1 || prov.Images.Load() != 1 || prov.Files.Load() != 1 {
+		t.Errorf("provider calls: chat %d image %d file %d", prov.Chats.Load(), prov.Images.Load(), prov.Files.Load())
+	}
+	if req := prov.LastImageRequest(); req["image_size"] != "square_hd" || !strings.Contains(fmt.Sprint(req["prompt"]), "robot shrugging") {
+		t.Errorf("image request %v", req)
+	}
+
+	out, err := moto.DynamoDB().GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(table),
+		Key:       map[string]types.AttributeValue{"result_id": &types.AttributeValueMemberN{Value: "4242"}},
+	})
+	if err != nil || out.Item == nil {
+		t.Fatalf("GetItem: %v", err)
+	}
+	want := map[string]string{
+		"type": "image", "strategy": "llm-classic", "chat_model": "test-chat", "image_model": "flux/schnell",
+		"lang": "en", "caption": "when the test server / answers like a real provider",
+		"prompt": "Cybercab steering wheel confuses Tesla's robot vibe",
+	}
+	for k, v := range want {
+		if s, ok := out.Item[k].(*types.AttributeValueMemberS); !ok || s.Value != v {
+			t.Errorf("%s = %#v, want %q", k, out.Item[k], v)
+		}
+	}
+	for _, k := range []string{"created_at", "media_key", "text"} {
+		if _, ok := out.Item[k].(*types.AttributeValueMemberS); !ok {
+			t.Errorf("%s missing", k)
+		}
+	}
+	if n, ok := out.Item["bytes"].(*types.AttributeValueMemberN); !ok || n.Value != fmt.Sprint(len(jpg)) {
+		t.Errorf("bytes = %#v, want %d", out.Item["bytes"], len(jpg))
+	}
+	for _, k := range []string{"latency_ms", "stage_ms"} {
+		if _, ok := out.Item[k]; !ok {
+			t.Errorf("%s missing", k)
+		}
+	}
+}
+
+// A provider that fails still gets the arena an image: the ladder drops to
+// the offline background, and says so in the record.
+func TestRunOnlineProviderDownFallsBack(t *testing.T) {
+	prov := providertest.New()
+	defer prov.Close()
+	prov.Set(func(b *providertest.Behavior) { b.ChatStatus, b.ImageStatus = 500, 503 })
+	dir := t.TempDir()
+	base, _ := startRun(t, map[string]string{
+		"DATA_DIR": dir, "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL, "IMAGE_MODELS": "flux/schnell,flux/dev",
+	})
+	got := post(t, base+"/", `{"result_id":5,"prompt":"кот и понедельник"}`)
+	if got["type"] != "image" {
+		t.Fatalf("answer %v", got)
+	}
+	getJPEG(t, got["url"].(string))
+	results, _ := os.ReadFile(filepath.Join(dir, "results.jsonl"))
+	if !strings.Contains(string(results), `"fallback":"plan,image"`) || !strings.Contains(string(results), `"image_model":"offline"`) {
+		t.Errorf("record does not show the fallback: %s", results)
+	}
+	if prov.Images.Load() != 2 {
+		t.Errorf("image calls = %d, want one per model", prov.Images.Load())
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	err := run(context.Background(), envFunc(map[string]string{"DEADLINE": "soon"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "DEADLINE") {
+		t.Fatalf("err = %v", err)
+	}
+}
