@@ -211,6 +211,9 @@ func decodeB64(s string) (Ref, error) {
 	if err != nil {
 		return Ref{}, fmt.Errorf("decode base64 image: %w", err)
 	}
+	if len(data) == 0 {
+		return Ref{}, errors.New("empty base64 image")
+	}
 	return Ref{Data: data}, nil
 }
 

@@ -47,6 +47,16 @@ func Open(path string) (*Store, error) {
 		f.Close()
 		return nil, fmt.Errorf("replay %s: %w", path, err)
 	}
+	// Terminate a torn last line so the next append starts a line of its own.
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			if _, err := f.Write([]byte{'\n'}); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("repair %s: %w", path, err)
+			}
+		}
+	}
 	return s, nil
 }
 

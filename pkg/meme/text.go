@@ -59,13 +59,21 @@ func TextMeme(prompt string) string {
 }
 
 // LastLine returns the last non-empty line: prompts that are chat
-// transcripts end with the line the joke is about.
+// transcripts end with the line the joke is about. In a transcript the
+// speaker's tag ("A:", "Вася:") is dropped.
 func LastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
-			return l
+		l := strings.TrimSpace(lines[i])
+		if l == "" {
+			continue
 		}
+		if i > 0 { // several lines: a transcript
+			if tag, rest, ok := strings.Cut(l, ": "); ok && utf8.RuneCountInString(tag) <= 20 && len(strings.Fields(tag)) <= 2 && strings.TrimSpace(rest) != "" {
+				l = strings.TrimSpace(rest)
+			}
+		}
+		return l
 	}
 	return ""
 }

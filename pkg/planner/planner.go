@@ -131,7 +131,7 @@ func ParsePlan(answer, prompt string) (meme.Plan, error) {
 	if p.Format == meme.TypeText && p.Text == "" {
 		p.Format = meme.TypeImage
 	}
-	if p.Format != meme.TypeText && p.Bottom == "" {
+	if p.Bottom == "" { // even a text plan may be drawn when policy forces a picture
 		p.Top, p.Bottom = "", meme.Truncate(p.Text, maxCaptionRunes)
 	}
 	switch p.Layout {

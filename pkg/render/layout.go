@@ -139,6 +139,14 @@ func bar(ch *chain, canvas *image.RGBA, text string) (*image.RGBA, Info, error) 
 	if len(b.lines) > 0 {
 		barH = int(math.Ceil(blockHeight(len(b.lines), b.size, asc, desc) + 2*pad))
 	}
+	// The bar adds height; when that breaks the output cap, shrink the
+	// picture (everything in the bar scales with width) and lay out again.
+	if total := canvas.Rect.Dy() + barH; total > MaxSide && canvas.Rect.Dx() > 64 {
+		f := float64(MaxSide) / float64(total) * 0.98
+		small := image.NewRGBA(image.Rect(0, 0, int(W*f), int(float64(canvas.Rect.Dy())*f)))
+		xdraw.ApproxBiLinear.Scale(small, small.Rect, canvas, canvas.Rect, xdraw.Src, nil)
+		return bar(ch, small, text)
+	}
 	out := image.NewRGBA(image.Rect(0, 0, canvas.Rect.Dx(), barH+canvas.Rect.Dy()))
 	draw.Draw(out, image.Rect(0, 0, out.Rect.Dx(), barH), image.NewUniform(white), image.Point{}, draw.Src)
 	draw.Draw(out, image.Rect(0, barH, out.Rect.Dx(), out.Rect.Dy()), canvas, canvas.Rect.Min, draw.Src)

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"strings"
+	"unicode"
 
 	"golang.org/x/image/math/fixed"
 )
@@ -194,7 +195,7 @@ func (c *chain) drawBlock(mask *image.Alpha, b block, box image.Rectangle, valig
 				dot.X += face.Kern(prev, r)
 			}
 			dr, m, mp, adv, ok := face.Glyph(dot, r)
-			if ok && !dr.Empty() {
+			if ok && !dr.Empty() && !unicode.IsSpace(r) { // a space's empty outline can round to a 1px box
 				blendMax(mask, dr, m, mp)
 				boxes = append(boxes, dr)
 			}
