@@ -38,7 +38,7 @@ bench: ## Benchmarks: one offline 1024x1024 meme request end to end, rendering, 
 
 .PHONY: fuzz
 fuzz: ## Fuzz the request decoder for FUZZTIME (default 60s)
-	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME) ./pkg/httpapi
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./pkg/httpapi
 
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
 LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
