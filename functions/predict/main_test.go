@@ -29,11 +29,7 @@ import (
 	"punchline/pkg/providertest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mototest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mototest.Main(m) }
 
 func envFunc(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }

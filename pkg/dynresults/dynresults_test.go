@@ -2,7 +2,6 @@ package dynresults_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -15,11 +14,7 @@ import (
 	"punchline/pkg/mototest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mototest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mototest.Main(m) }
 
 func key(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"result_id": &types.AttributeValueMemberN{Value: id}}

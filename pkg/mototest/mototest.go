@@ -173,3 +173,11 @@ func (s *Server) ResultsTable(t testing.TB) string {
 	}
 	return name
 }
+
+// Main runs a package's tests and then stops the shared server; use it as
+// `func TestMain(m *testing.M) { mototest.Main(m) }`.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mototest.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mototest.Main(m) }
 
 // The presigned URL must work for an anonymous client right away: that is
 // what the arena does with it.
