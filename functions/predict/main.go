@@ -139,9 +139,7 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 				return nil, closeFn, err
 			}
 			out, err := ssm.NewFromConfig(ac, func(o *ssm.Options) {
-				if ep := getenv("AWS_ENDPOINT_URL_SSM"); ep != "" {
-					o.BaseEndpoint = aws.String(ep)
-				}
+				o.BaseEndpoint = serviceEndpoint(getenv, "SSM", o.BaseEndpoint)
 			}).GetParameter(ctx, &ssm.GetParameterInput{
 				Name: aws.String(cfg.ProviderAPIKeyParam), WithDecryption: aws.Bool(true),
 			})
@@ -171,9 +169,7 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 			return nil, closeFn, err
 		}
 		client := s3.NewFromConfig(ac, func(o *s3.Options) {
-			if ep := getenv("AWS_ENDPOINT_URL_S3"); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
+			o.BaseEndpoint = serviceEndpoint(getenv, "S3", o.BaseEndpoint)
 			// Local S3 stand-ins (moto) are addressed by path, not bucket subdomain.
 			o.UsePathStyle = o.BaseEndpoint != nil
 		})
@@ -191,11 +187,10 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		if err != nil {
 			return nil, closeFn, err
 		}
-		opts.Results = dynresults.New(dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) {
-			if ep := getenv("AWS_ENDPOINT_URL_DYNAMODB"); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
-		}), cfg.ResultsTable)
+		db := dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) {
+			o.BaseEndpoint = serviceEndpoint(getenv, "DYNAMODB", o.BaseEndpoint)
+		})
+		opts.Results = dynresults.New(db, cfg.ResultsTable)
 	} else {
 		store, err := localresults.Open(filepath.Join(cfg.DataDir, "results.jsonl"))
 		if err != nil {
@@ -232,4 +227,13 @@ func loadAWSConfig(ctx context.Context, getenv func(string) string) (aws.Config,
 		opts = append(opts, awsconfig.WithBaseEndpoint(ep))
 	}
 	return awsconfig.LoadDefaultConfig(ctx, opts...)
+}
+
+// serviceEndpoint is AWS_ENDPOINT_URL_<SERVICE> when set, else current (the
+// shared AWS_ENDPOINT_URL, or nil for the real service).
+func serviceEndpoint(getenv func(string) string, service string, current *string) *string {
+	if ep := getenv("AWS_ENDPOINT_URL_" + service); ep != "" {
+		return aws.String(ep)
+	}
+	return current
 }

@@ -163,17 +163,25 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// ok200 reads a response body, failing the test unless the call succeeded
+// with 200.
+func ok200(t *testing.T, what string, resp *http.Response, err error) []byte {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %d %s", what, resp.StatusCode, body)
+	}
+	return body
+}
+
 func post(t *testing.T, url, body string) map[string]any {
 	t.Helper()
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, raw)
-	}
+	raw := ok200(t, "POST "+url, resp, err)
 	var got map[string]any
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("answer not JSON: %s", raw)
@@ -184,14 +192,7 @@ func post(t *testing.T, url, body string) map[string]any {
 func getJPEG(t *testing.T, url string) []byte {
 	t.Helper()
 	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, data)
-	}
+	data := ok200(t, "GET "+url, resp, err)
 	if err := jpegcheck.Clean(data); err != nil {
 		t.Fatalf("served file: %v", err)
 	}

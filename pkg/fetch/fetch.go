@@ -128,31 +128,31 @@ func (p *Policy) Client() *http.Client {
 
 // Get downloads url with c, reading at most maxBytes. The context bounds
 // the whole download, including a body that drips slowly.
-func Get(ctx context.Context, c *http.Client, url string, maxBytes int64) ([]byte, string, error) {
+func Get(ctx context.Context, c *http.Client, url string, maxBytes int64) ([]byte, error) {
 	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
-		return nil, "", fmt.Errorf("get %.80q: only http and https URLs are fetched", url)
+		return nil, fmt.Errorf("get %.80q: only http and https URLs are fetched", url)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, "", fmt.Errorf("get %.80q: %w", url, err)
+		return nil, fmt.Errorf("get %.80q: %w", url, err)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, "", fmt.Errorf("get %.80q: %w", url, err)
+		return nil, fmt.Errorf("get %.80q: %w", url, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("get %.80q: status %d", url, resp.StatusCode)
+		return nil, fmt.Errorf("get %.80q: status %d", url, resp.StatusCode)
 	}
 	if resp.ContentLength > maxBytes {
-		return nil, "", fmt.Errorf("get %.80q: %d bytes: %w", url, resp.ContentLength, ErrTooLarge)
+		return nil, fmt.Errorf("get %.80q: %d bytes: %w", url, resp.ContentLength, ErrTooLarge)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBytes+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("get %.80q: read: %w", url, err)
+		return nil, fmt.Errorf("get %.80q: read: %w", url, err)
 	}
 	if int64(len(body)) > maxBytes {
-		return nil, "", fmt.Errorf("get %.80q: over %d bytes: %w", url, maxBytes, ErrTooLarge)
+		return nil, fmt.Errorf("get %.80q: over %d bytes: %w", url, maxBytes, ErrTooLarge)
 	}
-	return body, resp.Header.Get("Content-Type"), nil
+	return body, nil
 }

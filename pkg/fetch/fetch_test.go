@@ -48,14 +48,14 @@ func TestPolicyOnLoopbackListeners(t *testing.T) {
 	c := policy.Client()
 	ctx := context.Background()
 
-	body, _, err := fetch.Get(ctx, c, allowed.URL+"/x.png", 1<<20)
+	body, err := fetch.Get(ctx, c, allowed.URL+"/x.png", 1<<20)
 	if err != nil || string(body) != "img" {
 		t.Fatalf("allowed listener: %q, %v", body, err)
 	}
-	if _, _, err := fetch.Get(ctx, c, denied.URL+"/x.png", 1<<20); !errors.Is(err, fetch.ErrDenied) {
+	if _, err := fetch.Get(ctx, c, denied.URL+"/x.png", 1<<20); !errors.Is(err, fetch.ErrDenied) {
 		t.Errorf("denied listener: err = %v, want ErrDenied", err)
 	}
-	if _, _, err := fetch.Get(ctx, c, redirector.URL+"/go", 1<<20); !errors.Is(err, fetch.ErrDenied) {
+	if _, err := fetch.Get(ctx, c, redirector.URL+"/go", 1<<20); !errors.Is(err, fetch.ErrDenied) {
 		t.Errorf("redirect to denied listener: err = %v, want ErrDenied", err)
 	}
 	if n := deniedConns.Load(); n != 0 {
@@ -127,19 +127,19 @@ func TestGetLimits(t *testing.T) {
 	}))
 	p, _ := fetch.NewPolicy(context.Background(), []string{host(srv)})
 	c := p.Client()
-	if _, _, err := fetch.Get(context.Background(), c, srv.URL+"/big", 1024); !errors.Is(err, fetch.ErrTooLarge) {
+	if _, err := fetch.Get(context.Background(), c, srv.URL+"/big", 1024); !errors.Is(err, fetch.ErrTooLarge) {
 		t.Errorf("big: %v", err)
 	}
-	if _, _, err := fetch.Get(context.Background(), c, srv.URL+"/chunked-big", 1024); !errors.Is(err, fetch.ErrTooLarge) {
+	if _, err := fetch.Get(context.Background(), c, srv.URL+"/chunked-big", 1024); !errors.Is(err, fetch.ErrTooLarge) {
 		t.Errorf("chunked big: %v", err)
 	}
-	if _, _, err := fetch.Get(context.Background(), c, srv.URL+"/404", 1024); err == nil || !strings.Contains(err.Error(), "404") {
+	if _, err := fetch.Get(context.Background(), c, srv.URL+"/404", 1024); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("404: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, _, err := fetch.Get(ctx, c, srv.URL+"/drip", 1<<20); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := fetch.Get(ctx, c, srv.URL+"/drip", 1<<20); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("drip: %v", err)
 	}
 	if d := time.Since(start); d > 3*time.Second {

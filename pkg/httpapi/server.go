@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"punchline/pkg/meme"
@@ -83,10 +82,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			if !rw.wrote.Load() {
+			if !rw.wrote {
 				// An error loses the battle: answer with the last rung instead.
-				prompt, _ := st.prompt.Load().(string)
-				writeJSON(rw, http.StatusOK, meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(prompt)})
+				writeJSON(rw, http.StatusOK, meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(st.prompt)})
 			}
 		}
 		s.log.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path,
@@ -118,7 +116,7 @@ func (s *Server) handlePredict() http.Handler {
 			reqlog.SetResultID(ctx, req.ResultID)
 		}
 		if st, ok := ctx.Value(inflightKey{}).(*inflight); ok {
-			st.prompt.Store(req.Prompt)
+			st.prompt = req.Prompt
 		}
 		arrived, _ := ctx.Value(arrivalKey{}).(time.Time)
 		writeJSON(w, http.StatusOK, s.gen.Generate(ctx, req, arrived))
@@ -162,26 +160,27 @@ func allowMethods(h http.Handler, methods ...string) http.Handler {
 type arrivalKey struct{}
 type inflightKey struct{}
 
-// inflight is what the panic handler needs to still answer well.
-type inflight struct{ prompt atomic.Value }
+// inflight is what the panic handler needs to still answer well. Only the
+// request's own goroutine touches it (the handler and its deferred recover).
+type inflight struct{ prompt string }
 
 // recorder notes whether and with what status the response started.
 type recorder struct {
 	http.ResponseWriter
-	wrote  atomic.Bool
+	wrote  bool
 	status int
 }
 
 func (r *recorder) WriteHeader(code int) {
-	if r.wrote.CompareAndSwap(false, true) {
-		r.status = code
+	if !r.wrote {
+		r.wrote, r.status = true, code
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *recorder) Write(p []byte) (int, error) {
-	if r.wrote.CompareAndSwap(false, true) {
-		r.status = http.StatusOK
+	if !r.wrote {
+		r.wrote, r.status = true, http.StatusOK
 	}
 	return r.ResponseWriter.Write(p)
 }

@@ -114,7 +114,7 @@ func (c *Client) GenerateWith(ctx context.Context, model, prompt string) (image.
 	}
 	data := ref.Data
 	if ref.URL != "" {
-		if data, _, err = fetch.Get(ctx, c.fetch, ref.URL, MaxImageBytes); err != nil {
+		if data, err = fetch.Get(ctx, c.fetch, ref.URL, MaxImageBytes); err != nil {
 			return nil, fmt.Errorf("image %s: %w", model, err)
 		}
 	}

@@ -58,25 +58,23 @@ func split(s string) (top, bottom string) {
 		return "", strings.Join(words, " ")
 	}
 	mid := utf8.RuneCountInString(s) / 2
-	best, bestDist := -1, math.MaxInt
+	punct, punctDist := -1, math.MaxInt // nearest break after punctuation
+	word, wordDist := -1, math.MaxInt   // nearest break between any words
 	pos := 0
 	for i, w := range words[:len(words)-1] {
 		pos += utf8.RuneCountInString(w) + 1
+		d := abs(pos - mid)
+		if d < wordDist {
+			word, wordDist = i, d
+		}
 		last, _ := utf8.DecodeLastRuneInString(w)
-		if strings.ContainsRune(".,:;!?…—-", last) || unicode.Is(unicode.Pd, last) {
-			if d := abs(pos - mid); d < bestDist && d < mid*2/3 {
-				best, bestDist = i, d
-			}
+		if (strings.ContainsRune(".,:;!?…—-", last) || unicode.Is(unicode.Pd, last)) && d < punctDist && d < mid*2/3 {
+			punct, punctDist = i, d
 		}
 	}
-	if best < 0 { // no punctuation near the middle: the word nearest it
-		pos = 0
-		for i, w := range words[:len(words)-1] {
-			pos += utf8.RuneCountInString(w) + 1
-			if d := abs(pos - mid); d < bestDist {
-				best, bestDist = i, d
-			}
-		}
+	best := word
+	if punct >= 0 {
+		best = punct
 	}
 	return strings.Join(words[:best+1], " "), strings.Join(words[best+1:], " ")
 }

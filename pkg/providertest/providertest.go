@@ -55,13 +55,12 @@ const DefaultPlan = "Here is your meme:\n```json\n" +
 // Server is a running provider stand-in.
 type Server struct {
 	*httptest.Server
-	mu     sync.Mutex
-	b      Behavior
-	Chats  atomic.Int64 // chat requests received
-	Images atomic.Int64 // image requests received
-	Files  atomic.Int64 // image file downloads
-	// LastImageRequest is the decoded body of the latest images call.
-	lastImage map[string]any
+	mu        sync.Mutex
+	b         Behavior
+	Chats     atomic.Int64   // chat requests received
+	Images    atomic.Int64   // image requests received
+	Files     atomic.Int64   // image file downloads
+	lastImage map[string]any // body of the latest images call
 	stop      chan struct{}
 }
 
