@@ -1,5 +1,6 @@
 # punchline - meme agent for AI Meme Arena. `make` lists the targets.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 GO ?= go
 PKGS := ./...
 FUZZTIME ?= 60s
@@ -32,9 +33,35 @@ lint: ## gofmt, go vet, cfn-lint
 	$(GO) vet $(PKGS)
 	cfn-lint template.yaml
 
+# Root installs directly; anyone else goes through sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+BENCH_DIR ?= $(or $(TMPDIR),/tmp)/punchline-bench
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+# The first Python that imports PIL: apt's python3-pil lives in /usr/bin/python3,
+# which need not be the python3 on PATH (pyenv, venvs).
+PILLOW_PYTHON = for py in python3 /usr/bin/python3; do $$py -c 'import PIL' 2>/dev/null && { echo $$py; exit 0; }; done; exit 1
+
+.PHONY: bench-deps
+bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render benchmark
+	@$(PILLOW_PYTHON) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-pil >/dev/null; }
+	@$(PILLOW_PYTHON) >/dev/null || { echo "Pillow still missing after installing python3-pil" >&2; exit 1; }
+
 .PHONY: bench
-bench: ## Benchmarks: one offline 1024x1024 meme request end to end, rendering, encoding
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./functions/predict ./pkg/render
+bench: bench-deps ## Benchmarks: offline request end to end; render+JPEG vs Pillow on the same meme (prints the ratio)
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./functions/predict
+	@mkdir -p $(BENCH_DIR)
+	@# GOMAXPROCS in the environment, not -cpu: with -cpu the first run of a
+	@# benchmark can still see every CPU.
+	RENDER_BENCH_DIR=$(BENCH_DIR) GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/render ./pkg/jpegenc | tee $(BENCH_DIR)/go-1.txt
+	GOMAXPROCS=$(NPROC) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/render ./pkg/jpegenc | tee $(BENCH_DIR)/go-$(NPROC).txt
+	$$($(PILLOW_PYTHON)) pkg/render/testdata/pillow/meme.py --out $(BENCH_DIR)/pillow.jpg $(BENCH_DIR)/meme.json | tee $(BENCH_DIR)/pillow.txt
+	@for f in $(BENCH_DIR)/go-1.txt $(BENCH_DIR)/go-$(NPROC).txt; do \
+		awk -v file=$$f '/^BenchmarkRenderMeme(-[0-9]+)?[ \t]/ { n = split($$1, p, "-"); cpu = (n > 1 ? p[2] : 1); go = $$3 / 1e6 } \
+			/^Pillow/ { py = $$3 } \
+			END { printf "render+JPEG 1024x1024 meme: Go %.2f ms (GOMAXPROCS=%s), Pillow %.2f ms: ratio %.2fx\n", go, cpu, py, go / py }' \
+			$$f $(BENCH_DIR)/pillow.txt; \
+	done
 
 .PHONY: fuzz
 fuzz: ## Fuzz the request decoder for FUZZTIME (default 60s)

@@ -142,6 +142,7 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	}
 	start = time.Now()
 	jpg, err := render.EncodeJPEG(out)
+	render.Release(out)
 	r.stage("encode", start)
 	if err != nil {
 		log.ErrorContext(ctx, "encode failed", "error", err)

@@ -1,23 +1,24 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"image"
-	"image/jpeg"
+
+	"punchline/pkg/jpegenc"
 )
 
 // JPEGQuality is the quality we ship: visually clean captions at a few
 // hundred kilobytes for a 1024² meme.
 const JPEGQuality = 85
 
-// EncodeJPEG encodes img as a baseline JPEG. Go's encoder writes no APPn or
-// COM segments, so the file carries no EXIF, XMP, C2PA or comments.
+// EncodeJPEG encodes img as a baseline 4:2:0 JPEG with pkg/jpegenc, which
+// writes no APPn or COM segments: no EXIF, XMP, C2PA or comments. It is 2-3x
+// faster than image/jpeg on one core and splits the work across cores.
 func EncodeJPEG(img image.Image) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(img.Bounds().Dx() * img.Bounds().Dy() / 4)
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: JPEGQuality}); err != nil {
+	b := img.Bounds()
+	data, err := jpegenc.Append(make([]byte, 0, b.Dx()*b.Dy()/4), img, jpegenc.Options{Quality: JPEGQuality})
+	if err != nil {
 		return nil, fmt.Errorf("encode jpeg: %w", err)
 	}
-	return buf.Bytes(), nil
+	return data, nil
 }

@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"math"
 	"strings"
+	"sync"
 
 	xdraw "golang.org/x/image/draw"
 
@@ -17,28 +18,71 @@ import (
 // small enough to fetch fast.
 const MaxSide = 1280
 
-// Geometry of the layouts, as fractions of the picture (meme geometry is
-// data, as in memegen's templates).
-type geometry struct {
-	marginX    float64 // side margin of caption boxes
-	marginY    float64 // distance of classic boxes from the top/bottom edge
-	boxH       float64 // height of each classic caption box
-	maxLines   int
-	maxSizeDiv float64 // largest size = image height / maxSizeDiv
-	minSizeDiv float64 // smallest legible size = short side / minSizeDiv
-	strokeEm   float64 // outline radius in ems
+// minLegible is the smallest caption size in pixels on any picture.
+const minLegible = 12
+
+// Which caption a box holds.
+const (
+	textTop = iota
+	textBottom
+	textBoth // top and bottom joined
+)
+
+// box is a caption box as fractions of the picture (for a bar layout, of
+// the bar's width; the bar grows to the text's height).
+type box struct {
+	text           int
+	x0, y0, x1, y1 float64
+	valign         int // -1 top, 0 middle, +1 bottom of the box
 }
 
-var (
-	classicGeo = geometry{marginX: 0.04, marginY: 0.03, boxH: 0.26, maxLines: 4, maxSizeDiv: 9, minSizeDiv: 26, strokeEm: 0.075}
-	barGeo     = geometry{marginX: 0.05, marginY: 0.035, maxLines: 8, maxSizeDiv: 12, minSizeDiv: 34}
-	cardGeo    = geometry{marginX: 0.07, marginY: 0.08, maxLines: 8, maxSizeDiv: 7, minSizeDiv: 30, strokeEm: 0.075}
-)
+// layout is a meme's geometry and style as data, as in memegen's templates.
+type layout struct {
+	name       string
+	boxes      []box
+	bar        bool    // boxes sit in a band added above the picture
+	maxLines   int     // per box
+	maxSizeDiv float64 // largest size = picture height (bar: width) / maxSizeDiv
+	minSizeDiv float64 // smallest legible size = short side (bar: width) / minSizeDiv
+	strokeEm   float64 // outline radius in ems; 0 for none
+	upper      bool    // upper-case where the script has case
+	sameSize   bool    // set all boxes at the smallest fitted size
+	fill, back color.RGBA
+	fallback   string // layout to use when the text cannot be set legibly; "" shortens it instead
+}
 
 var (
 	white = color.RGBA{255, 255, 255, 255}
 	black = color.RGBA{0, 0, 0, 255}
 )
+
+var layouts = map[string]*layout{
+	meme.LayoutClassic: {
+		name: meme.LayoutClassic,
+		boxes: []box{
+			{text: textTop, x0: 0.04, y0: 0.03, x1: 0.96, y1: 0.29, valign: -1},
+			{text: textBottom, x0: 0.04, y0: 0.71, x1: 0.96, y1: 0.97, valign: +1},
+		},
+		maxLines: 4, maxSizeDiv: 9, minSizeDiv: 26, strokeEm: 0.075, upper: true, sameSize: true,
+		fill: white, back: black, fallback: meme.LayoutBar,
+	},
+	meme.LayoutBar: {
+		name:  meme.LayoutBar,
+		boxes: []box{{text: textBoth, x0: 0.05, x1: 0.95, valign: 0}},
+		bar:   true, maxLines: 8, maxSizeDiv: 12, minSizeDiv: 34,
+		fill: black, back: white,
+	},
+	meme.LayoutCard: {
+		name:     meme.LayoutCard,
+		boxes:    []box{{text: textBoth, x0: 0.07, y0: 0.08, x1: 0.93, y1: 0.92, valign: 0}},
+		maxLines: 8, maxSizeDiv: 7, minSizeDiv: 30, strokeEm: 0.075, upper: true,
+		fill: white, back: black,
+	},
+}
+
+// barPad is the bar's padding above and below the text, as a fraction of
+// the picture's width.
+const barPad = 0.035
 
 // Caption is what to write and how.
 type Caption struct {
@@ -51,167 +95,258 @@ type Caption struct {
 type Info struct {
 	Layout string            // the layout actually used (classic may fall back to bar)
 	Sizes  []float64         // font size of each caption block, in pixels
+	Lines  [][]string        // the lines of each caption block
 	Glyphs []image.Rectangle // pixel box of every glyph drawn, in output coordinates
-}
-
-// Meme draws c onto a copy of pic (long side capped at MaxSide) and
-// returns the new picture. pic is not modified.
-func Meme(pic image.Image, c Caption) (*image.RGBA, Info, error) {
-	ch, err := newChain()
-	if err != nil {
-		return nil, Info{}, err
-	}
-	canvas := Prepare(pic, MaxSide)
-	top, bottom := strings.TrimSpace(c.Top), strings.TrimSpace(c.Bottom)
-	switch c.Layout {
-	case meme.LayoutCard:
-		return card(ch, canvas, joinCaptions(top, bottom))
-	case meme.LayoutBar:
-		return bar(ch, canvas, joinCaptions(top, bottom))
-	}
-	out, info, err := classic(ch, canvas, top, bottom)
-	if errors.Is(err, errTooLong) {
-		// Text that cannot be set legibly inside the picture goes above it.
-		return bar(ch, canvas, joinCaptions(top, bottom))
-	}
-	return out, info, err
 }
 
 var errTooLong = errors.New("caption does not fit at a legible size")
 
-func joinCaptions(top, bottom string) string {
-	return strings.TrimSpace(top + " " + bottom)
+// Meme draws c onto a copy of pic (long side capped at MaxSide) and
+// returns the new picture; pic is not modified. The picture may come from
+// a pool: pass it to Release when done with it.
+func Meme(pic image.Image, c Caption) (*image.RGBA, Info, error) {
+	ch, err := getChain()
+	if err != nil {
+		return nil, Info{}, err
+	}
+	defer putChain(ch)
+	out, info, err := ch.meme(pic, c)
+	ch.release(out)
+	return out, info, err
 }
 
-func classic(ch *chain, canvas *image.RGBA, top, bottom string) (*image.RGBA, Info, error) {
-	g := classicGeo
+// MemeJPEG is Meme followed by EncodeJPEG, with the picture returned to
+// the pool.
+func MemeJPEG(pic image.Image, c Caption) ([]byte, Info, error) {
+	out, info, err := Meme(pic, c)
+	if err != nil {
+		return nil, info, err
+	}
+	defer Release(out)
+	data, err := EncodeJPEG(out)
+	return data, info, err
+}
+
+// pixels pools picture buffers: a 1024² meme needs 4 MB, and fresh memory
+// costs page faults and GC work on every request.
+var pixels sync.Pool // *[]uint8
+
+// Release returns a picture made by Meme to the pool. It must not be used
+// afterwards.
+func Release(img *image.RGBA) {
+	if img == nil || img.Rect.Min != (image.Point{}) || img.Stride != 4*img.Rect.Dx() || len(img.Pix) != img.Stride*img.Rect.Dy() {
+		return // not one of ours
+	}
+	p := img.Pix[:0]
+	pixels.Put(&p)
+}
+
+// canvas returns a w×h picture with undefined contents: every caller
+// overwrites every pixel.
+func (c *chain) canvas(w, h int) *image.RGBA {
+	n := 4 * w * h
+	var pix []uint8
+	if p, ok := pixels.Get().(*[]uint8); ok && cap(*p) >= n {
+		pix = (*p)[:n]
+	} else {
+		pix = make([]uint8, n)
+	}
+	img := &image.RGBA{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	c.canvases = append(c.canvases, img)
+	return img
+}
+
+// release returns the render's intermediate pictures, all but keep, to
+// the pool.
+func (c *chain) release(keep *image.RGBA) {
+	for _, img := range c.canvases {
+		if img != keep {
+			Release(img)
+		}
+	}
+	c.canvases = c.canvases[:0]
+}
+
+func (c *chain) meme(pic image.Image, cap Caption) (*image.RGBA, Info, error) {
+	l, ok := layouts[cap.Layout]
+	if !ok {
+		l = layouts[meme.LayoutClassic]
+	}
+	texts := [3]string{textTop: strings.TrimSpace(cap.Top), textBottom: strings.TrimSpace(cap.Bottom)}
+	texts[textBoth] = strings.TrimSpace(texts[textTop] + " " + texts[textBottom])
+	canvas := c.prepare(pic, MaxSide)
+	for {
+		out, info, err := c.apply(l, canvas, texts)
+		if errors.Is(err, errTooLong) && l.fallback != "" {
+			// Text that cannot be set legibly inside the picture goes above it.
+			l = layouts[l.fallback]
+			continue
+		}
+		return out, info, err
+	}
+}
+
+// sizes returns the smallest legible and the largest font size for l on a
+// w×h picture.
+func (l *layout) sizes(w, h float64) (minSize, maxSize float64) {
+	if l.bar {
+		minSize = math.Max(minLegible, w/l.minSizeDiv)
+		return minSize, math.Max(minSize, w/l.maxSizeDiv)
+	}
+	minSize = math.Max(minLegible, math.Min(w, h)/l.minSizeDiv)
+	return minSize, math.Max(minSize, h/l.maxSizeDiv)
+}
+
+// apply sets texts in l's boxes on canvas. A layout without a fallback
+// shortens text that does not fit rather than failing.
+func (c *chain) apply(l *layout, canvas *image.RGBA, texts [3]string) (*image.RGBA, Info, error) {
 	W, H := float64(canvas.Rect.Dx()), float64(canvas.Rect.Dy())
-	minSize := math.Max(12, math.Min(W, H)/g.minSizeDiv)
-	maxSize := math.Max(minSize, H/g.maxSizeDiv)
-	boxW, boxH := W*(1-2*g.marginX), H*g.boxH
-	var blocks [2]block
-	for i, text := range []string{top, bottom} {
-		b, ok := ch.fit(upper(text), boxW, boxH, g.maxLines, minSize, maxSize)
+	minSize, maxSize := l.sizes(W, H)
+	blocks := make([]block, len(l.boxes))
+	rects := make([]image.Rectangle, len(l.boxes))
+	for i, bx := range l.boxes {
+		text := texts[bx.text]
+		if l.upper {
+			text = upper(text)
+		}
+		boxW, boxH := W*(bx.x1-bx.x0), H*(bx.y1-bx.y0)
+		if l.bar {
+			boxH = math.Inf(1) // the bar grows to fit
+		}
+		b, ok := c.fit(text, boxW, boxH, l.maxLines, minSize, maxSize)
+		for !ok && l.fallback == "" && len(text) > 1 {
+			text = meme.Truncate(text, len([]rune(text))*4/5)
+			b, ok = c.fit(text, boxW, boxH, l.maxLines, minSize, maxSize)
+		}
 		if !ok {
 			return nil, Info{}, errTooLong
 		}
 		blocks[i] = b
+		rects[i] = image.Rect(int(W*bx.x0), int(H*bx.y0), int(W*bx.x1), int(H*bx.y1))
 	}
-	// Both captions at the same size read as one meme.
-	if blocks[0].size > 0 && blocks[1].size > 0 {
-		s := math.Min(blocks[0].size, blocks[1].size)
-		blocks[0].size, blocks[1].size = s, s
-	}
-	x0 := int(W * g.marginX)
-	topBox := image.Rect(x0, int(H*g.marginY), x0+int(boxW), int(H*g.marginY+boxH))
-	botBox := image.Rect(x0, int(H*(1-g.marginY)-boxH), x0+int(boxW), int(H*(1-g.marginY)))
-	info := Info{Layout: meme.LayoutClassic}
-	for i, box := range []image.Rectangle{topBox, botBox} {
-		valign := -1
-		if i == 1 {
-			valign = 1
+	if l.sameSize { // captions at one size read as one meme
+		s := math.Inf(1)
+		for _, b := range blocks {
+			if len(b.lines) > 0 {
+				s = math.Min(s, b.size)
+			}
 		}
-		if err := drawCaption(ch, canvas, blocks[i], box, valign, g.strokeEm, white, black, &info); err != nil {
+		for i := range blocks {
+			blocks[i].size = math.Min(blocks[i].size, s)
+		}
+	}
+	out := canvas
+	if l.bar {
+		var err error
+		if out, rects, err = c.addBar(l, canvas, blocks); err != nil {
 			return nil, Info{}, err
 		}
+		if out.Rect.Dx() != canvas.Rect.Dx() { // shrunk to keep the cap: lay out again
+			return c.apply(l, out, texts)
+		}
 	}
-	return canvas, info, nil
-}
-
-// bar puts the text in a white bar above the picture that grows to fit it.
-func bar(ch *chain, canvas *image.RGBA, text string) (*image.RGBA, Info, error) {
-	g := barGeo
-	W := float64(canvas.Rect.Dx())
-	minSize := math.Max(12, W/g.minSizeDiv)
-	maxSize := math.Max(minSize, W/g.maxSizeDiv)
-	boxW := W * (1 - 2*g.marginX)
-	b, ok := ch.fit(text, boxW, math.Inf(1), g.maxLines, minSize, maxSize)
-	for !ok && len(text) > 1 { // past 8 lines at the smallest size, shorten
-		text = meme.Truncate(text, len([]rune(text))*4/5)
-		b, ok = ch.fit(text, boxW, math.Inf(1), g.maxLines, minSize, maxSize)
-	}
-	if err := ch.setSize(refSize); err != nil {
-		return nil, Info{}, err
-	}
-	asc, desc := ch.metrics()
-	pad := W * g.marginY
-	barH := 0
-	if len(b.lines) > 0 {
-		barH = int(math.Ceil(blockHeight(len(b.lines), b.size, asc, desc) + 2*pad))
-	}
-	// The bar adds height; when that breaks the output cap, shrink the
-	// picture (everything in the bar scales with width) and lay out again.
-	if total := canvas.Rect.Dy() + barH; total > MaxSide && canvas.Rect.Dx() > 64 {
-		f := float64(MaxSide) / float64(total) * 0.98
-		small := image.NewRGBA(image.Rect(0, 0, int(W*f), int(float64(canvas.Rect.Dy())*f)))
-		xdraw.ApproxBiLinear.Scale(small, small.Rect, canvas, canvas.Rect, xdraw.Src, nil)
-		return bar(ch, small, text)
-	}
-	out := image.NewRGBA(image.Rect(0, 0, canvas.Rect.Dx(), barH+canvas.Rect.Dy()))
-	draw.Draw(out, image.Rect(0, 0, out.Rect.Dx(), barH), image.NewUniform(white), image.Point{}, draw.Src)
-	draw.Draw(out, image.Rect(0, barH, out.Rect.Dx(), out.Rect.Dy()), canvas, canvas.Rect.Min, draw.Src)
-	info := Info{Layout: meme.LayoutBar}
-	box := image.Rect(int(W*g.marginX), int(pad), int(W*g.marginX+boxW), barH-int(pad))
-	if err := drawCaption(ch, out, b, box, 0, 0, black, white, &info); err != nil {
-		return nil, Info{}, err
+	info := Info{Layout: l.name}
+	for i, bx := range l.boxes {
+		if err := c.drawCaption(out, blocks[i], rects[i], bx.valign, l, &info); err != nil {
+			return nil, Info{}, err
+		}
 	}
 	return out, info, nil
 }
 
-// card sets the text in the middle of the picture, outlined.
-func card(ch *chain, canvas *image.RGBA, text string) (*image.RGBA, Info, error) {
-	g := cardGeo
-	W, H := float64(canvas.Rect.Dx()), float64(canvas.Rect.Dy())
-	minSize := math.Max(12, math.Min(W, H)/g.minSizeDiv)
-	maxSize := math.Max(minSize, H/g.maxSizeDiv)
-	box := image.Rect(int(W*g.marginX), int(H*g.marginY), int(W*(1-g.marginX)), int(H*(1-g.marginY)))
-	text = upper(text)
-	b, ok := ch.fit(text, float64(box.Dx()), float64(box.Dy()), g.maxLines, minSize, maxSize)
-	for !ok && len(text) > 1 {
-		text = meme.Truncate(text, len([]rune(text))*4/5)
-		b, ok = ch.fit(text, float64(box.Dx()), float64(box.Dy()), g.maxLines, minSize, maxSize)
+// addBar makes the picture with the bar above it and returns the caption
+// rectangles in it. When the bar would push the height past MaxSide it
+// instead returns the picture shrunk so that it will fit, for apply to lay
+// out again (everything in the bar scales with the width).
+func (c *chain) addBar(l *layout, canvas *image.RGBA, blocks []block) (*image.RGBA, []image.Rectangle, error) {
+	if err := c.setSize(refSize); err != nil {
+		return nil, nil, err
 	}
-	info := Info{Layout: meme.LayoutCard}
-	if err := drawCaption(ch, canvas, b, box, 0, g.strokeEm, white, black, &info); err != nil {
-		return nil, Info{}, err
+	asc, desc := c.metrics()
+	W, H := canvas.Rect.Dx(), canvas.Rect.Dy()
+	pad := float64(W) * barPad
+	heights := make([]int, len(blocks))
+	barH := 0
+	for i, b := range blocks {
+		if len(b.lines) > 0 {
+			heights[i] = int(math.Ceil(blockHeight(len(b.lines), b.size, asc, desc) + 2*pad))
+			barH += heights[i]
+		}
 	}
-	return canvas, info, nil
+	if total := H + barH; total > MaxSide && W > 64 {
+		f := float64(MaxSide) / float64(total) * 0.98
+		small := c.canvas(max(1, int(float64(W)*f)), max(1, int(float64(H)*f)))
+		xdraw.ApproxBiLinear.Scale(small, small.Rect, canvas, canvas.Rect, xdraw.Src, nil)
+		return small, nil, nil
+	}
+	out := c.canvas(W, barH+H)
+	draw.Draw(out, image.Rect(0, 0, W, barH), image.NewUniform(l.back), image.Point{}, draw.Src)
+	draw.Draw(out, image.Rect(0, barH, W, barH+H), canvas, canvas.Rect.Min, draw.Src)
+	rects := make([]image.Rectangle, len(blocks))
+	y := 0
+	for i, bx := range l.boxes {
+		rects[i] = image.Rect(int(float64(W)*bx.x0), y+int(pad), int(float64(W)*bx.x1), y+heights[i]-int(pad))
+		y += heights[i]
+	}
+	return out, rects, nil
 }
 
-// drawCaption rasterises b into a mask covering box plus the outline
-// margin, then paints it onto dst.
-func drawCaption(ch *chain, dst *image.RGBA, b block, box image.Rectangle, valign int, strokeEm float64, fill, stroke color.RGBA, info *Info) error {
+// captionHook, when set (by tests), sees every caption's coverage mask,
+// outline distances and colours just before they are painted.
+var captionHook func(area image.Rectangle, mask *image.Alpha, dist []uint8, radius float64, fill, back color.RGBA)
+
+// drawCaption rasterises b into a mask covering the text plus the outline
+// margin (not the whole box: the outline pass costs per mask pixel), then
+// paints it onto dst.
+func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, valign int, l *layout, info *Info) error {
 	if len(b.lines) == 0 {
 		return nil
 	}
-	radius := 0.0
-	if strokeEm > 0 {
-		radius = math.Max(1.5, b.size*strokeEm)
-	}
-	margin := int(math.Ceil(radius)) + 2
-	area := box.Inset(-margin).Intersect(dst.Rect)
-	mask := image.NewAlpha(area)
-	boxes, err := ch.drawBlock(mask, b, box, valign)
+	p, err := c.place(b, rect, valign)
 	if err != nil {
 		return err
 	}
-	// paint works in mask-local coordinates.
+	radius := 0.0
+	if l.strokeEm > 0 {
+		radius = math.Max(1.5, b.size*l.strokeEm)
+	}
+	// Glyphs may overhang their advance box a little (accents, side bearings).
+	margin := int(math.Ceil(radius+b.size*0.15)) + 2
+	area := p.bounds.Inset(-margin).Intersect(dst.Rect)
+	n := area.Dx() * area.Dy()
+	if cap(c.mask) < n {
+		c.mask = make([]uint8, n)
+	}
+	c.mask = c.mask[:n]
+	clear(c.mask)
+	mask := &image.Alpha{Pix: c.mask, Stride: area.Dx(), Rect: area}
+	boxes := c.raster(mask, p)
+	// The outline and paint work in mask-local coordinates.
 	local := &image.Alpha{Pix: mask.Pix, Stride: mask.Stride, Rect: image.Rect(0, 0, area.Dx(), area.Dy())}
-	paint(dst, area.Min, local, radius, fill, stroke)
+	var dist []uint8
+	if radius > 0 {
+		c.dist = distances(local, outlineLimit(radius), c.dist)
+		dist = c.dist
+	}
+	if captionHook != nil {
+		captionHook(area, local, dist, radius, l.fill, l.back)
+	}
+	paint(dst, area.Min, local, dist, radius, l.fill, l.back)
 	info.Sizes = append(info.Sizes, b.size)
+	info.Lines = append(info.Lines, b.lines)
 	info.Glyphs = append(info.Glyphs, boxes...)
 	return nil
 }
 
-// Prepare returns an RGBA copy of pic whose long side is at most maxSide.
-func Prepare(pic image.Image, maxSide int) *image.RGBA {
+// prepare returns an RGBA copy of pic whose long side is at most maxSide.
+func (c *chain) prepare(pic image.Image, maxSide int) *image.RGBA {
 	b := pic.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if long := max(w, h); long > maxSide {
 		w = max(1, w*maxSide/long)
 		h = max(1, h*maxSide/long)
 	}
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	out := c.canvas(w, h)
 	if w == b.Dx() && h == b.Dy() {
 		draw.Draw(out, out.Rect, pic, b.Min, draw.Src) // fast paths for RGBA and YCbCr
 		return out

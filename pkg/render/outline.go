@@ -1,8 +1,10 @@
 package render
 
 import (
+	"encoding/binary"
 	"image"
 	"image/color"
+	"math/bits"
 )
 
 // Chamfer 3-4 distances: 3 units a pixel straight, 4 diagonally; within
@@ -10,109 +12,179 @@ import (
 const (
 	straight = 3
 	diagonal = 4
-	farAway  = 1 << 14
+	// maxLimit keeps every distance plus the largest in-word step (eight
+	// straight steps) below 128, which minBytes needs. It allows outlines
+	// up to 34 px.
+	maxLimit = 127 - 8*straight
 )
 
+const (
+	lanes = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// minBytes is the lane-wise minimum of eight bytes, each at most 127: with
+// the high bit set in a, a-b cannot borrow across lanes, and its high bit
+// says whether a ≥ b.
+func minBytes(a, b uint64) uint64 {
+	m := ((a | highs) - b) & highs >> 7 * 0xFF
+	return b&m | a&^m
+}
+
+// relax lowers each distance in cur to its neighbour's in next plus a
+// step: straight below/above, diagonal to either side. Eight pixels a word
+// in the middle, one at a time at the ends.
+func relax(cur, next []uint8) {
+	w := len(cur)
+	if w == 1 {
+		cur[0] = min(cur[0], next[0]+straight)
+		return
+	}
+	cur[0] = min(cur[0], next[0]+straight, next[1]+diagonal)
+	x := 1
+	for ; x+9 <= w; x += 8 {
+		c := binary.LittleEndian.Uint64(cur[x:])
+		c = minBytes(c, binary.LittleEndian.Uint64(next[x:])+straight*lanes)
+		c = minBytes(c, binary.LittleEndian.Uint64(next[x-1:])+diagonal*lanes)
+		c = minBytes(c, binary.LittleEndian.Uint64(next[x+1:])+diagonal*lanes)
+		binary.LittleEndian.PutUint64(cur[x:], c)
+	}
+	for ; x < w-1; x++ {
+		cur[x] = min(cur[x], next[x]+straight, next[x-1]+diagonal, next[x+1]+diagonal)
+	}
+	cur[w-1] = min(cur[w-1], next[w-1]+straight, next[w-2]+diagonal)
+}
+
 // distances returns, per pixel of mask, the chamfer distance (in thirds of
-// a pixel) to the nearest inked pixel, capped at limit. Partly covered
-// pixels start at a fraction of a pixel, which anti-aliases the outline's
-// outer edge. Two raster passes: the cost does not grow with outline width,
-// unlike redrawing the text at offsets or a max filter.
-func distances(mask *image.Alpha, limit int32, d []int32) []int32 {
+// a pixel) to the nearest inked pixel, capped at limit (≤ maxLimit).
+// Partly covered pixels start at a fraction of a pixel, which anti-aliases
+// the outline's outer edge. Two raster passes, so the cost does not grow
+// with the outline's width (unlike redrawing the text at offsets or a max
+// filter); bytes, because only distances up to the outline radius matter,
+// and bytes go eight to a word.
+func distances(mask *image.Alpha, limit uint8, d []uint8) []uint8 {
 	w, h := mask.Rect.Dx(), mask.Rect.Dy()
 	if cap(d) < w*h {
-		d = make([]int32, w*h)
+		d = make([]uint8, w*h)
 	}
 	d = d[:w*h]
+	var start [256]uint8 // coverage → starting distance
+	for a := range start {
+		start[a] = uint8((255 - a) * straight / 255)
+	}
+	start[0] = limit
 	for y := 0; y < h; y++ {
 		row := mask.Pix[y*mask.Stride:][:w]
 		dr := d[y*w:][:w]
 		for x, a := range row {
-			if a == 0 {
-				dr[x] = limit
-			} else {
-				dr[x] = int32(255-a) * straight / 255
-			}
+			dr[x] = start[a]
 		}
-	}
-	min := func(a, b int32) int32 {
-		if b < a {
-			return b
-		}
-		return a
 	}
 	// Forward pass: neighbours above and to the left.
 	for y := 0; y < h; y++ {
 		cur := d[y*w:][:w]
 		if y > 0 {
-			up := d[(y-1)*w:][:w]
-			for x := 0; x < w; x++ {
-				v := min(cur[x], up[x]+straight)
-				if x > 0 {
-					v = min(v, up[x-1]+diagonal)
-				}
-				if x < w-1 {
-					v = min(v, up[x+1]+diagonal)
-				}
-				cur[x] = v
-			}
+			relax(cur, d[(y-1)*w:][:w])
 		}
-		for x := 1; x < w; x++ {
-			cur[x] = min(cur[x], cur[x-1]+straight)
-		}
+		sweepRight(cur, limit)
 	}
 	// Backward pass: neighbours below and to the right.
 	for y := h - 1; y >= 0; y-- {
 		cur := d[y*w:][:w]
 		if y < h-1 {
-			down := d[(y+1)*w:][:w]
-			for x := 0; x < w; x++ {
-				v := min(cur[x], down[x]+straight)
-				if x > 0 {
-					v = min(v, down[x-1]+diagonal)
-				}
-				if x < w-1 {
-					v = min(v, down[x+1]+diagonal)
-				}
-				cur[x] = v
-			}
+			relax(cur, d[(y+1)*w:][:w])
 		}
-		for x := w - 2; x >= 0; x-- {
-			cur[x] = min(cur[x], cur[x+1]+straight)
-		}
+		sweepLeft(cur, limit)
 	}
 	return d
 }
 
-// paint composites a caption onto dst at offset: first the outline (all
-// pixels within radius of ink) in stroke colour, then the ink in fill colour.
-// radius 0 draws no outline.
-func paint(dst *image.RGBA, at image.Point, mask *image.Alpha, radius float64, fill, stroke color.RGBA) {
+// ramp3[k] is lane k's distance from the word's left neighbour, in steps.
+const ramp3 = straight * 0x0807060504030201
+
+// sweepRight lowers each distance to its left neighbour's plus a step, left
+// to right. A word at a time: a prefix minimum over the word in three
+// doubling steps (vacated lanes filled with limit, which never wins), then
+// the carry from the previous word.
+func sweepRight(row []uint8, limit uint8) {
+	L := uint64(limit)
+	x, carry := 0, uint64(limit)
+	for ; x+8 <= len(row); x += 8 {
+		v := binary.LittleEndian.Uint64(row[x:])
+		v = minBytes(v, (v<<8|L)+straight*lanes)
+		v = minBytes(v, (v<<16|L*0x0101)+2*straight*lanes)
+		v = minBytes(v, (v<<32|L*0x01010101)+4*straight*lanes)
+		v = minBytes(v, carry*lanes+ramp3)
+		binary.LittleEndian.PutUint64(row[x:], v)
+		carry = v >> 56
+	}
+	for ; x < len(row); x++ {
+		row[x] = min(row[x], uint8(carry)+straight)
+		carry = uint64(row[x])
+	}
+}
+
+// sweepLeft is sweepRight mirrored: right to left.
+func sweepLeft(row []uint8, limit uint8) {
+	L := uint64(limit)
+	x, carry := len(row), uint64(limit)
+	for ; x-8 >= 0; x -= 8 {
+		v := binary.LittleEndian.Uint64(row[x-8:])
+		v = minBytes(v, (v>>8|L<<56)+straight*lanes)
+		v = minBytes(v, (v>>16|L*0x0101<<48)+2*straight*lanes)
+		v = minBytes(v, (v>>32|L*0x01010101<<32)+4*straight*lanes)
+		v = minBytes(v, carry*lanes+bits.ReverseBytes64(ramp3))
+		binary.LittleEndian.PutUint64(row[x-8:], v)
+		carry = v & 0xFF
+	}
+	for x--; x >= 0; x-- {
+		row[x] = min(row[x], uint8(carry)+straight)
+		carry = uint64(row[x])
+	}
+}
+
+// outlineLimit is how far distances must be known for an outline of
+// radius pixels: the radius and the one-pixel anti-aliasing ramp past it.
+func outlineLimit(radius float64) uint8 {
+	return uint8(min(int(radius*straight), maxLimit-2*straight) + 2*straight)
+}
+
+// paint composites a caption onto dst at offset: first the outline (pixels
+// within radius of ink, from dist) in stroke colour, then the ink in fill
+// colour. A nil dist draws no outline.
+func paint(dst *image.RGBA, at image.Point, mask *image.Alpha, dist []uint8, radius float64, fill, stroke color.RGBA) {
 	w, h := mask.Rect.Dx(), mask.Rect.Dy()
-	var dist []int32
-	r3 := int32(radius * straight)
-	if radius > 0 {
-		dist = distances(mask, r3+2*straight, nil)
+	// Outline strength by distance: full inside the radius, a one-pixel
+	// ramp outside it.
+	var ramp [256]uint8
+	if dist != nil {
+		r3 := int(outlineLimit(radius)) - 2*straight
+		for d := range ramp {
+			ramp[d] = uint8(min(max((r3+straight-d)*255/straight, 0), 255))
+		}
 	}
 	area := image.Rectangle{Min: at, Max: at.Add(image.Pt(w, h))}.Intersect(dst.Rect)
 	for y := area.Min.Y; y < area.Max.Y; y++ {
 		my := y - at.Y
-		mrow := mask.Pix[my*mask.Stride:][:w]
+		mx0 := area.Min.X - at.X
+		mrow := mask.Pix[my*mask.Stride+mx0:][:area.Dx()]
 		drow := dst.Pix[dst.PixOffset(area.Min.X, y):][:4*area.Dx()]
-		for i := 0; i < area.Dx(); i++ {
-			mx := area.Min.X + i - at.X
+		var drow8 []uint8
+		if dist != nil {
+			drow8 = dist[my*w+mx0:][:area.Dx()]
+		}
+		for i, t := range mrow {
 			p := drow[4*i : 4*i+4 : 4*i+4]
-			if dist != nil {
-				// Full strength inside radius, a one-pixel ramp outside it.
-				o := (r3 + straight - dist[my*w+mx]) * 255 / straight
-				if o > 0 {
-					if o > 255 {
-						o = 255
-					}
+			if t == 255 { // solid ink hides the outline under it
+				p[0], p[1], p[2], p[3] = fill.R, fill.G, fill.B, 255
+				continue
+			}
+			if drow8 != nil {
+				if o := ramp[drow8[i]]; o > 0 {
 					blend(p, stroke, uint32(o))
 				}
 			}
-			if t := mrow[mx]; t > 0 {
+			if t > 0 {
 				blend(p, fill, uint32(t))
 			}
 		}

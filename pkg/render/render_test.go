@@ -2,26 +2,15 @@ package render
 
 import (
 	"image"
-	"image/color"
 	"testing"
 
 	"punchline/pkg/jpegcheck"
 	"punchline/pkg/meme"
+	"punchline/pkg/testpic"
 )
 
-// photo is a photo-like test picture: gradients with fine detail.
-func photo(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			img.SetRGBA(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x*y)>>4) ^ uint8(x), 255})
-		}
-	}
-	return img
-}
-
 func TestEncodeJPEGHasNoMetadata(t *testing.T) {
-	out, _, err := Meme(photo(640, 480), Caption{Top: "top", Bottom: "bottom"})
+	out, _, err := Meme(testpic.Photo(640, 480), Caption{Top: "top", Bottom: "bottom"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +24,7 @@ func TestEncodeJPEGHasNoMetadata(t *testing.T) {
 	markers, _ := jpegcheck.Segments(data)
 	for _, m := range markers {
 		switch m {
-		case 0xDB, 0xC0, 0xC4, 0xDA: // DQT, SOF0, DHT, SOS: pixels only
+		case 0xDB, 0xC0, 0xC4, 0xDD, 0xDA: // DQT, SOF0, DHT, DRI, SOS: pixels only
 		default:
 			t.Errorf("unexpected segment 0xFF%02X", m)
 		}
@@ -46,7 +35,7 @@ func TestEncodeJPEGHasNoMetadata(t *testing.T) {
 }
 
 func TestJPEGCheckCatchesMetadata(t *testing.T) {
-	data, _ := EncodeJPEG(photo(32, 32))
+	data, _ := EncodeJPEG(testpic.Photo(32, 32))
 	// Splice an APP1 (EXIF) and a COM segment after SOI: the check must fail.
 	for _, seg := range [][]byte{
 		{0xFF, 0xE1, 0x00, 0x08, 'E', 'x', 'i', 'f', 0, 0},
@@ -62,7 +51,7 @@ func TestJPEGCheckCatchesMetadata(t *testing.T) {
 // Every Cyrillic letter is in the primary meme face, so nothing is drawn
 // as a box or falls back to another face.
 func TestCyrillicHasGlyphs(t *testing.T) {
-	ch, err := newChain()
+	ch, err := getChain()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +119,7 @@ func TestLayoutProperties(t *testing.T) {
 	sizes := []image.Point{{256, 256}, {1024, 1024}, {576, 1024}, {1024, 576}, {2048, 600}, {300, 2000}}
 	for _, sz := range sizes {
 		for _, c := range captions {
-			out, info, err := Meme(photo(sz.X, sz.Y), c)
+			out, info, err := Meme(testpic.Photo(sz.X, sz.Y), c)
 			if err != nil {
 				t.Fatalf("%v %q: %v", sz, c.Bottom, err)
 			}
@@ -159,26 +148,11 @@ const longText = "This is a deliberately long caption of about three hundred cha
 	"overflowing the picture at all."
 
 func TestLongCaptionFallsBackToBar(t *testing.T) {
-	_, info, err := Meme(photo(1024, 1024), Caption{Top: longText, Bottom: longText})
+	_, info, err := Meme(testpic.Photo(1024, 1024), Caption{Top: longText, Bottom: longText})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.Layout != meme.LayoutBar {
 		t.Errorf("layout %s, want bar for text that cannot fit legibly inside", info.Layout)
-	}
-}
-
-func BenchmarkRenderMeme(b *testing.B) {
-	pic := photo(1024, 1024)
-	c := Caption{Top: "When you finally fix the bug at 3 AM", Bottom: "and it turns out it was a typo"}
-	b.ReportAllocs()
-	for b.Loop() {
-		out, _, err := Meme(pic, c)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := EncodeJPEG(out); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"golang.org/x/image/math/fixed"
+	"golang.org/x/text/unicode/norm"
 )
 
 // refSize is the size words are measured at. With hinting off, advances
@@ -18,9 +19,15 @@ const refSize = 100.0
 // font's default because captions are mostly capitals.
 const lineAdvance = 1.08
 
-type word struct {
-	text  []rune
-	width float64 // at refSize
+// piece is the unit of line breaking: a word, or part of one. A glued
+// piece follows the previous one without a space (CJK characters, the
+// pieces of a broken word); a line that ends after a hyphenated piece, in
+// the middle of its word, gets a hyphen.
+type piece struct {
+	text   []rune
+	width  float64 // at refSize
+	glue   bool
+	hyphen bool
 }
 
 // block is a caption set into lines at a size.
@@ -30,7 +37,7 @@ type block struct {
 }
 
 // measure returns the advance width of rs at the chain's current size,
-// dropping runes no font has.
+// skipping runes no font has.
 func (c *chain) measure(rs []rune) float64 {
 	var w fixed.Int26_6
 	prevFont, prev := -1, rune(-1)
@@ -62,22 +69,46 @@ func blockHeight(n int, size, asc, desc float64) float64 {
 	return size / refSize * (asc + desc + float64(n-1)*lineAdvance*refSize)
 }
 
+// clean composes text (NFC, so a letter and its combining accent become
+// the one glyph the font has), drops runes no font draws, and turns any
+// run of white space into one space.
+func (c *chain) clean(text string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range norm.NFC.String(text) {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if c.fontFor(r) < 0 {
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // fit sets text into at most maxLines lines inside a boxW×boxH box at the
-// largest size ≤ maxSize. ok is false when even the best wrapping needs a
-// size below minSize.
+// largest size ≤ maxSize, trying every line count and keeping the one that
+// allows the largest size. ok is false when even the best needs a size
+// below minSize.
 func (c *chain) fit(text string, boxW, boxH float64, maxLines int, minSize, maxSize float64) (b block, ok bool) {
 	if err := c.setSize(refSize); err != nil {
 		return block{}, false
 	}
 	asc, desc := c.metrics()
-	words := c.words(text, boxW*refSize/minSize)
-	if len(words) == 0 {
+	pieces := c.pieces(c.clean(text), boxW*refSize/minSize)
+	if len(pieces) == 0 {
 		return block{}, true
 	}
-	space := c.measure([]rune{' '})
+	space, hyphen := c.measure([]rune{' '}), c.measure([]rune{'-'})
 	best := block{}
-	for n := 1; n <= maxLines && n <= len(words); n++ {
-		lines, widest := balance(words, space, n)
+	for n := 1; n <= maxLines && n <= len(pieces); n++ {
+		lines, widest := balance(pieces, space, hyphen, n)
 		size := math.Min(maxSize, refSize*boxW/widest)
 		size = math.Min(size, boxH/blockHeight(n, 1, asc, desc))
 		size = math.Floor(size*4) / 4 // quarter pixels: stable across runs
@@ -88,43 +119,109 @@ func (c *chain) fit(text string, boxW, boxH float64, maxLines int, minSize, maxS
 	return best, best.size >= minSize
 }
 
-// words splits text into measured words, breaking any word wider than
-// maxWidth (at refSize) into pieces so no line can overflow.
-func (c *chain) words(text string, maxWidth float64) []word {
-	var out []word
-	for _, f := range strings.Fields(text) {
-		rs := []rune(f)
-		w := c.measure(rs)
-		if w <= maxWidth {
-			out = append(out, word{rs, w})
-			continue
-		}
-		// Break before the rune that would overflow, keeping at least one.
-		start := 0
-		for start < len(rs) {
+// cjk reports scripts written without spaces, where a line may break
+// between any two characters.
+func cjk(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) ||
+		(r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF) // CJK punctuation, full-width forms
+}
+
+// noLineStart reports punctuation that must stay with the character before
+// it rather than begin a line (a small kinsoku rule).
+func noLineStart(r rune) bool {
+	return strings.ContainsRune("、。，．・：；？！）」』】〕〉》ー…,.!?:;)]}%", r)
+}
+
+// pieces splits text into measured pieces: one per space-separated word,
+// one per CJK character, and words wider than maxWidth (at refSize) broken
+// so no line can overflow at the smallest size.
+func (c *chain) pieces(text string, maxWidth float64) []piece {
+	var out []piece
+	for _, field := range strings.Fields(text) {
+		rs := []rune(field)
+		glue := false
+		for start := 0; start < len(rs); {
 			end := start + 1
-			for end < len(rs) && c.measure(rs[start:end+1]) <= maxWidth {
+			if !cjk(rs[start]) {
+				for end < len(rs) && !cjk(rs[end]) {
+					end++
+				}
+			}
+			for end < len(rs) && noLineStart(rs[end]) {
 				end++
 			}
-			out = append(out, word{rs[start:end], c.measure(rs[start:end])})
-			start = end
+			out = c.breakWord(out, rs[start:end], glue, maxWidth)
+			glue, start = true, end
 		}
 	}
 	return out
 }
 
-// balance splits words into exactly n lines minimising the widest line
+// breakPoint reports runes a long word may break after without a hyphen.
+func breakPoint(r rune) bool { return strings.ContainsRune("-–—/_.,:;&+=|\\", r) }
+
+// breakWord appends word as one piece, or, when it is wider than maxWidth,
+// as pieces that each fit: after the last separator (-, /, _, ...) that
+// fits when there is one past the first half, otherwise before the rune
+// that would overflow, with room for a hyphen.
+func (c *chain) breakWord(out []piece, word []rune, glue bool, maxWidth float64) []piece {
+	w := c.measure(word)
+	if w <= maxWidth {
+		return append(out, piece{text: word, width: w, glue: glue})
+	}
+	hyphen := c.measure([]rune{'-'})
+	for len(word) > 0 {
+		if w := c.measure(word); w <= maxWidth {
+			return append(out, piece{text: word, width: w, glue: glue})
+		}
+		fit, sep := 1, 0 // runes that fit with a hyphen; end of the last separator that fits
+		for n := 1; n <= len(word); n++ {
+			w := c.measure(word[:n])
+			if w+hyphen <= maxWidth {
+				fit = n
+			}
+			if w > maxWidth {
+				break
+			}
+			if breakPoint(word[n-1]) {
+				sep = n
+			}
+		}
+		cut, hyph := fit, true
+		if sep*2 >= fit && sep > 0 {
+			cut, hyph = sep, false
+		}
+		hyph = hyph && unicode.IsLetter(word[cut-1]) && cut < len(word) && unicode.IsLetter(word[cut])
+		out = append(out, piece{text: word[:cut], width: c.measure(word[:cut]), glue: glue, hyphen: hyph})
+		word, glue = word[cut:], true
+	}
+	return out
+}
+
+// balance splits pieces into exactly n lines minimising the widest line
 // (linear partition by dynamic programming) and returns the lines and the
 // widest width.
-func balance(words []word, space float64, n int) ([]string, float64) {
-	m := len(words)
-	// prefix[i] = width of words[:i] with one space between words.
+func balance(pieces []piece, space, hyphen float64, n int) ([]string, float64) {
+	m := len(pieces)
+	// prefix[i]: width of pieces[:i]; gaps[i]: spaces before pieces[1:i].
 	prefix := make([]float64, m+1)
-	for i, w := range words {
-		prefix[i+1] = prefix[i] + w.width
+	gaps := make([]int, m+1)
+	for i, p := range pieces {
+		prefix[i+1] = prefix[i] + p.width
+		gaps[i+1] = gaps[i]
+		if i > 0 && !p.glue {
+			gaps[i+1]++
+		}
 	}
-	width := func(i, j int) float64 { // words[i:j]
-		return prefix[j] - prefix[i] + float64(j-i-1)*space
+	width := func(i, j int) float64 { // a line of pieces[i:j]
+		w := prefix[j] - prefix[i]
+		if j-i > 1 {
+			w += float64(gaps[j]-gaps[i+1]) * space
+		}
+		if pieces[j-1].hyphen && j < m && pieces[j].glue {
+			w += hyphen
+		}
+		return w
 	}
 	inf := math.Inf(1)
 	cost := make([][]float64, n+1)
@@ -149,25 +246,38 @@ func balance(words []word, space float64, n int) ([]string, float64) {
 	lines := make([]string, n)
 	for k, j := n, m; k > 0; k-- {
 		i := cut[k][j]
-		parts := make([]string, 0, j-i)
-		for _, w := range words[i:j] {
-			parts = append(parts, string(w.text))
+		var b strings.Builder
+		for t, p := range pieces[i:j] {
+			if t > 0 && !p.glue {
+				b.WriteByte(' ')
+			}
+			b.WriteString(string(p.text))
 		}
-		lines[k-1] = strings.Join(parts, " ")
+		if pieces[j-1].hyphen && j < m && pieces[j].glue {
+			b.WriteByte('-')
+		}
+		lines[k-1] = b.String()
 		j = i
 	}
 	return lines, cost[n][m]
 }
 
-// drawBlock rasterises b into mask, each line centred in box, the block
-// aligned to the box's top (valign<0), middle (0) or bottom (>0).
-// It returns the pixel rectangles of the glyphs it drew.
-func (c *chain) drawBlock(mask *image.Alpha, b block, box image.Rectangle, valign int) ([]image.Rectangle, error) {
+// placed is a block positioned in its box.
+type placed struct {
+	block
+	x, y   []float64       // pen start (left end of the baseline) of each line
+	bounds image.Rectangle // the lines' advance boxes, ascent to descent
+}
+
+// place centres each line of b in box and aligns the block to the box's top
+// (valign<0), middle (0) or bottom (>0).
+func (c *chain) place(b block, box image.Rectangle, valign int) (placed, error) {
+	p := placed{block: b}
 	if len(b.lines) == 0 {
-		return nil, nil
+		return p, nil
 	}
 	if err := c.setSize(b.size); err != nil {
-		return nil, err
+		return p, err
 	}
 	asc, desc := c.metrics()
 	h := asc + desc + float64(len(b.lines)-1)*lineAdvance*b.size
@@ -178,14 +288,27 @@ func (c *chain) drawBlock(mask *image.Alpha, b block, box image.Rectangle, valig
 	case valign > 0:
 		top = float64(box.Max.Y) - h
 	}
-	var boxes []image.Rectangle
+	minX, maxX := math.Inf(1), math.Inf(-1)
 	for i, line := range b.lines {
-		rs := []rune(line)
-		x := float64(box.Min.X) + (float64(box.Dx())-c.measure(rs))/2
-		y := top + asc + float64(i)*lineAdvance*b.size
-		dot := fixed.Point26_6{X: fixed.Int26_6(x * 64), Y: fixed.Int26_6(y * 64)}
+		w := c.measure([]rune(line))
+		x := float64(box.Min.X) + (float64(box.Dx())-w)/2
+		p.x = append(p.x, x)
+		p.y = append(p.y, top+asc+float64(i)*lineAdvance*b.size)
+		minX, maxX = math.Min(minX, x), math.Max(maxX, x+w)
+	}
+	p.bounds = image.Rect(int(math.Floor(minX)), int(math.Floor(top)), int(math.Ceil(maxX)), int(math.Ceil(top+h)))
+	return p, nil
+}
+
+// raster draws the placed lines into mask (coverage, max-combined) and
+// returns the pixel rectangle of every glyph drawn. The chain must be at
+// p's size, as place leaves it.
+func (c *chain) raster(mask *image.Alpha, p placed) []image.Rectangle {
+	var boxes []image.Rectangle
+	for i, line := range p.lines {
+		dot := fixed.Point26_6{X: fixed.Int26_6(p.x[i] * 64), Y: fixed.Int26_6(p.y[i] * 64)}
 		prevFont, prev := -1, rune(-1)
-		for _, r := range rs {
+		for _, r := range line {
 			fi := c.fontFor(r)
 			if fi < 0 {
 				continue
@@ -203,7 +326,7 @@ func (c *chain) drawBlock(mask *image.Alpha, b block, box image.Rectangle, valig
 			prevFont, prev = fi, r
 		}
 	}
-	return boxes, nil
+	return boxes
 }
 
 // blendMax ORs a glyph mask into dst (max of coverages), clipped to dst.
@@ -219,20 +342,17 @@ func blendMax(dst *image.Alpha, dr image.Rectangle, m image.Image, mp image.Poin
 		if ok {
 			s := src.Pix[src.PixOffset(mp.X, mp.Y+y):][:clip.Dx()]
 			for x, v := range s {
-				if v > d[x] {
-					d[x] = v
-				}
+				d[x] = max(d[x], v)
 			}
 			continue
 		}
 		for x := range d {
 			_, _, _, a := m.At(mp.X+x, mp.Y+y).RGBA()
-			if v := uint8(a >> 8); v > d[x] {
-				d[x] = v
-			}
+			d[x] = max(d[x], uint8(a>>8))
 		}
 	}
 }
 
-// upper upper-cases text where the script has case (Latin, Cyrillic, Greek).
+// upper upper-cases text where the script has case (Latin, Cyrillic,
+// Greek, Armenian); other scripts pass through unchanged.
 func upper(s string) string { return strings.ToUpper(s) }
