@@ -63,9 +63,15 @@ bench: bench-deps ## Benchmarks: offline request end to end; render+JPEG vs Pill
 			$$f $(BENCH_DIR)/pillow.txt; \
 	done
 
+# Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
+FUZZ_TARGETS := ./pkg/httpapi:FuzzParseRequest ./pkg/imagegen:FuzzDecodeResponse ./pkg/render:FuzzCaption
+
 .PHONY: fuzz
-fuzz: ## Fuzz the request decoder for FUZZTIME (default 60s)
-	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./pkg/httpapi
+fuzz: ## Fuzz every decoder of outside input (request, provider response, captions), FUZZTIME each (default 60s)
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s "$${t%%:*}" || exit 1; \
+	done
 
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
 LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'

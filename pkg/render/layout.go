@@ -18,6 +18,10 @@ import (
 // small enough to fetch fast.
 const MaxSide = 1280
 
+// MaxCaptionRunes bounds each caption: past it a meme is an essay, and
+// wrapping cost grows with the square of the length.
+const MaxCaptionRunes = 300
+
 // minLegible is the smallest caption size in pixels on any picture.
 const minLegible = 12
 
@@ -172,7 +176,7 @@ func (c *chain) meme(pic image.Image, cap Caption) (*image.RGBA, Info, error) {
 	if !ok {
 		l = layouts[meme.LayoutClassic]
 	}
-	texts := [3]string{textTop: strings.TrimSpace(cap.Top), textBottom: strings.TrimSpace(cap.Bottom)}
+	texts := [3]string{textTop: meme.Truncate(strings.TrimSpace(cap.Top), MaxCaptionRunes), textBottom: meme.Truncate(strings.TrimSpace(cap.Bottom), MaxCaptionRunes)}
 	texts[textBoth] = strings.TrimSpace(texts[textTop] + " " + texts[textBottom])
 	canvas := c.prepare(pic, MaxSide)
 	for {

