@@ -16,6 +16,18 @@ help: ## List targets
 run: ## Serve the agent on localhost:8080 (PORT); offline generator, local stores under .data
 	$(GO) run ./functions/predict
 
+.PHONY: stats
+stats: ## One stats pass: arena battles into the results store, ModelChorus into the state store; prints a summary
+	$(GO) run ./functions/stats
+
+.PHONY: arena-fake
+arena-fake: ## Serve a stand-in arena + ModelChorus for the local results (then run the printed make stats)
+	$(GO) run ./pkg/arenatest/arenafake
+
+.PHONY: report
+report: ## Win rate (Wilson 95%), meh rate, battles per strategy/model/format/language; CSV + PNG in DATA_DIR/report
+	$(GO) run ./functions/report
+
 .PHONY: deps
 deps: ## Install test tools that are missing (moto_server, cfn-lint)
 	@command -v moto_server >/dev/null || python3 -m pip install --quiet 'moto[server]'
@@ -48,8 +60,10 @@ bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render b
 	@$(PILLOW_PYTHON) >/dev/null || { echo "Pillow still missing after installing python3-pil" >&2; exit 1; }
 
 .PHONY: bench
-bench: bench-deps ## Benchmarks: offline request end to end; render+JPEG vs Pillow on the same meme (prints the ratio)
+bench: bench-deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio); 10k-battle stats sync into moto (~2 min)
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./functions/predict
+	@# One iteration: it builds its own tables, and moto takes ~12 ms a write.
+	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/statsync
 	@mkdir -p $(BENCH_DIR)
 	@# GOMAXPROCS in the environment, not -cpu: with -cpu the first run of a
 	@# benchmark can still see every CPU.
@@ -64,10 +78,10 @@ bench: bench-deps ## Benchmarks: offline request end to end; render+JPEG vs Pill
 	done
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/httpapi:FuzzParseRequest ./pkg/imagegen:FuzzDecodeResponse ./pkg/render:FuzzCaption
+FUZZ_TARGETS := ./pkg/httpapi:FuzzParseRequest ./pkg/imagegen:FuzzDecodeResponse ./pkg/render:FuzzCaption ./pkg/arena:FuzzDecode
 
 .PHONY: fuzz
-fuzz: ## Fuzz every decoder of outside input (request, provider response, captions), FUZZTIME each (default 60s)
+fuzz: ## Fuzz every decoder of outside input (request, provider response, captions, battles), FUZZTIME each (default 60s)
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s "$${t%%:*}" || exit 1; \
@@ -80,8 +94,12 @@ LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.n
 build-PredictFunction: ## Build the predict bootstrap for Lambda (arm64) into ARTIFACTS_DIR
 	$(LAMBDA_BUILD) -o $(or $(ARTIFACTS_DIR),bin/predict)/bootstrap ./functions/predict
 
+.PHONY: build-StatsFunction
+build-StatsFunction: ## Build the stats bootstrap for Lambda (arm64) into ARTIFACTS_DIR
+	$(LAMBDA_BUILD) -o $(or $(ARTIFACTS_DIR),bin/stats)/bootstrap ./functions/stats
+
 .PHONY: build
-build: build-PredictFunction ## Build every function into bin/
+build: build-PredictFunction build-StatsFunction ## Build every function into bin/
 
 .PHONY: deploy
 deploy: ## sam build && sam deploy (uses samconfig.toml; needs AWS credentials and the SAM CLI)

@@ -18,13 +18,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	openai "github.com/sashabaranov/go-openai"
 
+	"punchline/pkg/awsenv"
 	"punchline/pkg/config"
 	"punchline/pkg/dynresults"
 	"punchline/pkg/fetch"
@@ -111,16 +109,16 @@ func storeName(aws, remote, local string) string {
 // baseURL is where the local media store's files are served ("" on Lambda).
 func newHandler(ctx context.Context, cfg config.Config, getenv func(string) string, log *slog.Logger, baseURL string) (http.Handler, func(), error) {
 	closeFn := func() {}
-	var awsCfg *aws.Config
-	loadAWS := func() (aws.Config, error) {
-		if awsCfg == nil {
-			c, err := loadAWSConfig(ctx, getenv)
+	var env *awsenv.Env
+	loadAWS := func() (*awsenv.Env, error) {
+		if env == nil {
+			e, err := awsenv.Load(ctx, getenv)
 			if err != nil {
-				return aws.Config{}, fmt.Errorf("aws config: %w", err)
+				return nil, err
 			}
-			awsCfg = &c
+			env = e
 		}
-		return *awsCfg, nil
+		return env, nil
 	}
 
 	opts := pipeline.Options{
@@ -138,9 +136,7 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 			if err != nil {
 				return nil, closeFn, err
 			}
-			out, err := ssm.NewFromConfig(ac, func(o *ssm.Options) {
-				o.BaseEndpoint = serviceEndpoint(getenv, "SSM", o.BaseEndpoint)
-			}).GetParameter(ctx, &ssm.GetParameterInput{
+			out, err := ac.SSM().GetParameter(ctx, &ssm.GetParameterInput{
 				Name: aws.String(cfg.ProviderAPIKeyParam), WithDecryption: aws.Bool(true),
 			})
 			if err != nil {
@@ -168,11 +164,7 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		if err != nil {
 			return nil, closeFn, err
 		}
-		client := s3.NewFromConfig(ac, func(o *s3.Options) {
-			o.BaseEndpoint = serviceEndpoint(getenv, "S3", o.BaseEndpoint)
-			// Local S3 stand-ins (moto) are addressed by path, not bucket subdomain.
-			o.UsePathStyle = o.BaseEndpoint != nil
-		})
+		client := ac.S3()
 		opts.Media = s3media.New(client, s3.NewPresignClient(client), cfg.MediaBucket, cfg.MediaURLTTL)
 	} else {
 		store, err := localmedia.New(cfg.DataDir, baseURL)
@@ -187,10 +179,7 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		if err != nil {
 			return nil, closeFn, err
 		}
-		db := dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) {
-			o.BaseEndpoint = serviceEndpoint(getenv, "DYNAMODB", o.BaseEndpoint)
-		})
-		opts.Results = dynresults.New(db, cfg.ResultsTable)
+		opts.Results = dynresults.New(ac.DynamoDB(), cfg.ResultsTable)
 	} else {
 		store, err := localresults.Open(filepath.Join(cfg.DataDir, "results.jsonl"))
 		if err != nil {
@@ -205,35 +194,4 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		AuthToken: cfg.AuthToken,
 		Media:     media,
 	}), closeFn, nil
-}
-
-// loadAWSConfig is the SDK's default chain, with region, static keys and the
-// AWS_ENDPOINT_URL override taken through getenv so run() sees only the
-// environment it was given (on Lambda that is the real one).
-func loadAWSConfig(ctx context.Context, getenv func(string) string) (aws.Config, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	region := getenv("AWS_REGION")
-	if region == "" {
-		region = getenv("AWS_DEFAULT_REGION")
-	}
-	if region != "" {
-		opts = append(opts, awsconfig.WithRegion(region))
-	}
-	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
-		opts = append(opts, awsconfig.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
-	}
-	if ep := getenv("AWS_ENDPOINT_URL"); ep != "" {
-		opts = append(opts, awsconfig.WithBaseEndpoint(ep))
-	}
-	return awsconfig.LoadDefaultConfig(ctx, opts...)
-}
-
-// serviceEndpoint is AWS_ENDPOINT_URL_<SERVICE> when set, else current (the
-// shared AWS_ENDPOINT_URL, or nil for the real service).
-func serviceEndpoint(getenv func(string) string, service string, current *string) *string {
-	if ep := getenv("AWS_ENDPOINT_URL_" + service); ep != "" {
-		return aws.String(ep)
-	}
-	return current
 }

@@ -17,9 +17,12 @@ import (
 	"punchline/pkg/meme"
 )
 
-// UpdateAPI is the DynamoDB call the store makes.
-type UpdateAPI interface {
+// API is the DynamoDB calls the store makes (*dynamodb.Client has them).
+type API interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
 // KeyAttr is the table's partition key (N).
@@ -27,12 +30,12 @@ const KeyAttr = "result_id"
 
 // Store writes result items to table.
 type Store struct {
-	api   UpdateAPI
+	api   API
 	table string
 }
 
 // New returns a store for table.
-func New(api UpdateAPI, table string) *Store { return &Store{api: api, table: table} }
+func New(api API, table string) *Store { return &Store{api: api, table: table} }
 
 // PutGeneration sets the generation attributes of rec's item, leaving every
 // other attribute as it is.
@@ -42,9 +45,7 @@ func (s *Store) PutGeneration(ctx context.Context, rec meme.Record) error {
 		return fmt.Errorf("marshal result %d: %w", rec.ResultID, err)
 	}
 	delete(av, KeyAttr)
-	in := SetItem(s.table, map[string]types.AttributeValue{
-		KeyAttr: &types.AttributeValueMemberN{Value: strconv.FormatInt(rec.ResultID, 10)},
-	}, av)
+	in := SetItem(s.table, key(rec.ResultID), av)
 	if _, err := s.api.UpdateItem(ctx, in); err != nil {
 		return fmt.Errorf("update result %d in %s: %w", rec.ResultID, s.table, err)
 	}

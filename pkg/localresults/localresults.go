@@ -91,25 +91,35 @@ func (s *Store) merge(e entry) {
 }
 
 // Update sets attrs on the item at key, leaving other attributes as they are.
-func (s *Store) Update(_ context.Context, key string, attrs map[string]any) error {
+func (s *Store) Update(ctx context.Context, key string, attrs map[string]any) error {
+	_, err := s.UpdateIf(ctx, key, nil, attrs)
+	return err
+}
+
+// UpdateIf is Update when cond, given the current item (nil if none),
+// allows it; check and write are atomic. It reports whether it wrote.
+func (s *Store) UpdateIf(_ context.Context, key string, cond func(item map[string]any) bool, attrs map[string]any) (bool, error) {
 	line, err := json.Marshal(entry{Key: key, Set: attrs})
 	if err != nil {
-		return fmt.Errorf("update %s: %w", key, err)
+		return false, fmt.Errorf("update %s: %w", key, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if cond != nil && !cond(s.items[key]) {
+		return false, nil
+	}
 	if _, err := s.f.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("update %s: %w", key, err)
+		return false, fmt.Errorf("update %s: %w", key, err)
 	}
 	// Round-trip so memory holds what a restart would read back.
 	var e entry
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
 	if err := dec.Decode(&e); err != nil {
-		return fmt.Errorf("update %s: %w", key, err)
+		return false, fmt.Errorf("update %s: %w", key, err)
 	}
 	s.merge(e)
-	return nil
+	return true, nil
 }
 
 // Get returns a copy of the item at key.
@@ -141,12 +151,8 @@ func (s *Store) Keys() []string {
 
 // PutGeneration records the generation side of a result.
 func (s *Store) PutGeneration(ctx context.Context, rec meme.Record) error {
-	b, err := json.Marshal(rec)
+	attrs, err := toAttrs(rec)
 	if err != nil {
-		return fmt.Errorf("marshal result %d: %w", rec.ResultID, err)
-	}
-	var attrs map[string]any
-	if err := json.Unmarshal(b, &attrs); err != nil {
 		return fmt.Errorf("marshal result %d: %w", rec.ResultID, err)
 	}
 	delete(attrs, "result_id")

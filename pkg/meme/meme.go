@@ -6,6 +6,7 @@ package meme
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Limits of the predict contract (DESIGN §1).
@@ -71,7 +72,8 @@ func (p Plan) Caption() string {
 // update built from a Record cannot clobber them.
 type Record struct {
 	ResultID   int64            `dynamodbav:"result_id" json:"result_id"`
-	CreatedAt  string           `dynamodbav:"created_at" json:"created_at"`
+	CreatedAt  string           `dynamodbav:"created_at" json:"created_at"`   // TimeLayout, UTC
+	CreatedDay string           `dynamodbav:"created_day" json:"created_day"` // DayLayout: the by_day index's key
 	Prompt     string           `dynamodbav:"prompt" json:"prompt"`
 	Lang       string           `dynamodbav:"lang,omitempty" json:"lang,omitempty"`
 	Type       string           `dynamodbav:"type" json:"type"`
@@ -85,6 +87,35 @@ type Record struct {
 	Fallback   string           `dynamodbav:"fallback,omitempty" json:"fallback,omitempty"`
 	LatencyMS  int64            `dynamodbav:"latency_ms" json:"latency_ms"`
 	StageMS    map[string]int64 `dynamodbav:"stage_ms,omitempty" json:"stage_ms,omitempty"`
+}
+
+// Time formats of stored attributes: fixed width and UTC, so that they sort
+// as strings (DynamoDB key conditions compare strings).
+const (
+	TimeLayout = "2006-01-02T15:04:05.000Z"
+	DayLayout  = time.DateOnly
+)
+
+// ByDayIndex is the results table's index on (created_day, created_at),
+// which finds the results created in a period without a scan.
+const ByDayIndex = "by_day"
+
+// BattleSide is the battle side of a results item (DESIGN §4), written by
+// the stats function from that result's point of view. Hash covers every
+// field but StatsAt, so an unchanged battle is recognised and not written.
+type BattleSide struct {
+	BattleID         int64  `dynamodbav:"battle_id" json:"battle_id"`
+	BattleDate       string `dynamodbav:"battle_date" json:"battle_date"`
+	OpponentResultID int64  `dynamodbav:"opponent_result_id" json:"opponent_result_id"`
+	Side             int    `dynamodbav:"side" json:"side"` // 1 or 2: which result the arena listed us as
+	BattleResult     string `dynamodbav:"battle_result" json:"battle_result"`
+	Outcome          string `dynamodbav:"outcome" json:"outcome"` // win|loss|tie|meh|pending|unknown
+	VotesFirst       int64  `dynamodbav:"votes_first" json:"votes_first"`
+	VotesSecond      int64  `dynamodbav:"votes_second" json:"votes_second"`
+	VotesTie         int64  `dynamodbav:"votes_tie" json:"votes_tie"`
+	VotesMeh         int64  `dynamodbav:"votes_meh" json:"votes_meh"`
+	StatsAt          string `dynamodbav:"stats_at" json:"stats_at"`
+	Hash             string `dynamodbav:"battle_hash" json:"battle_hash"`
 }
 
 // Error codes. httpapi maps each to one HTTP status; nothing else does.

@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"punchline/pkg/meme"
 )
 
 // Region is the region tests use.
@@ -158,15 +160,46 @@ func (s *Server) Bucket(t testing.TB) string {
 	return name
 }
 
-// ResultsTable creates a results table (result_id N) unique to the test.
+// ResultsTable creates a results table (result_id N, the by_day index)
+// unique to the test, as template.yaml defines it.
 func (s *Server) ResultsTable(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("results-%d", time.Now().UnixNano())
+	str := func(n string) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
+	}
+	_, err := s.DynamoDB().CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("result_id"), AttributeType: types.ScalarAttributeTypeN},
+			str("created_day"), str("created_at"),
+		},
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("result_id"), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(meme.ByDayIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String("created_day"), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String("created_at"), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	return name
+}
+
+// StateTable creates a state table (pk S) unique to the test.
+func (s *Server) StateTable(t testing.TB) string {
+	t.Helper()
+	name := fmt.Sprintf("state-%d", time.Now().UnixNano())
 	_, err := s.DynamoDB().CreateTable(context.Background(), &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("result_id"), AttributeType: types.ScalarAttributeTypeN}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("result_id"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
 	})
 	if err != nil {
 		t.Fatalf("create table: %v", err)

@@ -231,7 +231,8 @@ func (p *Pipeline) record(ctx context.Context, r *run, ans meme.Answer) {
 		return
 	}
 	r.rec.ResultID = r.req.ResultID
-	r.rec.CreatedAt = r.arrived.UTC().Format(time.RFC3339Nano)
+	r.rec.CreatedAt = r.arrived.UTC().Format(meme.TimeLayout)
+	r.rec.CreatedDay = r.arrived.UTC().Format(meme.DayLayout)
 	r.rec.Prompt = r.req.Prompt
 	// The answer is made; the record may use a moment past the deadline
 	// context but not past the Lambda's own.

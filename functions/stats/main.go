@@ -1,0 +1,164 @@
+// Command stats pulls the arena's battle results into the results table
+// and ModelChorus' image leaderboard into the state table: on an
+// EventBridge schedule on Lambda, one pass locally (`make stats`), which
+// prints its summary. Wiring only; the work is in pkg/statsync.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"punchline/pkg/arena"
+	"punchline/pkg/awsenv"
+	"punchline/pkg/config"
+	"punchline/pkg/dynresults"
+	"punchline/pkg/dynstate"
+	"punchline/pkg/httpretry"
+	"punchline/pkg/localresults"
+	"punchline/pkg/modelchorus"
+	"punchline/pkg/reqlog"
+	"punchline/pkg/statsync"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "stats:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	log := reqlog.New(stdout, slog.LevelInfo)
+	p, closeFn, err := newPass(ctx, cfg, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	if cfg.OnLambda {
+		lambda.StartWithOptions(func(ctx context.Context, _ json.RawMessage) (Report, error) { return p.run(ctx) },
+			lambda.WithContext(ctx))
+		return nil
+	}
+	rep, err := p.run(ctx)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if encErr := enc.Encode(rep); encErr != nil && err == nil {
+		err = encErr
+	}
+	return err
+}
+
+// Report is one pass's outcome, returned to Lambda and printed locally.
+type Report struct {
+	Arena       statsync.Summary `json:"arena"`
+	ModelChorus struct {
+		Models    int    `json:"models,omitempty"`
+		Leader    string `json:"image_leader,omitempty"`
+		FetchedAt string `json:"fetched_at,omitempty"`
+		Error     string `json:"error,omitempty"`
+	} `json:"modelchorus"`
+}
+
+type pass struct {
+	sync   statsync.Options
+	chorus *modelchorus.Client
+	state  modelchorus.State
+	log    *slog.Logger
+}
+
+// run syncs the arena, then snapshots ModelChorus; a ModelChorus failure
+// is reported but does not fail the pass (the arena is what we are for).
+func (p *pass) run(ctx context.Context) (Report, error) {
+	var rep Report
+	sum, err := statsync.Run(ctx, p.sync)
+	rep.Arena = sum
+	p.log.InfoContext(ctx, "arena sync", "summary", sum, "error", err)
+	if err != nil {
+		return rep, fmt.Errorf("arena sync: %w", err)
+	}
+	snap, cerr := p.chorus.Save(ctx, p.state, time.Now())
+	if cerr != nil {
+		rep.ModelChorus.Error = cerr.Error()
+		p.log.WarnContext(ctx, "modelchorus snapshot failed", "error", cerr)
+		return rep, nil
+	}
+	rep.ModelChorus.Models, rep.ModelChorus.FetchedAt = len(snap.Models), snap.FetchedAt
+	rep.ModelChorus.Leader = snap.Leaderboard[0].Model
+	return rep, nil
+}
+
+// newPass wires the stores (DynamoDB when the tables are configured, files
+// under DATA_DIR otherwise) and the two API clients.
+func newPass(ctx context.Context, cfg config.Config, getenv func(string) string, log *slog.Logger) (*pass, func(), error) {
+	closers := []func(){}
+	closeFn := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	var env *awsenv.Env
+	if cfg.ResultsTable != "" || cfg.StateTable != "" {
+		e, err := awsenv.Load(ctx, getenv)
+		if err != nil {
+			return nil, closeFn, err
+		}
+		env = e
+	}
+	var res statsync.Results
+	if cfg.ResultsTable != "" {
+		res = dynresults.New(env.DynamoDB(), cfg.ResultsTable)
+	} else {
+		s, err := localresults.Open(filepath.Join(cfg.DataDir, "results.jsonl"))
+		if err != nil {
+			return nil, closeFn, err
+		}
+		closers = append(closers, func() { _ = s.Close() })
+		res = s
+	}
+	var state interface {
+		statsync.State
+		modelchorus.State
+	}
+	if cfg.StateTable != "" {
+		state = dynstate.New(env.DynamoDB(), cfg.StateTable)
+	} else {
+		s, err := localresults.Open(filepath.Join(cfg.DataDir, "state.jsonl"))
+		if err != nil {
+			closeFn()
+			return nil, func() {}, err
+		}
+		closers = append(closers, func() { _ = s.Close() })
+		state = s
+	}
+	// Deadlines come from the run's context; the client timeout is a backstop.
+	hc := &httpretry.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}}
+	return &pass{
+		sync: statsync.Options{
+			Arena:         arena.New(hc, cfg.ArenaStatsURL, cfg.ArenaAPIKey),
+			Results:       res,
+			State:         state,
+			Logger:        log,
+			RefreshWindow: cfg.RefreshWindow,
+		},
+		chorus: modelchorus.New(hc, cfg.ModelChorusURL),
+		state:  state,
+		log:    log,
+	}, closeFn, nil
+}

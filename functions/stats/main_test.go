@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"punchline/pkg/arenatest"
+	"punchline/pkg/chorustest"
+	"punchline/pkg/dynresults"
+	"punchline/pkg/localresults"
+	"punchline/pkg/meme"
+	"punchline/pkg/mototest"
+)
+
+func TestMain(m *testing.M) { mototest.Main(m) }
+
+type generationStore interface {
+	PutGeneration(context.Context, meme.Record) error
+}
+
+// seed serves n battles from today back and records their first sides as
+// ours in store.
+func seed(t *testing.T, store generationStore, n int) (*arenatest.Server, *chorustest.Server) {
+	t.Helper()
+	arenaSrv, chorus := arenatest.New(), chorustest.New()
+	t.Cleanup(arenaSrv.Close)
+	t.Cleanup(chorus.Close)
+	items := arenatest.Generate(n, 10, time.Now(), 1)
+	arenaSrv.Put(items...)
+	for _, it := range items {
+		rec := meme.Record{ResultID: it.Result1ID, CreatedAt: it.Date.Format(meme.TimeLayout), CreatedDay: it.Date.Format(meme.DayLayout),
+			Prompt: "p", Type: meme.TypeImage, Strategy: "offline-classic"}
+		if err := store.PutGeneration(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return arenaSrv, chorus
+}
+
+func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// lastReport decodes the report, the last JSON value run() prints after
+// its log lines.
+func lastReport(t *testing.T, out []byte) Report {
+	t.Helper()
+	var rep Report
+	dec := json.NewDecoder(bytes.NewReader(out))
+	found := false
+	for {
+		var v map[string]json.RawMessage
+		if err := dec.Decode(&v); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out)
+		}
+		if raw, ok := v["arena"]; ok && v["modelchorus"] != nil {
+			b, _ := json.Marshal(v)
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			found = raw != nil
+		}
+	}
+	if !found {
+		t.Fatalf("no report in output:\n%s", out)
+	}
+	return rep
+}
+
+// `make stats` locally: one pass against the arena and ModelChorus, the
+// local files filled, the summary printed.
+func TestRunLocal(t *testing.T) {
+	dir := t.TempDir()
+	store, err := localresults.Open(filepath.Join(dir, "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arenaSrv, chorus := seed(t, store, 30)
+	store.Close()
+	env := map[string]string{"DATA_DIR": dir, "ARENA_STATS_URL": arenaSrv.BattlesURL(), "MODELCHORUS_URL": chorus.URL}
+	var out bytes.Buffer
+	if err := run(context.Background(), getenv(env), &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	rep := lastReport(t, out.Bytes())
+	if rep.Arena.Written != 30 || !rep.Arena.Complete || rep.ModelChorus.Leader != "FLUX.1 [schnell]" {
+		t.Fatalf("report %+v", rep)
+	}
+	store, err = localresults.Open(filepath.Join(dir, "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	item, _ := store.Get("1")
+	if item["outcome"] != "win" || item["strategy"] != "offline-classic" {
+		t.Errorf("result 1: %v", item)
+	}
+	// A second pass finds nothing new.
+	out.Reset()
+	if err := run(context.Background(), getenv(env), &out); err != nil {
+		t.Fatal(err)
+	}
+	if rep := lastReport(t, out.Bytes()); rep.Arena.Written != 0 || rep.Arena.Unchanged != 30 {
+		t.Errorf("second pass: %+v", rep.Arena)
+	}
+}
+
+// On AWS (moto_server): the tables from the environment, through the SDK's
+// endpoint override. A ModelChorus outage is reported, not fatal.
+func TestRunDynamoDB(t *testing.T) {
+	moto := mototest.Start(t)
+	results, state := moto.ResultsTable(t), moto.StateTable(t)
+	arenaSrv, chorus := seed(t, dynresults.New(moto.DynamoDB(), results), 25)
+	for n := int64(1); n <= 5; n++ {
+		chorus.FailAt(n, 500, "INTERNAL_ERROR", "")
+	}
+	env := moto.Env()
+	env["RESULTS_TABLE"], env["STATE_TABLE"] = results, state
+	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"] = arenaSrv.BattlesURL(), chorus.URL
+	var out bytes.Buffer
+	if err := run(context.Background(), getenv(env), &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	rep := lastReport(t, out.Bytes())
+	if rep.Arena.Written != 25 || rep.ModelChorus.Error == "" {
+		t.Fatalf("report %+v", rep)
+	}
+	var n int
+	err := dynresults.New(moto.DynamoDB(), results).Scan(context.Background(), func(item map[string]any) error {
+		if item["outcome"] == "win" && item["battle_id"] != nil {
+			n++
+		}
+		return nil
+	})
+	if err != nil || n != 25 {
+		t.Errorf("%d items with battles (err %v), want 25", n, err)
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	if err := run(context.Background(), getenv(map[string]string{"REFRESH_WINDOW": "soon"}), io.Discard); err == nil {
+		t.Error("bad REFRESH_WINDOW: want an error")
+	}
+}

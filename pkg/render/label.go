@@ -1,0 +1,34 @@
+package render
+
+import (
+	"image"
+	"image/color"
+	"math"
+)
+
+// Label draws one line of text in c with the left end of its baseline at
+// (x, y), with the caption fonts and their fallback chain, and returns its
+// width. Charts and other plain text use it; memes use Meme.
+func Label(dst *image.RGBA, text string, x, y, size float64, c color.RGBA) (float64, error) {
+	ch, err := getChain()
+	if err != nil {
+		return 0, err
+	}
+	defer putChain(ch)
+	if err := ch.setSize(size); err != nil {
+		return 0, err
+	}
+	text = ch.clean(text)
+	w := ch.measure([]rune(text))
+	asc, desc := ch.metrics()
+	p := placed{block: block{lines: []string{text}, size: size}, x: []float64{x}, y: []float64{y}}
+	area := image.Rect(int(math.Floor(x))-2, int(math.Floor(y-asc))-2, int(math.Ceil(x+w))+2, int(math.Ceil(y+desc))+2).Intersect(dst.Rect)
+	if area.Empty() {
+		return w, nil
+	}
+	mask := image.NewAlpha(area)
+	ch.raster(mask, p)
+	local := &image.Alpha{Pix: mask.Pix, Stride: mask.Stride, Rect: image.Rect(0, 0, area.Dx(), area.Dy())}
+	paint(dst, area.Min, local, nil, 0, c, c)
+	return w, nil
+}

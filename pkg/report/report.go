@@ -1,0 +1,156 @@
+// Package report turns result items into what analysts ask first: win
+// rate with a Wilson 95% interval, meh rate and battle counts per strategy,
+// image model, format and language, as a text table, a CSV and a chart.
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Dimensions reported, as item attributes, in order.
+var Dimensions = []struct{ Name, Attr string }{
+	{"strategy", "strategy"},
+	{"image model", "image_model"},
+	{"format", "type"},
+	{"language", "lang"},
+}
+
+// Row is one value of one dimension.
+type Row struct {
+	Dimension, Value                  string
+	Battles                           int // items with a battle
+	Wins, Losses, Ties, Mehs          int
+	Pending, Unknown                  int // no votes yet; a result we do not recognise
+	WinRate, WinLow, WinHigh, MehRate float64
+}
+
+// Decided is the battles with an outcome: the base of the rates.
+func (r Row) Decided() int { return r.Wins + r.Losses + r.Ties + r.Mehs }
+
+// Wilson returns the Wilson score interval for k successes in n trials at
+// z standard deviations (1.96 for 95%); (0, 0) when n is 0.
+func Wilson(k, n int, z float64) (lo, hi float64) {
+	if n == 0 {
+		return 0, 0
+	}
+	p, nn := float64(k)/float64(n), float64(n)
+	z2 := z * z
+	centre := (p + z2/(2*nn)) / (1 + z2/nn)
+	half := z / (1 + z2/nn) * math.Sqrt(p*(1-p)/nn+z2/(4*nn*nn))
+	return math.Max(0, centre-half), math.Min(1, centre+half)
+}
+
+// Build aggregates items (attribute maps as the stores scan them). Items
+// without a battle are not counted.
+func Build(items []map[string]any) []Row {
+	byKey := map[[2]string]*Row{}
+	for _, it := range items {
+		outcome, _ := it["outcome"].(string)
+		if outcome == "" {
+			continue
+		}
+		for _, d := range Dimensions {
+			v := strings.TrimSpace(fmt.Sprint(it[d.Attr]))
+			if v == "" || v == "<nil>" {
+				v = "(none)"
+			}
+			k := [2]string{d.Name, v}
+			r := byKey[k]
+			if r == nil {
+				r = &Row{Dimension: d.Name, Value: v}
+				byKey[k] = r
+			}
+			r.Battles++
+			switch outcome {
+			case "win":
+				r.Wins++
+			case "loss":
+				r.Losses++
+			case "tie":
+				r.Ties++
+			case "meh":
+				r.Mehs++
+			case "pending":
+				r.Pending++
+			default:
+				r.Unknown++
+			}
+		}
+	}
+	rows := make([]Row, 0, len(byKey))
+	for _, r := range byKey {
+		if n := r.Decided(); n > 0 {
+			r.WinRate = float64(r.Wins) / float64(n)
+			r.MehRate = float64(r.Mehs) / float64(n)
+			r.WinLow, r.WinHigh = Wilson(r.Wins, n, 1.96)
+		}
+		rows = append(rows, *r)
+	}
+	order := map[string]int{}
+	for i, d := range Dimensions {
+		order[d.Name] = i
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.Dimension != b.Dimension {
+			return order[a.Dimension] < order[b.Dimension]
+		}
+		if a.Decided() != b.Decided() {
+			return a.Decided() > b.Decided()
+		}
+		return a.Value < b.Value
+	})
+	return rows
+}
+
+func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
+
+// WriteTable prints rows as an aligned text table.
+func WriteTable(w io.Writer, rows []Row) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-12s %-28s %8s %8s %17s %8s %6s %6s %6s %7s\n",
+		"dimension", "value", "battles", "win", "95% CI", "meh", "wins", "ties", "mehs", "pending")
+	last := ""
+	for _, r := range rows {
+		dim := r.Dimension
+		if dim == last {
+			dim = ""
+		}
+		last = r.Dimension
+		value := r.Value
+		if len([]rune(value)) > 28 {
+			value = string([]rune(value)[:27]) + "…"
+		}
+		ci := "-"
+		win, meh := "-", "-"
+		if r.Decided() > 0 {
+			ci = pct(r.WinLow) + "–" + pct(r.WinHigh)
+			win, meh = pct(r.WinRate), pct(r.MehRate)
+		}
+		fmt.Fprintf(&b, "%-12s %-28s %8d %8s %17s %8s %6d %6d %6d %7d\n",
+			dim, value, r.Battles, win, ci, meh, r.Wins, r.Ties, r.Mehs, r.Pending)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteCSV writes rows with a header; rates as fractions.
+func WriteCSV(w io.Writer, rows []Row) error {
+	cw := csv.NewWriter(w)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
+	_ = cw.Write([]string{"dimension", "value", "battles", "decided", "wins", "losses", "ties", "mehs", "pending", "unknown",
+		"win_rate", "win_ci95_low", "win_ci95_high", "meh_rate"})
+	for _, r := range rows {
+		_ = cw.Write([]string{r.Dimension, r.Value, strconv.Itoa(r.Battles), strconv.Itoa(r.Decided()),
+			strconv.Itoa(r.Wins), strconv.Itoa(r.Losses), strconv.Itoa(r.Ties), strconv.Itoa(r.Mehs),
+			strconv.Itoa(r.Pending), strconv.Itoa(r.Unknown), f(r.WinRate), f(r.WinLow), f(r.WinHigh), f(r.MehRate)})
+	}
+	cw.Flush()
+	return cw.Error()
+}

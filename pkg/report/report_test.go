@@ -1,0 +1,116 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestWilson(t *testing.T) {
+	cases := []struct {
+		k, n   int
+		lo, hi float64
+	}{
+		{5, 10, 0.2366, 0.7634},
+		{0, 10, 0, 0.2775},
+		{10, 10, 0.7225, 1},
+		{81, 263, 0.2553, 0.3662},
+		{0, 0, 0, 0},
+	}
+	for _, c := range cases {
+		lo, hi := Wilson(c.k, c.n, 1.96)
+		if math.Abs(lo-c.lo) > 5e-4 || math.Abs(hi-c.hi) > 5e-4 {
+			t.Errorf("Wilson(%d, %d) = (%.4f, %.4f), want (%.4f, %.4f)", c.k, c.n, lo, hi, c.lo, c.hi)
+		}
+	}
+}
+
+func items() []map[string]any {
+	var out []map[string]any
+	add := func(n int, strategy, model, typ, lang, outcome string) {
+		for i := 0; i < n; i++ {
+			out = append(out, map[string]any{"strategy": strategy, "image_model": model, "type": typ, "lang": lang, "outcome": outcome})
+		}
+	}
+	add(6, "llm-classic", "flux/schnell", "image", "en", "win")
+	add(3, "llm-classic", "flux/schnell", "image", "ru", "loss")
+	add(1, "llm-classic", "flux/schnell", "image", "ru", "meh")
+	add(2, "offline-card", "", "image", "en", "tie")
+	add(2, "offline-card", "", "image", "en", "pending")
+	add(1, "llm-text", "", "text", "en", "unknown")
+	out = append(out, map[string]any{"strategy": "llm-classic", "type": "image"}) // no battle yet
+	return out
+}
+
+func TestBuild(t *testing.T) {
+	rows := Build(items())
+	get := func(dim, value string) Row {
+		for _, r := range rows {
+			if r.Dimension == dim && r.Value == value {
+				return r
+			}
+		}
+		t.Fatalf("no row %s=%s in %+v", dim, value, rows)
+		return Row{}
+	}
+	r := get("strategy", "llm-classic")
+	if r.Battles != 10 || r.Decided() != 10 || r.Wins != 6 || r.Mehs != 1 || math.Abs(r.WinRate-0.6) > 1e-9 || math.Abs(r.MehRate-0.1) > 1e-9 {
+		t.Errorf("llm-classic: %+v", r)
+	}
+	if r := get("strategy", "offline-card"); r.Battles != 4 || r.Decided() != 2 || r.Pending != 2 || r.WinRate != 0 {
+		t.Errorf("offline-card: %+v", r)
+	}
+	if r := get("image model", "(none)"); r.Battles != 5 || r.Unknown != 1 {
+		t.Errorf("no image model: %+v", r)
+	}
+	if r := get("language", "ru"); r.Battles != 4 || r.Losses != 3 {
+		t.Errorf("ru: %+v", r)
+	}
+	if rows[0].Dimension != "strategy" || rows[0].Value != "llm-classic" {
+		t.Errorf("first row %+v: want strategies first, most decided first", rows[0])
+	}
+}
+
+func TestCSVAndTable(t *testing.T) {
+	rows := Build(items())
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != len(rows)+1 || recs[0][10] != "win_rate" || recs[1][0] != "strategy" || recs[1][10] != "0.6000" {
+		t.Errorf("csv %v", recs[:2])
+	}
+	buf.Reset()
+	if err := WriteTable(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "60.0%") || !strings.Contains(buf.String(), "llm-classic") {
+		t.Errorf("table:\n%s", buf.String())
+	}
+}
+
+func TestChart(t *testing.T) {
+	img, err := Chart(Build(items()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Rect.Dx() != chartW || img.Rect.Dy() < 300 {
+		t.Errorf("chart %v", img.Rect)
+	}
+	// The llm-classic bar: 60% of the bar width in the win colour.
+	found := 0
+	for y := 0; y < img.Rect.Dy(); y++ {
+		if img.RGBAAt(barX0+barW*59/100, y) == winBar && img.RGBAAt(barX0+barW*61/100, y) != winBar {
+			found++
+		}
+	}
+	if found == 0 {
+		t.Error("no bar ends at 60%")
+	}
+}
