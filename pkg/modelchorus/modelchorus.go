@@ -43,7 +43,9 @@ type APIError struct {
 	Message string `json:"message"`
 }
 
-func (e *APIError) Error() string { return fmt.Sprintf("modelchorus %d %s: %s", e.Status, e.Code, e.Message) }
+func (e *APIError) Error() string {
+	return fmt.Sprintf("modelchorus %d %s: %s", e.Status, e.Code, e.Message)
+}
 
 // Client calls the API at base (no trailing slash).
 type Client struct {

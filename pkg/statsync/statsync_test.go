@@ -131,9 +131,9 @@ func TestSyncWritesOurSides(t *testing.T) {
 	e := newLocalEnv(t)
 	items := arenatest.Generate(50, 10, now, 1)
 	items[3].Result, items[3].Votes = "SECOND", map[string]int64{"second": 2} // a loss for side 1
-	items[4].Result, items[4].OldField = "SAME_SHIT", true                     // meh, under the old field name
-	items[5].Result = "both_bad"                                                // unknown: kept raw
-	items[6].Votes = nil                                                       // no votes yet: pending
+	items[4].Result, items[4].OldField = "SAME_SHIT", true                    // meh, under the old field name
+	items[5].Result = "both_bad"                                              // unknown: kept raw
+	items[6].Votes = nil                                                      // no votes yet: pending
 	e.serve(items, firstSide)
 	both := items[7]
 	e.ours(func(int64) time.Time { return both.Date }, both.Result2ID) // this battle is ours on both sides
