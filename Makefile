@@ -61,7 +61,7 @@ bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render b
 
 .PHONY: bench
 bench: bench-deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio); 10k-battle stats sync into moto (~2 min)
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./functions/predict
+	$(GO) test -run '^$$' -bench '^BenchmarkOfflineRequest$$' -benchmem -count=1 ./functions/predict
 	@# One iteration: it builds its own tables, and moto takes ~12 ms a write.
 	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/statsync
 	@mkdir -p $(BENCH_DIR)
@@ -77,14 +77,26 @@ bench: bench-deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio);
 			$$f $(BENCH_DIR)/pillow.txt; \
 	done
 
+.PHONY: bench-deadline
+bench-deadline: ## Naive vs our pipeline on a heavy-tailed provider: p50/p95/p99/max, image and text shares (~80 s)
+	$(GO) test -run '^$$' -bench '^BenchmarkDeadline$$' -benchtime 1x ./functions/predict
+
+.PHONY: load
+load: ## 50 concurrent clients for LOAD_SECONDS (60) against the local server and a realistic provider
+	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
+
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/httpapi:FuzzParseRequest ./pkg/imagegen:FuzzDecodeResponse ./pkg/render:FuzzCaption ./pkg/arena:FuzzDecode
+FUZZ_TARGETS := ./pkg/httpapi:FuzzParseRequest ./pkg/planner:FuzzParsePlan ./pkg/imagegen:FuzzDecodeResponse ./pkg/arena:FuzzDecode ./pkg/render:FuzzCaption
 
 .PHONY: fuzz
-fuzz: ## Fuzz every decoder of outside input (request, provider response, captions, battles), FUZZTIME each (default 60s)
-	@for t in $(FUZZ_TARGETS); do \
-		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s "$${t%%:*}" || exit 1; \
+fuzz: ## Fuzz every decoder of outside input for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit
+	@cache=$$($(GO) env GOCACHE)/fuzz; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s "$$pkg" || exit 1; \
+		src="$$cache/punchline/$${pkg#./}/$$name"; dst="$$pkg/testdata/fuzz/$$name"; \
+		if [ -d "$$src" ]; then mkdir -p "$$dst" && cp -n "$$src"/* "$$dst"/ 2>/dev/null; fi; \
+		echo "corpus: $$(ls "$$dst" 2>/dev/null | wc -l) entries in $$dst"; \
 	done
 
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.

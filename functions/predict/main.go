@@ -127,6 +127,8 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		Logger:       log,
 		Deadline:     cfg.Deadline,
 		FormatPolicy: cfg.FormatPolicy,
+		HedgeAfter:   cfg.HedgeAfter,
+		Speculate:    cfg.Speculate,
 	}
 
 	if cfg.Online() {

@@ -109,7 +109,7 @@ func TestLambdaURLEvents(t *testing.T) {
 }
 
 // freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -120,7 +120,7 @@ func freePort(t *testing.T) string {
 }
 
 // startRun runs the real run() with env and waits for it to listen.
-func startRun(t *testing.T, env map[string]string) (base string, logs *syncBuffer) {
+func startRun(t testing.TB, env map[string]string) (base string, logs *syncBuffer) {
 	t.Helper()
 	port := freePort(t)
 	env["PORT"] = port
@@ -180,13 +180,30 @@ func ok200(t *testing.T, what string, resp *http.Response, err error) []byte {
 
 func post(t *testing.T, url, body string) map[string]any {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
-	raw := ok200(t, "POST "+url, resp, err)
-	var got map[string]any
-	if err := json.Unmarshal(raw, &got); err != nil {
-		t.Fatalf("answer not JSON: %s", raw)
+	got, err := postAnswer(url, body)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return got
+}
+
+// postAnswer is post for goroutines other than the test's: it returns the
+// failure instead of ending the test.
+func postAnswer(url, body string) (map[string]any, error) {
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("POST %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, raw)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		return nil, fmt.Errorf("answer not JSON: %s", raw)
+	}
+	return got, nil
 }
 
 func getJPEG(t *testing.T, url string) []byte {
@@ -243,6 +260,7 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 	env["IMAGE_MODELS"] = "flux/schnell"
 	env["FETCH_ALLOW_HOSTS"] = provURL.Host // the provider's image URLs are on loopback
 	env["DATA_DIR"] = t.TempDir()
+	env["SPECULATE"] = "off" // one image call per meme, to count them
 	base, logs := startRun(t, env)
 
 	got := post(t, base+"/", `{"result_id":"4242","prompt":"Cybercab steering wheel confuses Tesla's robot vibe"}`)
@@ -291,6 +309,52 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 			t.Errorf("%s missing", k)
 		}
 	}
+	if s, ok := out.Item["status"].(*types.AttributeValueMemberS); !ok || s.Value != "done" {
+		t.Errorf("status = %#v, want done", out.Item["status"])
+	}
+
+	// The arena retries: the same result_id gets the same file, at once,
+	// through the status in the DynamoDB item.
+	start := time.Now()
+	again := post(t, base+"/", `{"result_id":4242,"prompt":"Cybercab steering wheel confuses Tesla's robot vibe"}`)
+	if path(again["url"]) != path(got["url"]) || time.Since(start) > time.Second || prov.Images.Load() != 1 {
+		t.Errorf("retry: %v after %v with %d image calls; first answer %v", again, time.Since(start), prov.Images.Load(), got)
+	}
+
+	// Concurrent duplicates of a new result_id make one meme between them.
+	prov.Set(func(b *providertest.Behavior) { b.ImageDelay = 700 * time.Millisecond })
+	var wg sync.WaitGroup
+	answers := make([]map[string]any, 3)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := postAnswer(base+"/", `{"result_id":4343,"prompt":"a concurrent duplicate"}`)
+			if err != nil {
+				t.Error(err)
+			}
+			answers[i] = a
+		}()
+	}
+	wg.Wait()
+	if prov.Images.Load() != 2 {
+		t.Errorf("%d image calls for 2 result ids", prov.Images.Load())
+	}
+	for _, a := range answers {
+		if a["type"] != "image" || path(a["url"]) != path(answers[0]["url"]) {
+			t.Errorf("duplicate answers differ: %v vs %v", a, answers[0])
+		}
+	}
+}
+
+// path is a URL without its query (a presigned URL is signed anew each time).
+func path(u any) string {
+	s, _ := u.(string)
+	p, err := url.Parse(s)
+	if err != nil || s == "" {
+		return "(no url)"
+	}
+	return p.Host + p.Path
 }
 
 // A provider that fails still gets the arena an image: the ladder drops to

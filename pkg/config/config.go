@@ -43,7 +43,8 @@ type Config struct {
 	AuthToken           string
 	FetchAllowHosts     []string
 	FormatPolicy        string
-	HedgeAfter          time.Duration
+	HedgeAfter          time.Duration // 0: hedging off
+	Speculate           bool          // start the picture from the raw prompt while the planner runs
 	FFmpegPath          string
 	RefreshWindow       time.Duration
 	ArenaStatsURL       string
@@ -79,6 +80,27 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		return d
 	}
+	// off is 0 for "off" or "0", else the duration.
+	off := func(name string, d func() time.Duration) time.Duration {
+		switch strings.ToLower(strings.TrimSpace(getenv(name))) {
+		case "off", "0":
+			return 0
+		}
+		return d()
+	}
+	onOff := func(name string, def bool) bool {
+		switch v := strings.ToLower(strings.TrimSpace(getenv(name))); v {
+		case "":
+			return def
+		case "on", "true", "1", "yes":
+			return true
+		case "off", "false", "0", "no":
+			return false
+		default:
+			errs = append(errs, fmt.Errorf("%s=%q: want on or off", name, v))
+			return def
+		}
+	}
 	list := func(name, def string) []string {
 		var out []string
 		for _, s := range strings.Split(str(name, def), ",") {
@@ -105,7 +127,8 @@ func Load(getenv func(string) string) (Config, error) {
 		AuthToken:           str("AUTH_TOKEN", ""),
 		FetchAllowHosts:     list("FETCH_ALLOW_HOSTS", ""),
 		FormatPolicy:        strings.ToLower(str("FORMAT_POLICY", "auto")),
-		HedgeAfter:          dur("HEDGE_AFTER", DefaultHedgeAfter),
+		HedgeAfter:          off("HEDGE_AFTER", func() time.Duration { return dur("HEDGE_AFTER", DefaultHedgeAfter) }),
+		Speculate:           onOff("SPECULATE", true),
 		FFmpegPath:          str("FFMPEG_PATH", "ffmpeg"),
 		RefreshWindow:       dur("REFRESH_WINDOW", DefaultRefreshWindow),
 		ArenaStatsURL:       str("ARENA_STATS_URL", DefaultArenaStatsURL),

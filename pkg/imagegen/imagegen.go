@@ -23,6 +23,7 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"punchline/pkg/fetch"
+	"punchline/pkg/meme"
 )
 
 // Limits on what a provider may hand us.
@@ -34,7 +35,7 @@ const (
 )
 
 // ErrRefused means the provider refused the prompt (content policy).
-var ErrRefused = errors.New("prompt refused by provider")
+var ErrRefused = meme.ErrRefused
 
 // Doer is the HTTP client interface go-openai's ClientConfig.HTTPClient has.
 type Doer interface {

@@ -108,3 +108,29 @@ func toAttrs(v any) (map[string]any, error) {
 	err = json.Unmarshal(b, &attrs)
 	return attrs, err
 }
+
+// Claim marks result id as being made, as dynresults.Claim does.
+func (s *Store) Claim(ctx context.Context, id int64, at, staleBefore time.Time) (meme.Claim, error) {
+	k := strconv.FormatInt(id, 10)
+	ok, err := s.UpdateIf(ctx, k, func(item map[string]any) bool {
+		st, _ := item["status"].(string)
+		_, recorded := item["created_at"]
+		if st == "" && !recorded {
+			return true
+		}
+		claimed, _ := item["claimed_at"].(string)
+		return st == meme.StatusPending && claimed < staleBefore.UTC().Format(meme.TimeLayout)
+	}, map[string]any{"status": meme.StatusPending, "claimed_at": at.UTC().Format(meme.TimeLayout)})
+	if err != nil || ok {
+		return meme.Claim{Claimed: ok}, err
+	}
+	return s.Lookup(ctx, id)
+}
+
+// Lookup reads result id's generation status.
+func (s *Store) Lookup(_ context.Context, id int64) (meme.Claim, error) {
+	item, _ := s.Get(strconv.FormatInt(id, 10))
+	str := func(k string) string { v, _ := item[k].(string); return v }
+	_, recorded := item["created_at"]
+	return meme.ClaimFrom(str("status"), recorded, str("type"), str("media_key"), str("text")), nil
+}

@@ -87,6 +87,34 @@ type Record struct {
 	Fallback   string           `dynamodbav:"fallback,omitempty" json:"fallback,omitempty"`
 	LatencyMS  int64            `dynamodbav:"latency_ms" json:"latency_ms"`
 	StageMS    map[string]int64 `dynamodbav:"stage_ms,omitempty" json:"stage_ms,omitempty"`
+	Status     string           `dynamodbav:"status" json:"status"` // StatusDone once recorded
+}
+
+// Generation status of a results item: a request claims the result_id
+// (pending) before it makes anything, so a retried or duplicate request
+// waits for, or returns, the same answer instead of making another.
+const (
+	StatusPending = "pending"
+	StatusDone    = "done"
+)
+
+// ClaimFrom interprets stored generation attributes; an item recorded
+// before statuses existed (created_at, no status) is done.
+func ClaimFrom(status string, recorded bool, typ, mediaKey, text string) Claim {
+	c := Claim{State: status, Type: typ, MediaKey: mediaKey, Text: text}
+	if c.State == "" && recorded {
+		c.State = StatusDone
+	}
+	return c
+}
+
+// Claim is what claiming a result_id found.
+type Claim struct {
+	Claimed  bool   // this request owns the result: make the meme
+	State    string // otherwise: StatusPending (being made) or StatusDone
+	Type     string // when done: the answer's type, media key and text
+	MediaKey string
+	Text     string
 }
 
 // Time formats of stored attributes: fixed width and UTC, so that they sort
@@ -117,6 +145,10 @@ type BattleSide struct {
 	StatsAt          string `dynamodbav:"stats_at" json:"stats_at"`
 	Hash             string `dynamodbav:"battle_hash" json:"battle_hash"`
 }
+
+// ErrRefused means the provider refused a prompt (content policy): trying
+// other models with the same prompt is pointless.
+var ErrRefused = errors.New("prompt refused by provider")
 
 // Error codes. httpapi maps each to one HTTP status; nothing else does.
 const (

@@ -90,9 +90,12 @@ func abs(x int) int {
 // the same picture, different prompts get different colours.
 type Imager struct{}
 
-// Generate returns the background for prompt.
-func (Imager) Generate(_ context.Context, prompt string) (image.Image, string, error) {
-	return Background(prompt, Side, Side), Model, nil
+// Models is the one "model" this imager has.
+func (Imager) Models() []string { return []string{Model} }
+
+// GenerateWith returns the background for prompt.
+func (Imager) GenerateWith(_ context.Context, _, prompt string) (image.Image, error) {
+	return Background(prompt, Side, Side), nil
 }
 
 // Background is a diagonal two-colour gradient with a dark vignette, in

@@ -1,19 +1,25 @@
 // Package pipeline turns a request into the best answer it can make before
 // the deadline: plan → picture → captions → JPEG → store → record, with a
 // ladder of fallbacks (offline plan or background, then text) so a failure
-// of ours never reaches the arena as an error.
+// of ours never reaches the arena as an error. The picture is started from
+// the raw prompt while the planner runs, slow image calls are hedged with
+// the next model, and a result_id is claimed first so a retried or
+// duplicate request gets the same answer instead of a second meme.
 package pipeline
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
+	"punchline/pkg/hedge"
 	"punchline/pkg/meme"
 	"punchline/pkg/offline"
 	"punchline/pkg/render"
@@ -24,9 +30,10 @@ type Planner interface {
 	Plan(ctx context.Context, prompt string) (meme.Plan, error)
 }
 
-// Imager makes the picture; it returns the model that made it.
+// Imager makes pictures with the models it has, in preference order.
 type Imager interface {
-	Generate(ctx context.Context, prompt string) (image.Image, string, error)
+	Models() []string
+	GenerateWith(ctx context.Context, model, prompt string) (image.Image, error)
 }
 
 // Media stores finished files and hands out links to them.
@@ -35,9 +42,12 @@ type Media interface {
 	URL(ctx context.Context, key string) (string, error)
 }
 
-// Results records what we answered.
+// Results records what we answered, and claims a result_id before the
+// work starts so duplicates find it.
 type Results interface {
 	PutGeneration(ctx context.Context, rec meme.Record) error
+	Claim(ctx context.Context, id int64, at, staleBefore time.Time) (meme.Claim, error)
+	Lookup(ctx context.Context, id int64) (meme.Claim, error)
 }
 
 // Options are the pipeline's dependencies and settings.
@@ -50,22 +60,40 @@ type Options struct {
 	Logger       *slog.Logger
 	Deadline     time.Duration // answer this long after arrival (DEADLINE)
 	FormatPolicy string        // auto|image|video|text (FORMAT_POLICY)
+	HedgeAfter   time.Duration // start the next image model beside a late one; 0: off (HEDGE_AFTER)
+	Speculate    bool          // start the picture from the raw prompt while planning (SPECULATE)
 	Now          func() time.Time
 }
 
-// Budget shares: what is kept back for the steps after the picture, and
-// the margin kept before the Lambda's own deadline.
+// Budget shares and waits.
 const (
-	finishReserve  = 1500 * time.Millisecond // render, encode, store, record
-	lambdaMargin   = 1 * time.Second
-	planShare      = 0.45 // the planner may use this share of the time before the reserve
-	recordTimeout  = 1 * time.Second
+	finishReserve = 1500 * time.Millisecond // render, encode, store, record
+	lambdaMargin  = 1 * time.Second         // kept before the Lambda's own deadline
+	planShare     = 0.45                    // the planner may use this share of the time before the reserve
+	claimTimeout  = 800 * time.Millisecond  // claiming a result_id must not eat the budget
+	staleClaim    = 20 * time.Second        // a pending claim older than any Lambda run is abandoned
+	pollEvery     = 150 * time.Millisecond  // how often a duplicate looks for the answer
+	recordMin     = 500 * time.Millisecond  // the record write's least time, even past the deadline
+	// A picture from the raw prompt is used only when the planned one is
+	// this late after it is ready (the planned one matches the captions).
+	specGrace      = 2 * time.Second
 	imagePromptEnd = " Photographic meme picture. No text, no letters, no captions, no watermark."
+	softPrompt     = "A wholesome, family-friendly cartoon illustration, safe for work, gentle humour: "
+)
+
+// Rungs of the ladder, as metrics and logs name them.
+const (
+	rungFull      = "full"       // provider picture with our captions
+	rungOffline   = "offline-bg" // captions on the offline background
+	rungText      = "text"       // text meme
+	rungReplay    = "replay"     // a finished result_id answered again
+	rungDuplicate = "duplicate"  // a duplicate that could not wait for the first
 )
 
 // Pipeline makes memes.
 type Pipeline struct {
-	o Options
+	o       Options
+	offline bool // no provider: offline planner and imager
 }
 
 // New returns a pipeline; zero settings get DESIGN defaults.
@@ -82,19 +110,26 @@ func New(o Options) *Pipeline {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Pipeline{o: o}
+	_, off := o.Imager.(offline.Imager)
+	return &Pipeline{o: o, offline: off || o.Imager == nil}
 }
 
-// run is one request's working state.
+// run is one request's working state; only the request's goroutine
+// touches it.
 type run struct {
 	req      meme.Request
 	arrived  time.Time
 	answerBy time.Time
 	rec      meme.Record
 	stageMS  map[string]int64
+	rung     string
+	claimed  bool // we own the result_id's item
+	hedged   bool
+	provErrs int
+	spec     bool // the picture came from the raw prompt
 }
 
-// Generate always returns a contract answer.
+// Generate always returns a contract answer, by the deadline.
 func (p *Pipeline) Generate(ctx context.Context, req meme.Request, arrived time.Time) meme.Answer {
 	if arrived.IsZero() {
 		arrived = p.o.Now()
@@ -106,13 +141,83 @@ func (p *Pipeline) Generate(ctx context.Context, req meme.Request, arrived time.
 	ctx, cancel := context.WithDeadline(ctx, r.answerBy)
 	defer cancel()
 
+	if ans, ok := p.replay(ctx, r); ok {
+		p.metrics(ctx, r, ans)
+		return ans
+	}
 	ans := p.generate(ctx, r)
 	p.record(ctx, r, ans)
+	p.metrics(ctx, r, ans)
 	return ans
+}
+
+// replay claims the result_id. If another request has it, replay answers
+// with that request's answer (a fresh link to the same file), waiting for
+// it within the deadline. ok is false when this request should make the
+// meme itself.
+func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
+	if !r.req.HasResultID || p.o.Results == nil {
+		return meme.Answer{}, false
+	}
+	log := p.o.Logger
+	cctx, cancel := context.WithTimeout(ctx, claimTimeout)
+	c, err := p.o.Results.Claim(cctx, r.req.ResultID, r.arrived, r.arrived.Add(-staleClaim))
+	cancel()
+	if err != nil {
+		// Without the table we cannot deduplicate; answering matters more.
+		log.WarnContext(ctx, "claim failed; generating without deduplication", "error", err)
+		return meme.Answer{}, false
+	}
+	if c.Claimed {
+		r.claimed = true
+		return meme.Answer{}, false
+	}
+	start := time.Now()
+	defer r.stage("replay", start)
+	for c.State != meme.StatusDone {
+		if time.Until(r.answerBy) < finishReserve {
+			log.WarnContext(ctx, "duplicate request: the first is still working; answering with text")
+			r.rung = rungDuplicate
+			return meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(r.req.Prompt)}, true
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pollEvery):
+		}
+		lctx, cancel := context.WithTimeout(ctx, claimTimeout)
+		next, err := p.o.Results.Lookup(lctx, r.req.ResultID)
+		cancel()
+		if err != nil {
+			log.WarnContext(ctx, "lookup failed while waiting for a duplicate", "error", err)
+			continue
+		}
+		c = next
+	}
+	r.rung = rungReplay
+	if c.Type == meme.TypeImage || c.Type == meme.TypeVideo {
+		url, err := p.o.Media.URL(ctx, c.MediaKey)
+		if err == nil {
+			log.InfoContext(ctx, "replayed a finished result", "media_key", c.MediaKey)
+			return meme.Answer{Type: c.Type, URL: url}, true
+		}
+		log.ErrorContext(ctx, "replay: link failed; answering with text", "media_key", c.MediaKey, "error", err)
+	}
+	text := c.Text
+	if text == "" {
+		text = meme.TextMeme(r.req.Prompt)
+	}
+	return meme.Answer{Type: meme.TypeText, Text: text}, true
 }
 
 func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	log := p.o.Logger
+	// The picture from the raw prompt starts now, beside the planner.
+	var spec *job
+	if !p.offline && p.o.Speculate && p.o.FormatPolicy != meme.TypeText {
+		spec = p.startImage(ctx, r, offline.PlanFor(r.req.Prompt).ImagePrompt+imagePromptEnd)
+	}
+	defer r.finish(spec)
+
 	plan, source := p.plan(ctx, r)
 	r.rec.Lang = plan.Lang
 	r.rec.Caption = plan.Caption()
@@ -128,7 +233,7 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 		return p.text(r, plan.Text, "")
 	}
 
-	pic := p.picture(ctx, r, plan)
+	pic := p.picture(ctx, r, plan, source, spec)
 
 	start := time.Now()
 	out, info, err := render.Meme(pic, render.Caption{Layout: plan.Layout, Top: plan.Top, Bottom: plan.Bottom})
@@ -175,6 +280,7 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, string) {
 	r.stage("plan", start)
 	if err != nil {
 		p.o.Logger.WarnContext(ctx, "plan failed; using offline plan", "error", err)
+		r.provErrs++
 		r.fallback("plan")
 		return offline.PlanFor(r.req.Prompt), "offline"
 	}
@@ -182,24 +288,146 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, string) {
 	return plan, "llm"
 }
 
-// picture asks the imager, keeping the reserve for the steps after it; on
-// failure the offline background stands in.
-func (p *Pipeline) picture(ctx context.Context, r *run, plan meme.Plan) image.Image {
-	if p.o.Imager != nil {
-		ictx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-finishReserve))
-		defer cancel()
-		start := time.Now()
-		pic, model, err := p.o.Imager.Generate(ictx, plan.ImagePrompt+imagePromptEnd)
-		r.stage("image", start)
-		if err == nil {
-			r.rec.ImageModel = model
-			return pic
+// job is one picture being made in the background: hedged over the
+// models, bounded by the image deadline.
+type job struct {
+	done    chan struct{}
+	cancel  context.CancelFunc
+	started time.Time
+	img     image.Image
+	model   string
+	err     error
+	out     hedge.Outcome
+	counted bool
+}
+
+func (j *job) ok() bool { return j != nil && isDone(j.done) && j.err == nil }
+
+func isDone(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// startImage starts making a picture for prompt, ready by the time the
+// finishing steps need to start.
+func (p *Pipeline) startImage(ctx context.Context, r *run, prompt string) *job {
+	jctx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-finishReserve))
+	j := &job{done: make(chan struct{}), cancel: cancel, started: time.Now()}
+	models := p.o.Imager.Models()
+	if len(models) == 1 && p.o.HedgeAfter > 0 {
+		models = []string{models[0], models[0]} // a second call often lands on a faster worker
+	}
+	attempts := make([]func(context.Context) (image.Image, error), len(models))
+	for i, m := range models {
+		attempts[i] = func(ctx context.Context) (image.Image, error) { return p.o.Imager.GenerateWith(ctx, m, prompt) }
+	}
+	go func() {
+		defer close(j.done)
+		j.img, j.out, j.err = hedge.First(jctx, hedge.Options{
+			After: p.o.HedgeAfter,
+			Final: func(err error) bool { return errors.Is(err, meme.ErrRefused) },
+		}, attempts...)
+		if j.out.Winner >= 0 {
+			j.model = models[j.out.Winner]
 		}
-		p.o.Logger.WarnContext(ctx, "image failed; using offline background", "error", err)
+	}()
+	return j
+}
+
+// finish cancels jobs and waits for them, so no goroutine of the request
+// outlives it, and counts what they did.
+func (r *run) finish(jobs ...*job) {
+	for _, j := range jobs {
+		if j == nil {
+			continue
+		}
+		j.cancel()
+		<-j.done
+		if !j.counted {
+			j.counted = true
+			r.hedged = r.hedged || j.out.Hedged
+			for _, err := range j.out.Errors {
+				if !errors.Is(err, context.Canceled) {
+					r.provErrs++
+				}
+			}
+		}
+	}
+}
+
+// picture chooses the picture: the one planned for the captions, retried
+// once with a softened prompt if refused; else the one from the raw prompt;
+// else the offline background.
+func (p *Pipeline) picture(ctx context.Context, r *run, plan meme.Plan, source string, spec *job) image.Image {
+	use := func(j *job, start time.Time) image.Image {
+		r.stage("image", start)
+		r.rec.ImageModel, r.rung, r.spec = j.model, rungFull, j == spec
+		return j.img
+	}
+	if !p.offline {
+		start := time.Now()
+		var planned *job
+		if source == "llm" || spec == nil { // with the offline plan, spec is that plan's picture
+			planned = p.startImage(ctx, r, plan.ImagePrompt+imagePromptEnd)
+		}
+		defer func() { r.finish(planned) }()
+		softened := false
+		var grace <-chan time.Time
+		for planned != nil || (spec != nil && !isDone(spec.done)) {
+			var plannedDone, specDone chan struct{}
+			if planned != nil {
+				plannedDone = planned.done
+			}
+			if spec != nil && !isDone(spec.done) {
+				specDone = spec.done
+			}
+			select {
+			case <-plannedDone:
+				if planned.err == nil {
+					return use(planned, start)
+				}
+				if errors.Is(planned.err, meme.ErrRefused) && !softened {
+					p.o.Logger.WarnContext(ctx, "image prompt refused; retrying softened", "error", planned.err)
+					r.finish(planned)
+					softened = true
+					planned = p.startImage(ctx, r, softPrompt+firstWords(plan.ImagePrompt, 8)+imagePromptEnd)
+					continue
+				}
+				r.finish(planned)
+				planned = nil
+			case <-specDone:
+				if spec.err == nil && planned != nil {
+					grace = time.After(max(0, specGrace-time.Since(planned.started)))
+				}
+			case <-grace:
+				return use(spec, start) // the planned picture is late; this one is ready
+			}
+		}
+		if spec.ok() {
+			return use(spec, start)
+		}
+		r.stage("image", start)
+		p.o.Logger.WarnContext(ctx, "no picture in time; using offline background")
 		r.fallback("image")
 	}
 	r.rec.ImageModel = offline.Model
+	if r.rung == "" {
+		r.rung = rungOffline
+		if p.offline {
+			r.rung = rungFull // offline by configuration: the full meme of this mode
+		}
+	}
 	return offline.Background(r.req.Prompt, offline.Side, offline.Side)
+}
+
+// firstWords is the first n words of s.
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	return strings.Join(f[:min(n, len(f))], " ")
 }
 
 func (p *Pipeline) store(ctx context.Context, key, contentType string, body []byte) (string, error) {
@@ -217,15 +445,18 @@ func (p *Pipeline) text(r *run, text, fallback string) meme.Answer {
 	if fallback != "" {
 		r.fallback(fallback)
 	}
+	r.rung = rungText
 	r.rec.Type, r.rec.Text, r.rec.MediaKey, r.rec.Bytes = meme.TypeText, text, "", 0
 	return meme.Answer{Type: meme.TypeText, Text: text}
 }
 
-// record writes the result item; its failure is logged, never answered.
+// record writes the result item, marking it done for duplicates; it is
+// retried while the budget lasts, and its failure is logged, never
+// answered.
 func (p *Pipeline) record(ctx context.Context, r *run, ans meme.Answer) {
 	r.rec.LatencyMS = time.Since(r.arrived).Milliseconds()
 	r.rec.StageMS = r.stageMS
-	p.o.Logger.InfoContext(ctx, "answer", "type", ans.Type, "strategy", r.rec.Strategy,
+	p.o.Logger.InfoContext(ctx, "answer", "type", ans.Type, "strategy", r.rec.Strategy, "rung", r.rung,
 		"fallback", r.rec.Fallback, "latency_ms", r.rec.LatencyMS, "stage_ms", r.stageMS, "bytes", r.rec.Bytes)
 	if !r.req.HasResultID || p.o.Results == nil {
 		return
@@ -234,13 +465,29 @@ func (p *Pipeline) record(ctx context.Context, r *run, ans meme.Answer) {
 	r.rec.CreatedAt = r.arrived.UTC().Format(meme.TimeLayout)
 	r.rec.CreatedDay = r.arrived.UTC().Format(meme.DayLayout)
 	r.rec.Prompt = r.req.Prompt
-	// The answer is made; the record may use a moment past the deadline
-	// context but not past the Lambda's own.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if err := p.o.Results.PutGeneration(rctx, r.rec); err != nil {
-		p.o.Logger.ErrorContext(ctx, "record failed", "error", err)
+	r.rec.Status = meme.StatusDone
+	// The answer is made; the record may run a moment past the deadline
+	// context (never past the Lambda's), and is retried inside that.
+	until := r.answerBy
+	if min := time.Now().Add(recordMin); until.Before(min) {
+		until = min
 	}
+	rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), until)
+	defer cancel()
+	start := time.Now()
+	defer r.stage("record", start)
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = p.o.Results.PutGeneration(rctx, r.rec); err == nil {
+			return
+		}
+		select {
+		case <-rctx.Done():
+			attempt = 3
+		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		}
+	}
+	p.o.Logger.ErrorContext(ctx, "record failed; the answer stands", "error", err)
 }
 
 func (r *run) stage(name string, start time.Time) {
@@ -255,7 +502,7 @@ func (r *run) fallback(rung string) {
 }
 
 // mediaKey is media/<yyyy>/<mm>/<dd>/<result_id>-<random>.<ext>; the random
-// part keeps retries and id-less requests from overwriting each other.
+// part keeps id-less requests from overwriting each other.
 func mediaKey(r *run, ext string) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])

@@ -17,10 +17,14 @@ type planFunc func(ctx context.Context, prompt string) (meme.Plan, error)
 
 func (f planFunc) Plan(ctx context.Context, p string) (meme.Plan, error) { return f(ctx, p) }
 
+// imageFunc is a one-model imager.
 type imageFunc func(ctx context.Context, prompt string) (image.Image, string, error)
 
-func (f imageFunc) Generate(ctx context.Context, p string) (image.Image, string, error) {
-	return f(ctx, p)
+func (f imageFunc) Models() []string { return []string{"flux/schnell"} }
+
+func (f imageFunc) GenerateWith(ctx context.Context, _, p string) (image.Image, error) {
+	img, _, err := f(ctx, p)
+	return img, err
 }
 
 type memMedia struct {
@@ -41,14 +45,60 @@ func (m *memMedia) Put(_ context.Context, key, _ string, body []byte) error {
 
 func (m *memMedia) URL(_ context.Context, key string) (string, error) { return "https://m/" + key, nil }
 
+// memResults is an in-memory results table with claims.
 type memResults struct {
-	recs []meme.Record
-	err  error
+	mu       sync.Mutex
+	recs     []meme.Record
+	err      error // every PutGeneration fails with it
+	failPuts int   // the first failPuts calls fail
+	claimErr error
+	items    map[int64]meme.Claim
 }
 
 func (r *memResults) PutGeneration(_ context.Context, rec meme.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.recs = append(r.recs, rec)
-	return r.err
+	if r.err != nil {
+		return r.err
+	}
+	if r.failPuts > 0 {
+		r.failPuts--
+		return errors.New("throttled")
+	}
+	if r.items == nil {
+		r.items = map[int64]meme.Claim{}
+	}
+	r.items[rec.ResultID] = meme.Claim{State: rec.Status, Type: rec.Type, MediaKey: rec.MediaKey, Text: rec.Text}
+	return nil
+}
+
+func (r *memResults) Claim(_ context.Context, id int64, _, _ time.Time) (meme.Claim, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.claimErr != nil {
+		return meme.Claim{}, r.claimErr
+	}
+	if r.items == nil {
+		r.items = map[int64]meme.Claim{}
+	}
+	if c, ok := r.items[id]; ok {
+		return c, nil
+	}
+	r.items[id] = meme.Claim{State: meme.StatusPending}
+	return meme.Claim{Claimed: true}, nil
+}
+
+func (r *memResults) Lookup(_ context.Context, id int64) (meme.Claim, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.items[id], nil
+}
+
+func (r *memResults) records() []meme.Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]meme.Record(nil), r.recs...)
 }
 
 var goodPlan = planFunc(func(context.Context, string) (meme.Plan, error) {
@@ -130,10 +180,10 @@ func TestLadder(t *testing.T) {
 }
 
 func TestResultsFailureDoesNotFailAnswer(t *testing.T) {
-	results := &memResults{err: errors.New("dynamodb down")}
+	results := &memResults{err: errors.New("dynamodb down"), claimErr: errors.New("dynamodb down")}
 	p := New(Options{Planner: goodPlan, Imager: goodImage, Media: &memMedia{objs: map[string][]byte{}}, Results: results})
 	ans := p.Generate(context.Background(), meme.Request{ResultID: 1, HasResultID: true, Prompt: "x"}, time.Now())
-	if ans.Type != "image" || len(results.recs) != 1 {
+	if ans.Type != "image" || len(results.recs) != 3 { // the record is retried, then given up
 		t.Fatalf("answer %+v after %d record attempts", ans, len(results.recs))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -116,4 +117,48 @@ func TestPlanThroughGoOpenAI(t *testing.T) {
 	if waited := time.Since(start); waited > 5*time.Second {
 		t.Errorf("hanging provider held the planner for %s past its deadline", waited)
 	}
+}
+
+// FuzzParsePlan: whatever the model answers, no panic, and an accepted
+// plan is normalised: a known format and layout, a punchline, capped and
+// valid UTF-8 fields, a picture prompt and a text fallback.
+func FuzzParsePlan(f *testing.F) {
+	for _, s := range []string{
+		"Here is your meme:\n```json\n" + `{"lang":"en","format":"image","layout":"classic","top":"a","bottom":"b","image_prompt":"c","text":"d"}` + "\n```",
+		`{"top_text":"только верх"}`,
+		`{"format":"text","text":"just words"}`,
+		`prose {"a": "}"} more {"bottom": "x", "layout": "BAR"}`,
+		`{"bottom": 5, "top": ["x"], "text": null}`,
+		`{{{{`,
+		"{\"bottom\":\"\xff\xfe\"}",
+	} {
+		f.Add(s, "prompt")
+	}
+	f.Fuzz(func(t *testing.T, answer, prompt string) {
+		p, err := ParsePlan(answer, prompt)
+		if err != nil {
+			return
+		}
+		switch p.Format {
+		case meme.TypeImage, meme.TypeVideo, meme.TypeText:
+		default:
+			t.Fatalf("format %q", p.Format)
+		}
+		switch p.Layout {
+		case meme.LayoutClassic, meme.LayoutBar, meme.LayoutCard:
+		default:
+			t.Fatalf("layout %q", p.Layout)
+		}
+		if p.Bottom == "" || p.ImagePrompt == "" || p.Text == "" {
+			t.Fatalf("incomplete plan %+v", p)
+		}
+		for _, s := range []string{p.Top, p.Bottom} {
+			if utf8.RuneCountInString(s) > maxCaptionRunes {
+				t.Fatalf("caption of %d runes", utf8.RuneCountInString(s))
+			}
+		}
+		if utf8.RuneCountInString(p.ImagePrompt) > maxImagePrompt || utf8.RuneCountInString(p.Text) > maxTextRunes {
+			t.Fatal("field over its cap")
+		}
+	})
 }

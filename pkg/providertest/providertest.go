@@ -14,6 +14,8 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -36,14 +38,21 @@ type Behavior struct {
 	ChatStatus  int           // non-zero: answer chat with this status and an error body
 	ChatHang    bool          // never answer chat (until the client gives up)
 
-	ImageShape   string        // one of the Shape constants
-	ImageDelay   time.Duration // before answering images
-	ImageStatus  int           // non-zero: answer images with this status
-	ImageHang    bool          // never answer images
-	ImageBody    []byte        // non-nil: raw images answer body (hostile payloads)
-	ImageURL     string        // non-empty: URL put in URL shapes instead of our own file
-	ImageBytes   []byte        // the picture served (default: a generated PNG)
-	ImageErrBody string        // error body with ImageStatus
+	ChatLatency func() time.Duration // non-nil: the delay of each chat call, drawn (see HeavyTail)
+	ChatDrip    time.Duration        // non-zero: write the chat answer 16 bytes at a time, this far apart
+
+	ImageShape      string                           // one of the Shape constants
+	ImageDelay      time.Duration                    // before answering images
+	ImageLatency    func(model string) time.Duration // non-nil: the delay of each image call, by model
+	ImageDrip       time.Duration                    // non-zero: write the images answer 16 bytes at a time, this far apart
+	ImageRetryAfter string                           // with ImageStatus: the Retry-After header
+	RedirectTo      string                           // /files/redirect sends here
+	ImageStatus     int                              // non-zero: answer images with this status
+	ImageHang       bool                             // never answer images
+	ImageBody       []byte                           // non-nil: raw images answer body (hostile payloads)
+	ImageURL        string                           // non-empty: URL put in URL shapes instead of our own file
+	ImageBytes      []byte                           // the picture served (default: a generated PNG)
+	ImageErrBody    string                           // error body with ImageStatus
 }
 
 // DefaultPlan is the chat answer unless told otherwise: fenced JSON with
@@ -71,6 +80,7 @@ func New() *Server {
 	mux.HandleFunc("POST /chat/completions", s.chat)
 	mux.HandleFunc("POST /images/generations", s.images)
 	mux.HandleFunc("GET /files/picture.png", s.file)
+	mux.HandleFunc("GET /files/redirect", s.redirect)
 	s.Server = httptest.NewServer(mux)
 	return s
 }
@@ -141,14 +151,18 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusUnauthorized, "missing key")
 		return
 	}
-	if !s.wait(r, b.ChatDelay, b.ChatHang) {
+	delay := b.ChatDelay
+	if b.ChatLatency != nil {
+		delay = b.ChatLatency()
+	}
+	if !s.wait(r, delay, b.ChatHang) {
 		return
 	}
 	if b.ChatStatus != 0 {
 		writeErr(w, b.ChatStatus, "injected chat failure")
 		return
 	}
-	writeJSON(w, map[string]any{
+	s.writeJSON(w, r, b.ChatDrip, map[string]any{
 		"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
 		"choices": []any{map[string]any{
 			"index": 0, "finish_reason": "stop",
@@ -169,7 +183,12 @@ func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.lastImage = req
 	s.mu.Unlock()
-	if !s.wait(r, b.ImageDelay, b.ImageHang) {
+	delay := b.ImageDelay
+	if b.ImageLatency != nil {
+		model, _ := req["model"].(string)
+		delay = b.ImageLatency(model)
+	}
+	if !s.wait(r, delay, b.ImageHang) {
 		return
 	}
 	if b.ImageStatus != 0 {
@@ -177,12 +196,15 @@ func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 		if msg == "" {
 			msg = "injected image failure"
 		}
+		if b.ImageRetryAfter != "" {
+			w.Header().Set("Retry-After", b.ImageRetryAfter)
+		}
 		writeErr(w, b.ImageStatus, msg)
 		return
 	}
 	if b.ImageBody != nil {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(b.ImageBody)
+		s.drip(w, r, b.ImageDrip, b.ImageBody)
 		return
 	}
 	url := b.ImageURL
@@ -192,14 +214,20 @@ func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 	b64 := func() string { return base64.StdEncoding.EncodeToString(s.picture(b)) }
 	switch b.ImageShape {
 	case ShapeDataURL:
-		writeJSON(w, map[string]any{"created": 1, "data": []any{map[string]any{"url": url}}})
+		s.writeJSON(w, r, b.ImageDrip, map[string]any{"created": 1, "data": []any{map[string]any{"url": url}}})
 	case ShapeDataB64:
-		writeJSON(w, map[string]any{"created": 1, "data": []any{map[string]any{"b64_json": b64()}}})
+		s.writeJSON(w, r, b.ImageDrip, map[string]any{"created": 1, "data": []any{map[string]any{"b64_json": b64()}}})
 	case ShapeOutputB64:
-		writeJSON(w, map[string]any{"output": map[string]any{"choices": []any{map[string]any{"image_base64": b64()}}}})
+		s.writeJSON(w, r, b.ImageDrip, map[string]any{"output": map[string]any{"choices": []any{map[string]any{"image_base64": b64()}}}})
 	default:
-		writeJSON(w, map[string]any{"images": []any{map[string]any{"url": url, "width": 1024, "height": 1024, "content_type": "image/png"}}, "seed": 42})
+		s.writeJSON(w, r, b.ImageDrip, map[string]any{"images": []any{map[string]any{"url": url, "width": 1024, "height": 1024, "content_type": "image/png"}}, "seed": 42})
 	}
+}
+
+// redirect sends the client to Behavior.RedirectTo (an image URL that
+// looks fine and leads somewhere it must not go).
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, s.behavior().RedirectTo, http.StatusFound)
 }
 
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
@@ -251,9 +279,49 @@ func BombPNG(w, h uint32) []byte {
 	return b
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, drip time.Duration, v any) {
+	body, _ := json.Marshal(v)
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	s.drip(w, r, drip, body)
+}
+
+// drip writes body at once, or 16 bytes every d: a server that is alive
+// but never quite done.
+func (s *Server) drip(w http.ResponseWriter, r *http.Request, d time.Duration, body []byte) {
+	if d <= 0 {
+		_, _ = w.Write(body)
+		return
+	}
+	flusher, _ := w.(http.Flusher)
+	for len(body) > 0 {
+		n := min(16, len(body))
+		if _, err := w.Write(body[:n]); err != nil {
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		body = body[n:]
+		if !s.wait(r, d, false) {
+			return
+		}
+	}
+}
+
+// HeavyTail returns a latency distribution for a test server: mostly
+// log-normal around median (σ 0.35), and with probability tail uniform in
+// [tailMin, tailMax]. seed makes runs repeatable; it is safe for concurrent use.
+func HeavyTail(seed uint64, median time.Duration, tail float64, tailMin, tailMax time.Duration) func() time.Duration {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))
+	return func() time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		if rng.Float64() < tail {
+			return tailMin + time.Duration(rng.Int64N(int64(tailMax-tailMin)+1))
+		}
+		return time.Duration(float64(median) * math.Exp(0.35*rng.NormFloat64()))
+	}
 }
 
 func writeErr(w http.ResponseWriter, status int, msg string) {

@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"punchline/pkg/config"
+	"punchline/pkg/fetch"
+	"punchline/pkg/imagegen"
+	"punchline/pkg/planner"
+	"punchline/pkg/providertest"
+	"punchline/pkg/render"
+)
+
+// realistic sets the provider profile of the load test and the deadline
+// benchmark: planner about 0.8 s, image about 1.5 s with 5 % of calls
+// taking 10–20 s. The same seed gives both pipelines the same draws.
+func realistic(prov *providertest.Server, seed uint64) {
+	chat := providertest.HeavyTail(seed, 800*time.Millisecond, 0, 0, 0)
+	img := providertest.HeavyTail(seed+1, 1500*time.Millisecond, 0.05, 10*time.Second, 20*time.Second)
+	prov.Set(func(b *providertest.Behavior) {
+		b.ChatLatency = chat
+		b.ImageLatency = func(string) time.Duration { return img() }
+	})
+}
+
+// outcome is one answer as a client saw it.
+type outcome struct {
+	latency time.Duration
+	typ     string // image, text, or error
+}
+
+// summary prints latency percentiles and answer shares.
+type summary struct {
+	name                          string
+	n                             int
+	p50, p95, p99, max            time.Duration
+	images, texts, errors, over15 int
+}
+
+func summarise(name string, outs []outcome) summary {
+	s := summary{name: name, n: len(outs)}
+	lat := make([]time.Duration, 0, len(outs))
+	for _, o := range outs {
+		lat = append(lat, o.latency)
+		switch o.typ {
+		case "image":
+			s.images++
+		case "text":
+			s.texts++
+		default:
+			s.errors++
+		}
+		if o.latency >= 15*time.Second {
+			s.over15++
+		}
+	}
+	slices.Sort(lat)
+	at := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
+	s.p50, s.p95, s.p99, s.max = at(0.50), at(0.95), at(0.99), lat[len(lat)-1]
+	return s
+}
+
+func (s summary) String() string {
+	pct := func(k int) float64 { return 100 * float64(k) / float64(s.n) }
+	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
+	return fmt.Sprintf("%-6s n=%d  p50 %v  p95 %v  p99 %v  max %v  image %.1f%%  text %.1f%%  errors %d  over 15s %d",
+		s.name, s.n, r(s.p50), r(s.p95), r(s.p99), r(s.max), pct(s.images), pct(s.texts), s.errors, s.over15)
+}
+
+// drive sends n requests from conc clients through do and collects what
+// each client saw.
+func drive(n, conc int, do func(i int) (string, error)) []outcome {
+	outs := make([]outcome, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				start := time.Now()
+				typ, err := do(i)
+				if err != nil {
+					typ = "error"
+				}
+				outs[i] = outcome{time.Since(start), typ}
+			}
+		}()
+	}
+	wg.Wait()
+	return outs
+}
+
+// nullMedia stores nothing: the benchmark measures the pipeline, not disk.
+type nullMedia struct{}
+
+func (nullMedia) Put(context.Context, string, string, []byte) error { return nil }
+func (nullMedia) URL(_ context.Context, key string) (string, error) {
+	return "https://media.example/" + key, nil
+}
+
+// naive is the pipeline without any of the deadline work: plan, then one
+// image call with the first model, then compose and store; no deadline,
+// no hedging, no speculation, no ladder (a failure is an error).
+func naive(ctx context.Context, pl *planner.Planner, img *imagegen.Client, model, prompt string) (string, error) {
+	plan, err := pl.Plan(ctx, prompt)
+	if err != nil {
+		return "", err
+	}
+	pic, err := img.GenerateWith(ctx, model, plan.ImagePrompt)
+	if err != nil {
+		return "", err
+	}
+	jpg, _, err := render.MemeJPEG(pic, render.Caption{Layout: plan.Layout, Top: plan.Top, Bottom: plan.Bottom})
+	if err != nil {
+		return "", err
+	}
+	if err := (nullMedia{}).Put(ctx, "k", "image/jpeg", jpg); err != nil {
+		return "", err
+	}
+	return "image", nil
+}
+
+// BenchmarkDeadline (make bench-deadline) runs the same provider
+// simulation against the naive pipeline and against ours (the real
+// handler), and prints latency percentiles and answer shares of both. It
+// fails unless ours has no answer over 15 s, p99 at most half of naive's,
+// and at least 95 % image answers.
+func BenchmarkDeadline(b *testing.B) {
+	const n, conc = 400, 40
+	prov := providertest.New()
+	defer prov.Close()
+	provURL, _ := url.Parse(prov.URL)
+	ctx := context.Background()
+	policy, err := fetch.NewPolicy(ctx, []string{provURL.Host})
+	if err != nil {
+		b.Fatal(err)
+	}
+	models := []string{"flux/schnell", "flux/dev"}
+	for b.Loop() {
+		// (a) naive, against the provider directly.
+		realistic(prov, 7)
+		api := &http.Client{Timeout: 60 * time.Second}
+		oc := openai.DefaultConfig("k")
+		oc.BaseURL, oc.HTTPClient = prov.URL, api
+		pl := planner.New(openai.NewClientWithConfig(oc), "chat")
+		img := imagegen.New(api, prov.URL, "k", models, policy.Client())
+		naiveOut := drive(n, conc, func(i int) (string, error) {
+			return naive(ctx, pl, img, models[0], "prompt number "+strconv.Itoa(i))
+		})
+
+		// (b) ours: the handler main builds, in-process, same draws.
+		realistic(prov, 7)
+		cfg, err := config.Load(envFunc(map[string]string{
+			"PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL, "IMAGE_MODELS": strings.Join(models, ","),
+			"FETCH_ALLOW_HOSTS": provURL.Host, "DATA_DIR": b.TempDir(),
+		}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		logs := &syncBuffer{}
+		h, closeFn, err := newHandler(ctx, cfg, envFunc(nil), slog.New(slog.NewJSONHandler(logs, nil)), "http://127.0.0.1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		oursOut := drive(n, conc, func(i int) (string, error) {
+			resp, err := http.Post(srv.URL, "application/json", strings.NewReader(fmt.Sprintf(`{"prompt":"prompt number %d"}`, i)))
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			var a struct{ Type string }
+			if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || resp.StatusCode != 200 {
+				return "", fmt.Errorf("status %d: %v", resp.StatusCode, err)
+			}
+			return a.Type, nil
+		})
+		srv.Close()
+		closeFn()
+
+		nv, us := summarise("naive", naiveOut), summarise("ours", oursOut)
+		fmt.Println(nv)
+		fmt.Println(us)
+		fmt.Printf("p99 ours/naive = %.2f\n", float64(us.p99)/float64(nv.p99))
+		// What the clients cannot see: which rung made the image answers.
+		rungs := map[string]int{}
+		for _, r := range []string{"full", "offline-bg", "text"} {
+			rungs[r] = strings.Count(logs.String(), `"Rung":"`+r+`"`)
+		}
+		fmt.Printf("ours by rung: provider picture %d, offline background %d, text %d; hedges fired %d\n",
+			rungs["full"], rungs["offline-bg"], rungs["text"], strings.Count(logs.String(), `"HedgeFired":1`))
+		b.ReportMetric(float64(us.p99.Milliseconds()), "ours-p99-ms")
+		b.ReportMetric(float64(nv.p99.Milliseconds()), "naive-p99-ms")
+		b.ReportMetric(100*float64(us.images)/float64(us.n), "ours-image-%")
+		if us.over15 > 0 || us.errors > 0 || us.p99*2 > nv.p99 || us.images*100 < 95*us.n {
+			b.Errorf("targets missed: %v", us)
+		}
+	}
+}
+
+// BenchmarkLoad (make load) drives the local server with 50 concurrent
+// clients for LOAD_SECONDS (default 60) against the realistic provider
+// profile: zero errors and zero answers over 15 s are required. It reports
+// peak RSS and goroutines before and after.
+func BenchmarkLoad(b *testing.B) {
+	const clients = 50
+	secs := 60
+	if v, err := strconv.Atoi(os.Getenv("LOAD_SECONDS")); err == nil && v > 0 {
+		secs = v
+	}
+	prov := providertest.New()
+	defer prov.Close()
+	realistic(prov, 11)
+	provURL, _ := url.Parse(prov.URL)
+	for b.Loop() {
+		env := map[string]string{
+			"DATA_DIR": b.TempDir(), "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL,
+			"IMAGE_MODELS": "flux/schnell,flux/dev", "FETCH_ALLOW_HOSTS": provURL.Host,
+		}
+		base, _ := startRun(b, env)
+		runtime.GC()
+		before := runtime.NumGoroutine()
+		stop := time.Now().Add(time.Duration(secs) * time.Second)
+		var mu sync.Mutex
+		var outs []outcome
+		var id atomic.Int64
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(stop) {
+					start := time.Now()
+					body := fmt.Sprintf(`{"result_id":%d,"prompt":"load test prompt %d"}`, id.Add(1), id.Load())
+					typ := "error"
+					if a, err := postAnswer(base+"/api/v1/predict", body); err == nil {
+						typ, _ = a["type"].(string)
+					}
+					mu.Lock()
+					outs = append(outs, outcome{time.Since(start), typ})
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		http.DefaultClient.CloseIdleConnections()
+		time.Sleep(time.Second) // let finished requests' goroutines leave
+		runtime.GC()
+		after := runtime.NumGoroutine()
+		s := summarise("load", outs)
+		fmt.Println(s)
+		fmt.Printf("clients %d for %ds: %.1f answers/s; goroutines before %d, after %d; peak RSS %s\n",
+			clients, secs, float64(s.n)/float64(secs), before, after, peakRSS())
+		b.ReportMetric(float64(s.n)/float64(secs), "answers/s")
+		if s.errors > 0 || s.over15 > 0 {
+			b.Errorf("%d errors, %d answers over 15 s", s.errors, s.over15)
+		}
+	}
+}
+
+// peakRSS is the process's peak resident set (VmHWM), from /proc.
+func peakRSS() string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.Join(strings.Fields(strings.TrimPrefix(line, "VmHWM:")), " ")
+		}
+	}
+	return "unknown"
+}

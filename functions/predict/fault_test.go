@@ -1,0 +1,119 @@
+package main
+
+import (
+	"net"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"punchline/pkg/providertest"
+)
+
+// deniedListener is a second loopback server that the fetch policy does not
+// allow; it counts the connections it accepts (there must be none).
+func deniedListener(t *testing.T) (addr string, accepted *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted = &atomic.Int64{}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return ln.Addr().String(), accepted
+}
+
+// TestFaultMatrix drives the real server (run) against the provider test
+// server in every fault mode we know of, in parallel, with the production
+// DEADLINE. Every answer must be a valid contract answer and arrive within
+// 15 s of wall time; the image must not be fetched from a denied host.
+func TestFaultMatrix(t *testing.T) {
+	denied, accepted := deniedListener(t)
+	deniedURL := "http://" + denied + "/picture.png"
+	modes := []struct {
+		name string
+		set  func(b *providertest.Behavior)
+		want string // "image", "text" or "" for either
+	}{
+		{"heavy-tailed latency", func(b *providertest.Behavior) {
+			b.ChatLatency = providertest.HeavyTail(1, 800*time.Millisecond, 0.2, 5*time.Second, 20*time.Second)
+			tail := providertest.HeavyTail(2, 1500*time.Millisecond, 0.5, 10*time.Second, 20*time.Second)
+			b.ImageLatency = func(string) time.Duration { return tail() }
+		}, "image"},
+		{"image 429 Retry-After", func(b *providertest.Behavior) { b.ImageStatus, b.ImageRetryAfter = 429, "30" }, "image"},
+		{"image 500", func(b *providertest.Behavior) { b.ImageStatus = 500 }, "image"},
+		{"chat 500", func(b *providertest.Behavior) { b.ChatStatus = 500 }, "image"},
+		{"image hangs forever", func(b *providertest.Behavior) { b.ImageHang = true }, "image"},
+		{"chat hangs forever", func(b *providertest.Behavior) { b.ChatHang = true }, "image"},
+		{"image answer drips", func(b *providertest.Behavior) { b.ImageDrip = 400 * time.Millisecond }, "image"},
+		{"chat answer drips", func(b *providertest.Behavior) { b.ChatDrip = 400 * time.Millisecond }, "image"},
+		{"truncated image JSON", func(b *providertest.Behavior) { b.ImageBody = []byte(`{"images":[{"url":"http://`) }, "image"},
+		{"prose instead of a plan", func(b *providertest.Behavior) { b.ChatContent = "Sure! Here is a funny meme about cats." }, "image"},
+		{"non-image bytes", func(b *providertest.Behavior) { b.ImageBytes = []byte("<html>not a picture</html>") }, "image"},
+		{"decompression bomb", func(b *providertest.Behavior) { b.ImageBytes = providertest.BombPNG(20000, 20000) }, "image"},
+		{"30 MB image", func(b *providertest.Behavior) { b.ImageBytes = make([]byte, 30<<20) }, "image"},
+		{"image on a denied host", func(b *providertest.Behavior) { b.ImageURL = deniedURL }, "image"},
+		{"redirect to a denied host", func(b *providertest.Behavior) { b.RedirectTo = deniedURL; b.ImageURL = "self-redirect" }, "image"},
+		{"content policy refusal", func(b *providertest.Behavior) {
+			b.ImageStatus, b.ImageErrBody = 400, "Your prompt was rejected by our content policy"
+		}, "image"},
+	}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			prov := providertest.New()
+			defer prov.Close()
+			prov.Set(m.set)
+			if b := prov.LastImageRequest(); b != nil {
+				t.Fatal("fresh server has requests")
+			}
+			prov.Set(func(b *providertest.Behavior) {
+				if b.ImageURL == "self-redirect" {
+					b.ImageURL = prov.URL + "/files/redirect"
+				}
+			})
+			provURL, _ := url.Parse(prov.URL)
+			env := map[string]string{
+				"DATA_DIR": t.TempDir(), "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL,
+				"IMAGE_MODELS": "flux/schnell,flux/dev", "FETCH_ALLOW_HOSTS": provURL.Host,
+			}
+			base, logs := startRun(t, env)
+			start := time.Now()
+			got := post(t, base+"/api/v1/predict", `{"result_id":1,"prompt":"a cat explains kubernetes"}`)
+			elapsed := time.Since(start)
+			if elapsed >= 15*time.Second {
+				t.Errorf("answered after %v", elapsed)
+			}
+			switch got["type"] {
+			case "image":
+				getJPEG(t, got["url"].(string))
+			case "text":
+				if s, _ := got["text"].(string); strings.TrimSpace(s) == "" {
+					t.Errorf("empty text answer")
+				}
+			default:
+				t.Fatalf("answer %v", got)
+			}
+			if m.want != "" && got["type"] != m.want {
+				t.Errorf("answer type %v, want %s; logs:\n%s", got["type"], m.want, logs.String())
+			}
+			t.Logf("%s: %s in %v", m.name, got["type"], elapsed.Round(time.Millisecond))
+		})
+	}
+	t.Cleanup(func() {
+		if n := accepted.Load(); n != 0 {
+			t.Errorf("the denied host received %d connections", n)
+		}
+	})
+}
