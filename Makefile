@@ -28,11 +28,21 @@ arena-fake: ## Serve a stand-in arena + ModelChorus for the local results (then 
 report: ## Win rate (Wilson 95%), meh rate, battles per strategy/model/format/language; CSV + PNG in DATA_DIR/report
 	$(GO) run ./functions/report
 
+# Debian packages the tests need: ffmpeg/ffprobe (video) and chromium (the
+# browser playback test).
+APT_TEST_PKGS := ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium
+
 .PHONY: deps
-deps: ## Install test tools that are missing (moto_server, cfn-lint)
+deps: ## Install test tools that are missing (moto_server, cfn-lint; ffmpeg and chromium via apt)
 	@command -v moto_server >/dev/null || python3 -m pip install --quiet 'moto[server]'
 	@command -v cfn-lint >/dev/null || python3 -m pip install --quiet cfn-lint
 	@command -v moto_server >/dev/null || { echo "moto_server still missing after install" >&2; exit 1; }
+	@missing=$$(for p in $(APT_TEST_PKGS); do command -v $${p%%:*} >/dev/null || echo $${p#*:}; done | sort -u | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@for p in $(APT_TEST_PKGS); do command -v $${p%%:*} >/dev/null || { echo "$${p%%:*} still missing after install" >&2; exit 1; }; done
 
 .PHONY: test
 test: deps lint ## Everything: vet, format, cfn-lint, unit, fuzz seeds, and integration tests (moto, provider server)
@@ -60,7 +70,7 @@ bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render b
 	@$(PILLOW_PYTHON) >/dev/null || { echo "Pillow still missing after installing python3-pil" >&2; exit 1; }
 
 .PHONY: bench
-bench: bench-deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio); 10k-battle stats sync into moto (~2 min)
+bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio); 5 s clip on one core; 10k-battle stats sync (~2 min)
 	$(GO) test -run '^$$' -bench '^BenchmarkOfflineRequest$$' -benchmem -count=1 ./functions/predict
 	@# One iteration: it builds its own tables, and moto takes ~12 ms a write.
 	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/statsync
@@ -69,6 +79,8 @@ bench: bench-deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio);
 	@# benchmark can still see every CPU.
 	RENDER_BENCH_DIR=$(BENCH_DIR) GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/render ./pkg/jpegenc | tee $(BENCH_DIR)/go-1.txt
 	GOMAXPROCS=$(NPROC) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/render ./pkg/jpegenc | tee $(BENCH_DIR)/go-$(NPROC).txt
+	@# ffmpeg clip rendering on one core, as on a 1769 MB Lambda.
+	GOMAXPROCS=1 taskset -c 0 $(GO) test -run '^$$' -bench '^BenchmarkClip$$' -benchtime 3x ./pkg/video
 	$$($(PILLOW_PYTHON)) pkg/render/testdata/pillow/meme.py --out $(BENCH_DIR)/pillow.jpg $(BENCH_DIR)/meme.json | tee $(BENCH_DIR)/pillow.txt
 	@for f in $(BENCH_DIR)/go-1.txt $(BENCH_DIR)/go-$(NPROC).txt; do \
 		awk -v file=$$f '/^BenchmarkRenderMeme(-[0-9]+)?[ \t]/ { n = split($$1, p, "-"); cpu = (n > 1 ? p[2] : 1); go = $$3 / 1e6 } \

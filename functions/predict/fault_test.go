@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -41,33 +42,41 @@ func deniedListener(t *testing.T) (addr string, accepted *atomic.Int64) {
 func TestFaultMatrix(t *testing.T) {
 	denied, accepted := deniedListener(t)
 	deniedURL := "http://" + denied + "/picture.png"
+	crash := fakeFFmpeg(t, `kill -SEGV $$`)
+	slow := fakeFFmpeg(t, `sleep 60`)
 	modes := []struct {
 		name string
 		set  func(b *providertest.Behavior)
-		want string // "image", "text" or "" for either
+		want string            // "image", "text", "video" or "" for any
+		env  map[string]string // extra environment
 	}{
 		{"heavy-tailed latency", func(b *providertest.Behavior) {
 			b.ChatLatency = providertest.HeavyTail(1, 800*time.Millisecond, 0.2, 5*time.Second, 20*time.Second)
 			tail := providertest.HeavyTail(2, 1500*time.Millisecond, 0.5, 10*time.Second, 20*time.Second)
 			b.ImageLatency = func(string) time.Duration { return tail() }
-		}, "image"},
-		{"image 429 Retry-After", func(b *providertest.Behavior) { b.ImageStatus, b.ImageRetryAfter = 429, "30" }, "image"},
-		{"image 500", func(b *providertest.Behavior) { b.ImageStatus = 500 }, "image"},
-		{"chat 500", func(b *providertest.Behavior) { b.ChatStatus = 500 }, "image"},
-		{"image hangs forever", func(b *providertest.Behavior) { b.ImageHang = true }, "image"},
-		{"chat hangs forever", func(b *providertest.Behavior) { b.ChatHang = true }, "image"},
-		{"image answer drips", func(b *providertest.Behavior) { b.ImageDrip = 400 * time.Millisecond }, "image"},
-		{"chat answer drips", func(b *providertest.Behavior) { b.ChatDrip = 400 * time.Millisecond }, "image"},
-		{"truncated image JSON", func(b *providertest.Behavior) { b.ImageBody = []byte(`{"images":[{"url":"http://`) }, "image"},
-		{"prose instead of a plan", func(b *providertest.Behavior) { b.ChatContent = "Sure! Here is a funny meme about cats." }, "image"},
-		{"non-image bytes", func(b *providertest.Behavior) { b.ImageBytes = []byte("<html>not a picture</html>") }, "image"},
-		{"decompression bomb", func(b *providertest.Behavior) { b.ImageBytes = providertest.BombPNG(20000, 20000) }, "image"},
-		{"30 MB image", func(b *providertest.Behavior) { b.ImageBytes = make([]byte, 30<<20) }, "image"},
-		{"image on a denied host", func(b *providertest.Behavior) { b.ImageURL = deniedURL }, "image"},
-		{"redirect to a denied host", func(b *providertest.Behavior) { b.RedirectTo = deniedURL; b.ImageURL = "self-redirect" }, "image"},
+		}, "image", nil},
+		{"image 429 Retry-After", func(b *providertest.Behavior) { b.ImageStatus, b.ImageRetryAfter = 429, "30" }, "image", nil},
+		{"image 500", func(b *providertest.Behavior) { b.ImageStatus = 500 }, "image", nil},
+		{"chat 500", func(b *providertest.Behavior) { b.ChatStatus = 500 }, "image", nil},
+		{"image hangs forever", func(b *providertest.Behavior) { b.ImageHang = true }, "image", nil},
+		{"chat hangs forever", func(b *providertest.Behavior) { b.ChatHang = true }, "image", nil},
+		{"image answer drips", func(b *providertest.Behavior) { b.ImageDrip = 400 * time.Millisecond }, "image", nil},
+		{"chat answer drips", func(b *providertest.Behavior) { b.ChatDrip = 400 * time.Millisecond }, "image", nil},
+		{"truncated image JSON", func(b *providertest.Behavior) { b.ImageBody = []byte(`{"images":[{"url":"http://`) }, "image", nil},
+		{"prose instead of a plan", func(b *providertest.Behavior) { b.ChatContent = "Sure! Here is a funny meme about cats." }, "image", nil},
+		{"non-image bytes", func(b *providertest.Behavior) { b.ImageBytes = []byte("<html>not a picture</html>") }, "image", nil},
+		{"decompression bomb", func(b *providertest.Behavior) { b.ImageBytes = providertest.BombPNG(20000, 20000) }, "image", nil},
+		{"30 MB image", func(b *providertest.Behavior) { b.ImageBytes = make([]byte, 30<<20) }, "image", nil},
+		{"image on a denied host", func(b *providertest.Behavior) { b.ImageURL = deniedURL }, "image", nil},
+		{"redirect to a denied host", func(b *providertest.Behavior) { b.RedirectTo = deniedURL; b.ImageURL = "self-redirect" }, "image", nil},
 		{"content policy refusal", func(b *providertest.Behavior) {
 			b.ImageStatus, b.ImageErrBody = 400, "Your prompt was rejected by our content policy"
-		}, "image"},
+		}, "image", nil},
+		{"video", func(*providertest.Behavior) {}, "video", map[string]string{"FORMAT_POLICY": "video", "TTS_MODEL": "tts-1"}},
+		{"video: ffmpeg missing", func(*providertest.Behavior) {}, "image", map[string]string{"FORMAT_POLICY": "video", "FFMPEG_PATH": "/nonexistent/ffmpeg"}},
+		{"video: ffmpeg crashes", func(*providertest.Behavior) {}, "image", map[string]string{"FORMAT_POLICY": "video", "FFMPEG_PATH": crash}},
+		{"video: ffmpeg too slow", func(*providertest.Behavior) {}, "image", map[string]string{"FORMAT_POLICY": "video", "FFMPEG_PATH": slow}},
+		{"video: voice hangs", func(b *providertest.Behavior) { b.TTSDelay = time.Hour }, "video", map[string]string{"FORMAT_POLICY": "video", "TTS_MODEL": "tts-1"}},
 	}
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -88,6 +97,9 @@ func TestFaultMatrix(t *testing.T) {
 				"DATA_DIR": t.TempDir(), "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL,
 				"IMAGE_MODELS": "flux/schnell,flux/dev", "FETCH_ALLOW_HOSTS": provURL.Host,
 			}
+			for k, v := range m.env {
+				env[k] = v
+			}
 			base, logs := startRun(t, env)
 			start := time.Now()
 			got := post(t, base+"/api/v1/predict", `{"result_id":1,"prompt":"a cat explains kubernetes"}`)
@@ -98,6 +110,12 @@ func TestFaultMatrix(t *testing.T) {
 			switch got["type"] {
 			case "image":
 				getJPEG(t, got["url"].(string))
+			case "video":
+				resp, err := http.Get(got["url"].(string))
+				if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "video/mp4" {
+					t.Fatalf("clip: %v %v", err, resp)
+				}
+				resp.Body.Close()
 			case "text":
 				if s, _ := got["text"].(string); strings.TrimSpace(s) == "" {
 					t.Errorf("empty text answer")

@@ -35,6 +35,8 @@ import (
 	"punchline/pkg/planner"
 	"punchline/pkg/reqlog"
 	"punchline/pkg/s3media"
+	"punchline/pkg/tts"
+	"punchline/pkg/video"
 )
 
 func main() {
@@ -131,6 +133,13 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		Speculate:    cfg.Speculate,
 	}
 
+	// Video needs ffmpeg (a layer on Lambda); without it plans get stills.
+	if r, err := video.New(cfg.FFmpegPath); err == nil {
+		opts.Video = r
+	} else {
+		log.Info("video off", "reason", err.Error())
+	}
+
 	if cfg.Online() {
 		key := cfg.ProviderAPIKey
 		if key == "" {
@@ -155,9 +164,16 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		oc := openai.DefaultConfig(key)
 		oc.BaseURL = cfg.ProviderBaseURL
 		oc.HTTPClient = api
-		opts.Planner = planner.New(openai.NewClientWithConfig(oc), cfg.ChatModel)
+		pl := planner.New(openai.NewClientWithConfig(oc), cfg.ChatModel)
+		opts.Planner = pl
 		opts.ChatModel = cfg.ChatModel
 		opts.Imager = imagegen.New(api, cfg.ProviderBaseURL, key, cfg.ImageModels, policy.Client())
+		if cfg.TTSModel != "" {
+			opts.Voice = tts.New(api, cfg.ProviderBaseURL, key, cfg.TTSModel, cfg.TTSVoice, policy.Client())
+		}
+		if opts.Video != nil {
+			pl.EnableVideo()
+		}
 	}
 
 	var media http.Handler

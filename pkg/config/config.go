@@ -46,6 +46,8 @@ type Config struct {
 	HedgeAfter          time.Duration // 0: hedging off
 	Speculate           bool          // start the picture from the raw prompt while the planner runs
 	FFmpegPath          string
+	TTSModel            string // text-to-speech model for video voices; "" for silent clips
+	TTSVoice            string
 	RefreshWindow       time.Duration
 	ArenaStatsURL       string
 	ArenaAPIKey         string
@@ -130,6 +132,8 @@ func Load(getenv func(string) string) (Config, error) {
 		HedgeAfter:          off("HEDGE_AFTER", func() time.Duration { return dur("HEDGE_AFTER", DefaultHedgeAfter) }),
 		Speculate:           onOff("SPECULATE", true),
 		FFmpegPath:          str("FFMPEG_PATH", "ffmpeg"),
+		TTSModel:            str("TTS_MODEL", ""),
+		TTSVoice:            str("TTS_VOICE", "alloy"),
 		RefreshWindow:       dur("REFRESH_WINDOW", DefaultRefreshWindow),
 		ArenaStatsURL:       str("ARENA_STATS_URL", DefaultArenaStatsURL),
 		ArenaAPIKey:         str("ARENA_API_KEY", ""),

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/video"
 )
 
 // fakeImager has models with per-model behaviour, and counts calls and the
@@ -252,5 +253,79 @@ func TestRecordRetried(t *testing.T) {
 	p.Generate(context.Background(), meme.Request{ResultID: 4, HasResultID: true, Prompt: "x"}, time.Now())
 	if c, _ := results.Lookup(context.Background(), 4); c.State != meme.StatusDone || len(results.records()) != 3 {
 		t.Errorf("after 2 failures: %+v, %d attempts", c, len(results.records()))
+	}
+}
+
+type fakeClipper struct {
+	delay time.Duration
+	err   error
+	mu    sync.Mutex
+	specs []video.Spec
+}
+
+func (f *fakeClipper) Render(ctx context.Context, s video.Spec) ([]byte, error) {
+	f.mu.Lock()
+	f.specs = append(f.specs, s)
+	f.mu.Unlock()
+	if err := wait(ctx, f.delay); err != nil {
+		return nil, err
+	}
+	return []byte("mp4"), f.err
+}
+
+type speakFunc func(ctx context.Context, text string) ([]byte, error)
+
+func (f speakFunc) Speak(ctx context.Context, text string) ([]byte, error) { return f(ctx, text) }
+
+func TestVideoLadder(t *testing.T) {
+	quickVoice := speakFunc(func(context.Context, string) ([]byte, error) { return []byte("RIFF"), nil })
+	stuckVoice := speakFunc(func(ctx context.Context, _ string) ([]byte, error) { return nil, wait(ctx, time.Hour) })
+	slowPic := &fakeImager{models: []string{"m"}, do: func(ctx context.Context, _, _ string) (image.Image, error) {
+		return pic(), wait(ctx, 100*time.Millisecond)
+	}}
+	cases := []struct {
+		name      string
+		clipper   *fakeClipper
+		voice     Speaker
+		deadline  time.Duration
+		wantType  string
+		wantStrat string
+		wantFall  string
+		wantVoice bool
+	}{
+		{"video with voice", &fakeClipper{}, quickVoice, 6 * time.Second, "video", "llm-video-voice", "", true},
+		{"voice too slow: silent clip", &fakeClipper{}, stuckVoice, 6 * time.Second, "video", "llm-video", "", false},
+		{"clip fails: the still", &fakeClipper{err: errors.New("ffmpeg: exit 1")}, nil, 6 * time.Second, "image", "llm-classic", "video", false},
+		{"clip too slow: the still", &fakeClipper{delay: time.Hour}, nil, 6 * time.Second, "image", "llm-classic", "video", false},
+		{"no time for a clip", &fakeClipper{}, nil, 3 * time.Second, "image", "llm-classic", "video-budget", false},
+		{"no ffmpeg", nil, nil, 6 * time.Second, "image", "llm-classic", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			results := &memResults{}
+			o := Options{Planner: goodPlan, Imager: slowPic, Media: &memMedia{objs: map[string][]byte{}}, Results: results,
+				Deadline: c.deadline, FormatPolicy: meme.TypeVideo, Voice: c.voice}
+			if c.clipper != nil {
+				o.Video = c.clipper
+			}
+			start := time.Now()
+			ans := New(o).Generate(context.Background(), meme.Request{ResultID: 1, HasResultID: true, Prompt: "x"}, start)
+			if ans.Type != c.wantType || time.Since(start) > c.deadline {
+				t.Fatalf("answer %+v after %v", ans, time.Since(start))
+			}
+			rec := results.records()[0]
+			if rec.Strategy != c.wantStrat || rec.Fallback != c.wantFall || rec.Type != c.wantType {
+				t.Errorf("record strategy=%q fallback=%q type=%q", rec.Strategy, rec.Fallback, rec.Type)
+			}
+			if c.wantType == "video" && !strings.HasSuffix(rec.MediaKey, ".mp4") {
+				t.Errorf("media key %s", rec.MediaKey)
+			}
+			if c.clipper != nil && len(c.clipper.specs) > 0 {
+				s := c.clipper.specs[0]
+				if (s.Voice != nil) != c.wantVoice || len(s.Layers) != 2 || s.Base.Rect.Dx()%2 != 0 {
+					t.Errorf("spec voice=%v layers=%d base=%v", s.Voice != nil, len(s.Layers), s.Base.Rect)
+				}
+			}
+		})
 	}
 }

@@ -17,12 +17,14 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"punchline/pkg/hedge"
 	"punchline/pkg/meme"
 	"punchline/pkg/offline"
 	"punchline/pkg/render"
+	"punchline/pkg/video"
 )
 
 // Planner plans the joke.
@@ -50,6 +52,16 @@ type Results interface {
 	Lookup(ctx context.Context, id int64) (meme.Claim, error)
 }
 
+// Clipper renders MP4 clips (video.Renderer); nil when ffmpeg is absent.
+type Clipper interface {
+	Render(ctx context.Context, s video.Spec) ([]byte, error)
+}
+
+// Speaker reads a caption aloud (tts.Client).
+type Speaker interface {
+	Speak(ctx context.Context, text string) ([]byte, error)
+}
+
 // Options are the pipeline's dependencies and settings.
 type Options struct {
 	Planner      Planner
@@ -62,6 +74,8 @@ type Options struct {
 	FormatPolicy string        // auto|image|video|text (FORMAT_POLICY)
 	HedgeAfter   time.Duration // start the next image model beside a late one; 0: off (HEDGE_AFTER)
 	Speculate    bool          // start the picture from the raw prompt while planning (SPECULATE)
+	Video        Clipper       // nil: no video; plans asking for one get a still
+	Voice        Speaker       // nil: clips are silent
 	Now          func() time.Time
 }
 
@@ -74,6 +88,9 @@ const (
 	staleClaim    = 20 * time.Second        // a pending claim older than any Lambda run is abandoned
 	pollEvery     = 150 * time.Millisecond  // how often a duplicate looks for the answer
 	recordMin     = 500 * time.Millisecond  // the record write's least time, even past the deadline
+	storeReserve  = 1 * time.Second         // kept for storing the clip (or the still) after a video
+	videoMargin   = 1.3                     // a video starts only if the time left covers its estimate this many times
+	firstVideoEst = 2500 * time.Millisecond // the estimate before any clip has been measured
 	// A picture from the raw prompt is used only when the planned one is
 	// this late after it is ready (the planned one matches the captions).
 	specGrace      = 2 * time.Second
@@ -92,8 +109,9 @@ const (
 
 // Pipeline makes memes.
 type Pipeline struct {
-	o       Options
-	offline bool // no provider: offline planner and imager
+	o        Options
+	offline  bool         // no provider: offline planner and imager
+	videoEst atomic.Int64 // recent clip render time (EWMA), ns
 }
 
 // New returns a pipeline; zero settings get DESIGN defaults.
@@ -111,7 +129,9 @@ func New(o Options) *Pipeline {
 		o.Now = time.Now
 	}
 	_, off := o.Imager.(offline.Imager)
-	return &Pipeline{o: o, offline: off || o.Imager == nil}
+	p := &Pipeline{o: o, offline: off || o.Imager == nil}
+	p.videoEst.Store(int64(firstVideoEst))
+	return p
 }
 
 // run is one request's working state; only the request's goroutine
@@ -232,6 +252,15 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 		r.rec.Strategy = source + "-text"
 		return p.text(r, plan.Text, "")
 	}
+	var voice *voiceJob
+	if format == meme.TypeVideo {
+		if p.o.Video == nil {
+			format = meme.TypeImage // no ffmpeg here: the still is the answer
+		} else if p.o.Voice != nil {
+			voice = p.startVoice(ctx, r, plan)
+			defer voice.stop()
+		}
+	}
 
 	pic := p.picture(ctx, r, plan, source, spec)
 
@@ -252,6 +281,13 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	if err != nil {
 		log.ErrorContext(ctx, "encode failed", "error", err)
 		return p.text(r, plan.Text, "encode")
+	}
+
+	if format == meme.TypeVideo {
+		// The still is made; a clip replaces it only if it is ready in time.
+		if ans, ok := p.clip(ctx, r, pic, plan, source, voice); ok {
+			return ans
+		}
 	}
 
 	key := mediaKey(r, "jpg")

@@ -24,12 +24,21 @@ type Chat interface {
 
 // Planner plans memes with a chat model.
 type Planner struct {
-	chat  Chat
-	model string
+	chat   Chat
+	model  string
+	system string
 }
 
 // New returns a planner using model through chat.
-func New(chat Chat, model string) *Planner { return &Planner{chat: chat, model: model} }
+func New(chat Chat, model string) *Planner {
+	return &Planner{chat: chat, model: model, system: strings.Replace(system, formats, `"image" or "text"`, 1)}
+}
+
+// EnableVideo lets plans ask for a clip: only when one can be rendered
+// (ffmpeg is present), so the model never picks what we cannot make.
+func (p *Planner) EnableVideo() {
+	p.system = strings.Replace(system, formats, `"image", "video" (the picture slowly zooming, captions appearing one after the other: for jokes that land on timing) or "text"`, 1)
+}
 
 // Model is the chat model's name.
 func (p *Planner) Model() string { return p.model }
@@ -41,13 +50,16 @@ const promptTail = 2000
 const system = `You are a meme writer competing in a meme battle judged by people.
 Given a topic, invent ONE funny, sharp meme about it. Reply with ONLY a JSON object:
 {"lang": "<ISO 639-1 code of the topic's language>",
- "format": "image" or "text",
+ "format": FORMATS,
  "layout": "classic" (top/bottom captions on the picture) or "bar" (caption above the picture),
  "top": "<setup caption, may be empty, at most 60 characters>",
  "bottom": "<punchline caption, at most 70 characters>",
  "image_prompt": "<English description of the picture; a scene or reaction, photo style; NO text, letters or signs in it>",
  "text": "<the same joke as a text-only meme, at most 280 characters>"}
 Write the captions and text in the topic's language. Prefer "image" and "classic".`
+
+// formats is replaced by the formats we can make.
+const formats = "FORMATS"
 
 // Plan asks the model for a plan for prompt.
 func (p *Planner) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
@@ -58,7 +70,7 @@ func (p *Planner) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 	resp, err := p.chat.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
 		Model: p.model,
 		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: system},
+			{Role: openai.ChatMessageRoleSystem, Content: p.system},
 			{Role: openai.ChatMessageRoleUser, Content: topic},
 		},
 		Temperature: 0.9,

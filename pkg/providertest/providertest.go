@@ -7,6 +7,7 @@ package providertest
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -47,12 +48,16 @@ type Behavior struct {
 	ImageDrip       time.Duration                    // non-zero: write the images answer 16 bytes at a time, this far apart
 	ImageRetryAfter string                           // with ImageStatus: the Retry-After header
 	RedirectTo      string                           // /files/redirect sends here
-	ImageStatus     int                              // non-zero: answer images with this status
-	ImageHang       bool                             // never answer images
-	ImageBody       []byte                           // non-nil: raw images answer body (hostile payloads)
-	ImageURL        string                           // non-empty: URL put in URL shapes instead of our own file
-	ImageBytes      []byte                           // the picture served (default: a generated PNG)
-	ImageErrBody    string                           // error body with ImageStatus
+
+	TTSLink      bool          // /tts answers with a JSON link to the audio instead of the bytes
+	TTSDelay     time.Duration // before answering speech
+	TTSStatus    int           // non-zero: answer speech with this status
+	ImageStatus  int           // non-zero: answer images with this status
+	ImageHang    bool          // never answer images
+	ImageBody    []byte        // non-nil: raw images answer body (hostile payloads)
+	ImageURL     string        // non-empty: URL put in URL shapes instead of our own file
+	ImageBytes   []byte        // the picture served (default: a generated PNG)
+	ImageErrBody string        // error body with ImageStatus
 }
 
 // DefaultPlan is the chat answer unless told otherwise: fenced JSON with
@@ -69,6 +74,7 @@ type Server struct {
 	Chats     atomic.Int64   // chat requests received
 	Images    atomic.Int64   // image requests received
 	Files     atomic.Int64   // image file downloads
+	Speeches  atomic.Int64   // text-to-speech requests
 	lastImage map[string]any // body of the latest images call
 	stop      chan struct{}
 }
@@ -81,6 +87,12 @@ func New() *Server {
 	mux.HandleFunc("POST /images/generations", s.images)
 	mux.HandleFunc("GET /files/picture.png", s.file)
 	mux.HandleFunc("GET /files/redirect", s.redirect)
+	mux.HandleFunc("POST /tts", s.speech)
+	mux.HandleFunc("POST /audio/speech", s.speech)
+	mux.HandleFunc("GET /files/voice.wav", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "audio/wav")
+		_, _ = w.Write(TestWAV(2))
+	})
 	s.Server = httptest.NewServer(mux)
 	return s
 }
@@ -224,6 +236,30 @@ func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// speech answers AIML's /tts (text) and OpenAI's /audio/speech (input).
+func (s *Server) speech(w http.ResponseWriter, r *http.Request) {
+	s.Speeches.Add(1)
+	b := s.behavior()
+	var req map[string]any
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || (req["text"] == nil && req["input"] == nil) {
+		writeErr(w, http.StatusBadRequest, "invalid speech request")
+		return
+	}
+	if !s.wait(r, b.TTSDelay, false) {
+		return
+	}
+	if b.TTSStatus != 0 {
+		writeErr(w, b.TTSStatus, "injected speech failure")
+		return
+	}
+	if b.TTSLink && r.URL.Path == "/tts" {
+		s.writeJSON(w, r, 0, map[string]any{"audio": map[string]any{"url": s.URL + "/files/voice.wav"}})
+		return
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	_, _ = w.Write(TestWAV(2))
+}
+
 // redirect sends the client to Behavior.RedirectTo (an image URL that
 // looks fine and leads somewhere it must not go).
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
@@ -328,4 +364,29 @@ func writeErr(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": "test_error", "code": status}})
+}
+
+// TestWAV is a mono 16 kHz 16-bit WAV of a soft 440 Hz tone lasting
+// seconds: a stand-in for synthesised speech.
+func TestWAV(seconds float64) []byte {
+	const rate = 16000
+	n := int(seconds * rate)
+	var b bytes.Buffer
+	le := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	le(uint32(36 + 2*n))
+	b.WriteString("WAVEfmt ")
+	le(uint32(16))
+	le(uint16(1)) // PCM
+	le(uint16(1)) // mono
+	le(uint32(rate))
+	le(uint32(2 * rate))
+	le(uint16(2))
+	le(uint16(16))
+	b.WriteString("data")
+	le(uint32(2 * n))
+	for i := 0; i < n; i++ {
+		le(int16(6000 * math.Sin(2*math.Pi*440*float64(i)/rate)))
+	}
+	return b.Bytes()
 }

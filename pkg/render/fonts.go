@@ -64,6 +64,7 @@ type chain struct {
 
 	mask, dist []uint8       // caption coverage and outline distances
 	canvases   []*image.RGBA // pictures this render took from the pixel pool
+	layers     *[]Layer      // non-nil: captions go here instead of onto the picture
 }
 
 var chains sync.Pool

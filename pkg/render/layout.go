@@ -119,6 +119,51 @@ func Meme(pic image.Image, c Caption) (*image.RGBA, Info, error) {
 	return out, info, err
 }
 
+// Layer is one caption drawn on its own: premultiplied RGBA, transparent
+// around the text, to be placed at At over the base picture.
+type Layer struct {
+	Img *image.RGBA
+	At  image.Point
+}
+
+// Layers lays out c on a copy of pic like Meme, but returns the picture
+// without its captions (with the bar, for the bar layout) and each caption
+// block as a separate layer, in reading order, so that video can bring them
+// in one by one. Compositing the layers over the base gives Meme's picture.
+// maxSide caps the long side and maxPixels the area (0: no cap), keeping
+// both sides even, as H.264 4:2:0 needs.
+func Layers(pic image.Image, c Caption, maxSide, maxPixels int) (*image.RGBA, []Layer, Info, error) {
+	ch, err := getChain()
+	if err != nil {
+		return nil, nil, Info{}, err
+	}
+	defer putChain(ch)
+	b := pic.Bounds()
+	f := 1.0
+	if long := max(b.Dx(), b.Dy()); long > maxSide {
+		f = float64(maxSide) / float64(long)
+	}
+	if maxPixels > 0 {
+		f = math.Min(f, math.Sqrt(float64(maxPixels)/float64(b.Dx()*b.Dy())))
+	}
+	w, h := max(2, int(float64(b.Dx())*f)&^1), max(2, int(float64(b.Dy())*f)&^1)
+	sized := ch.canvas(w, h)
+	xdraw.ApproxBiLinear.Scale(sized, sized.Rect, pic, b, xdraw.Src, nil)
+	var layers []Layer
+	ch.layers = &layers
+	defer func() { ch.layers = nil }()
+	base, info, err := ch.meme(sized, c)
+	if err != nil {
+		ch.release(nil)
+		return nil, nil, Info{}, err
+	}
+	if base.Rect.Dx()%2 != 0 || base.Rect.Dy()%2 != 0 { // the bar can add an odd height
+		base = base.SubImage(image.Rect(0, 0, base.Rect.Dx()&^1, base.Rect.Dy()&^1)).(*image.RGBA)
+	}
+	ch.canvases = ch.canvases[:0] // base and layers belong to the caller now
+	return base, layers, info, nil
+}
+
 // MemeJPEG is Meme followed by EncodeJPEG, with the picture returned to
 // the pool.
 func MemeJPEG(pic image.Image, c Caption) ([]byte, Info, error) {
@@ -335,7 +380,13 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, vali
 	if captionHook != nil {
 		captionHook(area, local, dist, radius, l.fill, l.back)
 	}
-	paint(dst, area.Min, local, dist, radius, l.fill, l.back)
+	if c.layers != nil {
+		layer := image.NewRGBA(image.Rect(0, 0, area.Dx(), area.Dy()))
+		paintLayer(layer, local, dist, radius, l.fill, l.back)
+		*c.layers = append(*c.layers, Layer{Img: layer, At: area.Min})
+	} else {
+		paint(dst, area.Min, local, dist, radius, l.fill, l.back)
+	}
 	info.Sizes = append(info.Sizes, b.size)
 	info.Lines = append(info.Lines, b.lines)
 	info.Glyphs = append(info.Glyphs, boxes...)
@@ -344,6 +395,9 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, vali
 
 // prepare returns an RGBA copy of pic whose long side is at most maxSide.
 func (c *chain) prepare(pic image.Image, maxSide int) *image.RGBA {
+	if rgba, ok := pic.(*image.RGBA); ok && c.layers != nil && rgba.Rect.Min == (image.Point{}) {
+		return rgba // Layers already made this copy at the right size
+	}
 	b := pic.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if long := max(w, h); long > maxSide {

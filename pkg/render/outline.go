@@ -191,6 +191,38 @@ func paint(dst *image.RGBA, at image.Point, mask *image.Alpha, dist []uint8, rad
 	}
 }
 
+// paintLayer draws a caption alone into the transparent, premultiplied
+// layer (mask-sized): the outline, then the ink over it.
+func paintLayer(layer *image.RGBA, mask *image.Alpha, dist []uint8, radius float64, fill, stroke color.RGBA) {
+	var ramp [256]uint8
+	if dist != nil {
+		r3 := int(outlineLimit(radius)) - 2*straight
+		for d := range ramp {
+			ramp[d] = uint8(min(max((r3+straight-d)*255/straight, 0), 255))
+		}
+	}
+	w, h := mask.Rect.Dx(), mask.Rect.Dy()
+	for y := 0; y < h; y++ {
+		mrow := mask.Pix[y*mask.Stride:][:w]
+		lrow := layer.Pix[y*layer.Stride:][:4*w]
+		for x, t := range mrow {
+			o := uint32(0)
+			if dist != nil {
+				o = uint32(ramp[dist[y*w+x]])
+			}
+			ft := uint32(t)
+			if o == 0 && ft == 0 {
+				continue
+			}
+			// stroke with coverage o, then fill with coverage ft over it
+			a := ft + o*(255-ft)/255
+			mix := func(f, s uint8) uint8 { return uint8((uint32(f)*ft + uint32(s)*o*(255-ft)/255 + 127) / 255) }
+			p := lrow[4*x : 4*x+4 : 4*x+4]
+			p[0], p[1], p[2], p[3] = mix(fill.R, stroke.R), mix(fill.G, stroke.G), mix(fill.B, stroke.B), uint8(a)
+		}
+	}
+}
+
 // blend mixes c over the RGBA pixel p with coverage a (0..255).
 func blend(p []byte, c color.RGBA, a uint32) {
 	if a >= 255 {
