@@ -71,7 +71,7 @@ bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render b
 
 .PHONY: bench
 bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio); 5 s clip on one core; 10k-battle stats sync (~2 min)
-	$(GO) test -run '^$$' -bench '^BenchmarkOfflineRequest$$' -benchmem -count=1 ./functions/predict
+	$(GO) test -run '^$$' -bench '^Benchmark(OfflineRequest|Replay)$$' -benchmem -count=1 ./functions/predict
 	@# One iteration: it builds its own tables, and moto takes ~12 ms a write.
 	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/statsync
 	@mkdir -p $(BENCH_DIR)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -269,6 +270,9 @@ func BenchmarkLoad(b *testing.B) {
 		time.Sleep(time.Second) // let finished requests' goroutines leave
 		runtime.GC()
 		after := runtime.NumGoroutine()
+		if os.Getenv("LOAD_STACKS") != "" {
+			_ = pprof.Lookup("goroutine").WriteTo(os.Stdout, 1)
+		}
 		s := summarise("load", outs)
 		fmt.Println(s)
 		fmt.Printf("clients %d for %ds: %.1f answers/s; goroutines before %d, after %d; peak RSS %s\n",
