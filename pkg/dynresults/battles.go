@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/wait"
 )
 
 // Created returns the ids of results created in [from, to], day by day
@@ -71,7 +72,7 @@ func (s *Store) BattleHashes(ctx context.Context, ids []int64) (map[int64]string
 		for attempt := 0; len(req) > 0; attempt++ {
 			if attempt > 0 {
 				// Unprocessed keys mean throttling: back off before asking again.
-				if err := pause(ctx, time.Duration(attempt*attempt)*50*time.Millisecond); err != nil {
+				if err := wait.Sleep(ctx, time.Duration(attempt*attempt)*50*time.Millisecond); err != nil {
 					return nil, err
 				}
 			}
@@ -147,15 +148,4 @@ func (s *Store) Scan(ctx context.Context, fn func(map[string]any) error) error {
 
 func key(id int64) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{KeyAttr: &types.AttributeValueMemberN{Value: strconv.FormatInt(id, 10)}}
-}
-
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -16,12 +16,12 @@ import (
 	_ "image/gif" // providers answer in any of these
 	_ "image/jpeg"
 	_ "image/png"
-	"io"
 	"net/http"
 	"strings"
 
 	_ "golang.org/x/image/webp"
 
+	"punchline/pkg/apipost"
 	"punchline/pkg/fetch"
 	"punchline/pkg/meme"
 )
@@ -80,31 +80,14 @@ func (c *Client) Generate(ctx context.Context, prompt string) (image.Image, stri
 
 // GenerateWith makes one picture with model.
 func (c *Client) GenerateWith(ctx context.Context, model, prompt string) (image.Image, error) {
-	body, err := json.Marshal(requestFor(model, prompt))
+	ans, err := apipost.Do(ctx, c.api, c.baseURL+"/images/generations", c.key, requestFor(model, prompt), MaxResponseBytes)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", model, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/images/generations", bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", model, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	resp, err := c.api.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", model, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("image %s: read answer: %w", model, err)
-	}
-	if len(raw) > MaxResponseBytes {
-		return nil, fmt.Errorf("image %s: answer over %d bytes", model, MaxResponseBytes)
-	}
-	if resp.StatusCode/100 != 2 {
-		err := fmt.Errorf("image %s: status %d: %.200s", model, resp.StatusCode, raw)
-		if refused(resp.StatusCode, raw) {
+	raw := ans.Body
+	if !ans.OK() {
+		err := fmt.Errorf("image %s: status %d: %.200s", model, ans.Status, raw)
+		if refused(ans.Status, raw) {
 			err = fmt.Errorf("%w: %w", ErrRefused, err)
 		}
 		return nil, err

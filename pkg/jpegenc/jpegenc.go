@@ -275,6 +275,8 @@ func fdct(blk *[64]float32, src []float32, stride int) {
 		o[1] = z11 + z4
 		o[7] = z11 - z4
 	}
+	// The same butterfly down the columns, written out rather than called:
+	// a call per 8 points cost a fifth of the DCT's time.
 	for i := 0; i < 8; i++ {
 		t0, t7 := blk[i]+blk[56+i], blk[i]-blk[56+i]
 		t1, t6 := blk[8+i]+blk[48+i], blk[8+i]-blk[48+i]

@@ -48,8 +48,8 @@ func (f *fakeImager) prompts() []string {
 
 func pic() image.Image { return image.NewRGBA(image.Rect(0, 0, 256, 256)) }
 
-// wait returns after d, or fails when ctx ends first.
-func wait(ctx context.Context, d time.Duration) error {
+// sleepFor returns after d, or fails when ctx ends first.
+func sleepFor(ctx context.Context, d time.Duration) error {
 	select {
 	case <-time.After(d):
 		return nil
@@ -60,7 +60,7 @@ func wait(ctx context.Context, d time.Duration) error {
 
 func slowPlan(d time.Duration) Planner {
 	return planFunc(func(ctx context.Context, p string) (meme.Plan, error) {
-		if err := wait(ctx, d); err != nil {
+		if err := sleepFor(ctx, d); err != nil {
 			return meme.Plan{}, err
 		}
 		return goodPlan(ctx, p)
@@ -85,9 +85,9 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 			name: "slow first model is hedged by the second", models: []string{"slow", "fast"}, hedge: 100 * time.Millisecond,
 			do: func(ctx context.Context, model, _ string) (image.Image, error) {
 				if model == "slow" {
-					return nil, wait(ctx, time.Hour)
+					return nil, sleepFor(ctx, time.Hour)
 				}
-				return pic(), wait(ctx, 20*time.Millisecond)
+				return pic(), sleepFor(ctx, 20*time.Millisecond)
 			},
 			wantModel: "fast", wantRung: rungFull, wantHedged: true, maxLatency: time.Second,
 		},
@@ -95,7 +95,7 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 			name: "without hedging the slow call runs to the deadline", models: []string{"slow", "fast"}, hedge: 0,
 			do: func(ctx context.Context, model, _ string) (image.Image, error) {
 				if model == "slow" {
-					return nil, wait(ctx, time.Hour)
+					return nil, sleepFor(ctx, time.Hour)
 				}
 				return pic(), nil
 			},
@@ -198,7 +198,7 @@ func emf(t *testing.T, logs []byte) map[string]any {
 // and concurrent duplicates make one meme.
 func TestIdempotentResultID(t *testing.T) {
 	f := &fakeImager{models: []string{"m"}, do: func(ctx context.Context, _, _ string) (image.Image, error) {
-		return pic(), wait(ctx, 300*time.Millisecond)
+		return pic(), sleepFor(ctx, 300*time.Millisecond)
 	}}
 	media := &memMedia{objs: map[string][]byte{}}
 	results := &memResults{}
@@ -267,7 +267,7 @@ func (f *fakeClipper) Render(ctx context.Context, s video.Spec) ([]byte, error) 
 	f.mu.Lock()
 	f.specs = append(f.specs, s)
 	f.mu.Unlock()
-	if err := wait(ctx, f.delay); err != nil {
+	if err := sleepFor(ctx, f.delay); err != nil {
 		return nil, err
 	}
 	return []byte("mp4"), f.err
@@ -279,9 +279,9 @@ func (f speakFunc) Speak(ctx context.Context, text string) ([]byte, error) { ret
 
 func TestVideoLadder(t *testing.T) {
 	quickVoice := speakFunc(func(context.Context, string) ([]byte, error) { return []byte("RIFF"), nil })
-	stuckVoice := speakFunc(func(ctx context.Context, _ string) ([]byte, error) { return nil, wait(ctx, time.Hour) })
+	stuckVoice := speakFunc(func(ctx context.Context, _ string) ([]byte, error) { return nil, sleepFor(ctx, time.Hour) })
 	slowPic := &fakeImager{models: []string{"m"}, do: func(ctx context.Context, _, _ string) (image.Image, error) {
-		return pic(), wait(ctx, 100*time.Millisecond)
+		return pic(), sleepFor(ctx, 100*time.Millisecond)
 	}}
 	cases := []struct {
 		name      string

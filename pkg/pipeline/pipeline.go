@@ -25,6 +25,7 @@ import (
 	"punchline/pkg/offline"
 	"punchline/pkg/render"
 	"punchline/pkg/video"
+	"punchline/pkg/wait"
 )
 
 // Planner plans the joke.
@@ -200,10 +201,7 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 			r.rung = rungDuplicate
 			return meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(r.req.Prompt)}, true
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(pollEvery):
-		}
+		_ = wait.Sleep(ctx, pollEvery) // at the deadline the loop's check answers
 		lctx, cancel := context.WithTimeout(ctx, claimTimeout)
 		next, err := p.o.Results.Lookup(lctx, r.req.ResultID)
 		cancel()
@@ -517,10 +515,8 @@ func (p *Pipeline) record(ctx context.Context, r *run, ans meme.Answer) {
 		if err = p.o.Results.PutGeneration(rctx, r.rec); err == nil {
 			return
 		}
-		select {
-		case <-rctx.Done():
-			attempt = 3
-		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		if wait.Sleep(rctx, time.Duration(50*(attempt+1))*time.Millisecond) != nil {
+			break
 		}
 	}
 	p.o.Logger.ErrorContext(ctx, "record failed; the answer stands", "error", err)

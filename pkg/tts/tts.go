@@ -10,10 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
+	"punchline/pkg/apipost"
 	"punchline/pkg/fetch"
 )
 
@@ -53,32 +53,15 @@ func (c *Client) Speak(ctx context.Context, text string) ([]byte, error) {
 	if openAIStyle(c.model) {
 		path, body = "/audio/speech", map[string]any{"model": c.model, "input": text, "voice": c.voice, "response_format": "mp3"}
 	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return nil, fmt.Errorf("tts: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("tts: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	resp, err := c.api.Do(req)
+	ans, err := apipost.Do(ctx, c.api, c.baseURL+path, c.key, body, MaxAudioBytes)
 	if err != nil {
 		return nil, fmt.Errorf("tts %s: %w", c.model, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxAudioBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("tts %s: read: %w", c.model, err)
+	data := ans.Body
+	if !ans.OK() {
+		return nil, fmt.Errorf("tts %s: status %d: %.200s", c.model, ans.Status, data)
 	}
-	if len(data) > MaxAudioBytes {
-		return nil, fmt.Errorf("tts %s: answer over %d bytes", c.model, MaxAudioBytes)
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("tts %s: status %d: %.200s", c.model, resp.StatusCode, data)
-	}
-	if !strings.Contains(resp.Header.Get("Content-Type"), "json") && !looksJSON(data) {
+	if !strings.Contains(ans.ContentType, "json") && !looksJSON(data) {
 		return audio(data)
 	}
 	link, err := AudioURL(data)
