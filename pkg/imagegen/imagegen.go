@@ -38,9 +38,7 @@ const (
 var ErrRefused = meme.ErrRefused
 
 // Doer is the HTTP client interface go-openai's ClientConfig.HTTPClient has.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
+type Doer = apipost.Doer
 
 // Client generates pictures.
 type Client struct {

@@ -20,10 +20,8 @@ import (
 // MaxAudioBytes bounds what a voice may be.
 const MaxAudioBytes = 5 << 20
 
-// Doer sends HTTP requests.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
+// Doer is the HTTP client interface go-openai's ClientConfig.HTTPClient has.
+type Doer = apipost.Doer
 
 // Client speaks with one model and voice.
 type Client struct {
