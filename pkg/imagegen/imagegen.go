@@ -49,8 +49,8 @@ type Client struct {
 	fetch   *http.Client // for image URLs in answers: policy-checked
 }
 
-// New returns a client for baseURL (e.g. https://api.aimlapi.com/v1) that
-// tries models in order. api carries the provider calls; download fetches
+// New returns a client for baseURL (e.g. https://api.aimlapi.com/v1) with
+// models in preference order (the pipeline tries and hedges them). api carries the provider calls; download fetches
 // the image URLs the provider answers with.
 func New(api Doer, baseURL, key string, models []string, download *http.Client) *Client {
 	return &Client{api: api, baseURL: strings.TrimRight(baseURL, "/"), key: key, models: models, fetch: download}
@@ -58,23 +58,6 @@ func New(api Doer, baseURL, key string, models []string, download *http.Client) 
 
 // Models returns the configured models in preference order.
 func (c *Client) Models() []string { return c.models }
-
-// Generate makes one picture for prompt, trying each model in order until
-// one succeeds or ctx ends. It returns the model that made the picture.
-func (c *Client) Generate(ctx context.Context, prompt string) (image.Image, string, error) {
-	var errs []error
-	for _, m := range c.models {
-		img, err := c.GenerateWith(ctx, m, prompt)
-		if err == nil {
-			return img, m, nil
-		}
-		errs = append(errs, err)
-		if ctx.Err() != nil || errors.Is(err, ErrRefused) {
-			break
-		}
-	}
-	return nil, "", errors.Join(errs...)
-}
 
 // GenerateWith makes one picture with model.
 func (c *Client) GenerateWith(ctx context.Context, model, prompt string) (image.Image, error) {
