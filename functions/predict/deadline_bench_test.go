@@ -85,10 +85,11 @@ func (s summary) String() string {
 		s.name, s.n, r(s.p50), r(s.p95), r(s.p99), r(s.max), pct(s.images), pct(s.texts), s.errors, s.over15)
 }
 
-// drive sends n requests from conc clients through do and collects what
-// each client saw.
-func drive(n, conc int, do func(i int) (string, error)) []outcome {
-	outs := make([]outcome, n)
+// drive runs conc clients; each takes the next request number i while
+// more(i) holds, sends it through do, and records what it saw.
+func drive(conc int, more func(i int) bool, do func(i int) (string, error)) []outcome {
+	var mu sync.Mutex
+	var outs []outcome
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range conc {
@@ -97,7 +98,7 @@ func drive(n, conc int, do func(i int) (string, error)) []outcome {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= n {
+				if !more(i) {
 					return
 				}
 				start := time.Now()
@@ -105,13 +106,17 @@ func drive(n, conc int, do func(i int) (string, error)) []outcome {
 				if err != nil {
 					typ = "error"
 				}
-				outs[i] = outcome{time.Since(start), typ}
+				mu.Lock()
+				outs = append(outs, outcome{time.Since(start), typ})
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
 	return outs
 }
+
+func first(n int) func(int) bool { return func(i int) bool { return i < n } }
 
 // nullMedia stores nothing: the benchmark measures the pipeline, not disk.
 type nullMedia struct{}
@@ -167,7 +172,7 @@ func BenchmarkDeadline(b *testing.B) {
 		oc.BaseURL, oc.HTTPClient = prov.URL, api
 		pl := planner.New(openai.NewClientWithConfig(oc), "chat")
 		img := imagegen.New(api, prov.URL, "k", models, policy.Client())
-		naiveOut := drive(n, conc, func(i int) (string, error) {
+		naiveOut := drive(conc, first(n), func(i int) (string, error) {
 			return naive(ctx, pl, img, models[0], "prompt number "+strconv.Itoa(i))
 		})
 
@@ -186,7 +191,7 @@ func BenchmarkDeadline(b *testing.B) {
 			b.Fatal(err)
 		}
 		srv := httptest.NewServer(h)
-		oursOut := drive(n, conc, func(i int) (string, error) {
+		oursOut := drive(conc, first(n), func(i int) (string, error) {
 			resp, err := http.Post(srv.URL, "application/json", strings.NewReader(fmt.Sprintf(`{"prompt":"prompt number %d"}`, i)))
 			if err != nil {
 				return "", err
@@ -244,28 +249,14 @@ func BenchmarkLoad(b *testing.B) {
 		runtime.GC()
 		before := runtime.NumGoroutine()
 		stop := time.Now().Add(time.Duration(secs) * time.Second)
-		var mu sync.Mutex
-		var outs []outcome
-		var id atomic.Int64
-		var wg sync.WaitGroup
-		for range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for time.Now().Before(stop) {
-					start := time.Now()
-					body := fmt.Sprintf(`{"result_id":%d,"prompt":"load test prompt %d"}`, id.Add(1), id.Load())
-					typ := "error"
-					if a, err := postAnswer(base+"/api/v1/predict", body); err == nil {
-						typ, _ = a["type"].(string)
-					}
-					mu.Lock()
-					outs = append(outs, outcome{time.Since(start), typ})
-					mu.Unlock()
-				}
-			}()
-		}
-		wg.Wait()
+		outs := drive(clients, func(int) bool { return time.Now().Before(stop) }, func(i int) (string, error) {
+			a, err := postAnswer(base+"/api/v1/predict", fmt.Sprintf(`{"result_id":%d,"prompt":"load test prompt %d"}`, i+1, i+1))
+			if err != nil {
+				return "", err
+			}
+			typ, _ := a["type"].(string)
+			return typ, nil
+		})
 		http.DefaultClient.CloseIdleConnections()
 		time.Sleep(time.Second) // let finished requests' goroutines leave
 		runtime.GC()

@@ -60,17 +60,6 @@ type Votes struct {
 // Total is the number of votes cast.
 func (v Votes) Total() int64 { return v.First + v.Second + v.Tie + v.Meh }
 
-// Side returns 1 or 2 for the side resultID played, or 0.
-func (b Battle) Side(resultID int64) int {
-	switch resultID {
-	case b.Result1ID:
-		return 1
-	case b.Result2ID:
-		return 2
-	}
-	return 0
-}
-
 // Opponent returns the other side's result id.
 func (b Battle) Opponent(side int) int64 {
 	if side == 1 {

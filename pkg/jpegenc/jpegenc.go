@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
-	"io"
 	"math/bits"
 	"runtime"
 	"sync"
@@ -33,16 +32,6 @@ const maxSide = 65535
 
 // minRowsPerWorker keeps strips large enough that a goroutine pays off.
 const minRowsPerWorker = 4
-
-// Encode writes img to w as a baseline JPEG.
-func Encode(w io.Writer, img image.Image, o Options) error {
-	data, err := Append(nil, img, o)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(data)
-	return err
-}
 
 // Append appends the JPEG encoding of img to dst and returns the result.
 func Append(dst []byte, img image.Image, o Options) ([]byte, error) {

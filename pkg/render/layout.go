@@ -114,7 +114,7 @@ func Meme(pic image.Image, c Caption) (*image.RGBA, Info, error) {
 		return nil, Info{}, err
 	}
 	defer putChain(ch)
-	out, info, err := ch.meme(pic, c)
+	out, info, err := ch.meme(ch.prepare(pic, MaxSide, 0, false), c)
 	ch.release(out)
 	return out, info, err
 }
@@ -138,17 +138,7 @@ func Layers(pic image.Image, c Caption, maxSide, maxPixels int) (*image.RGBA, []
 		return nil, nil, Info{}, err
 	}
 	defer putChain(ch)
-	b := pic.Bounds()
-	f := 1.0
-	if long := max(b.Dx(), b.Dy()); long > maxSide {
-		f = float64(maxSide) / float64(long)
-	}
-	if maxPixels > 0 {
-		f = math.Min(f, math.Sqrt(float64(maxPixels)/float64(b.Dx()*b.Dy())))
-	}
-	w, h := max(2, int(float64(b.Dx())*f)&^1), max(2, int(float64(b.Dy())*f)&^1)
-	sized := ch.canvas(w, h)
-	xdraw.ApproxBiLinear.Scale(sized, sized.Rect, pic, b, xdraw.Src, nil)
+	sized := ch.prepare(pic, maxSide, maxPixels, true)
 	var layers []Layer
 	ch.layers = &layers
 	defer func() { ch.layers = nil }()
@@ -216,14 +206,14 @@ func (c *chain) release(keep *image.RGBA) {
 	c.canvases = c.canvases[:0]
 }
 
-func (c *chain) meme(pic image.Image, cap Caption) (*image.RGBA, Info, error) {
+// meme sets cap on canvas, a picture already sized by prepare.
+func (c *chain) meme(canvas *image.RGBA, cap Caption) (*image.RGBA, Info, error) {
 	l, ok := layouts[cap.Layout]
 	if !ok {
 		l = layouts[meme.LayoutClassic]
 	}
 	texts := [3]string{textTop: meme.Truncate(strings.TrimSpace(cap.Top), MaxCaptionRunes), textBottom: meme.Truncate(strings.TrimSpace(cap.Bottom), MaxCaptionRunes)}
 	texts[textBoth] = strings.TrimSpace(texts[textTop] + " " + texts[textBottom])
-	canvas := c.prepare(pic, MaxSide)
 	for {
 		out, info, err := c.apply(l, canvas, texts)
 		if errors.Is(err, errTooLong) && l.fallback != "" {
@@ -393,16 +383,22 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, vali
 	return nil
 }
 
-// prepare returns an RGBA copy of pic whose long side is at most maxSide.
-func (c *chain) prepare(pic image.Image, maxSide int) *image.RGBA {
-	if rgba, ok := pic.(*image.RGBA); ok && c.layers != nil && rgba.Rect.Min == (image.Point{}) {
-		return rgba // Layers already made this copy at the right size
-	}
+// prepare returns an RGBA copy of pic whose long side is at most maxSide
+// and, when maxPixels > 0, whose area is at most maxPixels; even makes both
+// sides even, as H.264 4:2:0 needs.
+func (c *chain) prepare(pic image.Image, maxSide, maxPixels int, even bool) *image.RGBA {
 	b := pic.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if long := max(w, h); long > maxSide {
 		w = max(1, w*maxSide/long)
 		h = max(1, h*maxSide/long)
+	}
+	if maxPixels > 0 && w*h > maxPixels {
+		f := math.Sqrt(float64(maxPixels) / float64(w*h))
+		w, h = max(1, int(float64(w)*f)), max(1, int(float64(h)*f))
+	}
+	if even {
+		w, h = max(2, w&^1), max(2, h&^1)
 	}
 	out := c.canvas(w, h)
 	if w == b.Dx() && h == b.Dy() {

@@ -83,7 +83,7 @@ type Summary struct {
 	ElapsedMS  int64          `json:"elapsed_ms"`
 }
 
-// ErrBudget is returned inside a run when its budget is spent; Run turns
+// errBudget is returned inside a run when its budget is spent; Run turns
 // it into an incomplete summary, not an error.
 var errBudget = errors.New("time budget spent")
 
