@@ -22,11 +22,11 @@ stats: ## One stats pass: arena battles into the results store, ModelChorus into
 
 .PHONY: arena-fake
 arena-fake: ## Serve a stand-in arena + ModelChorus for the local results (then run the printed make stats)
-	$(GO) run ./pkg/arenatest/arenafake
+	$(GO) run ./pkg/tools/arenafake
 
 .PHONY: report
 report: ## Win rate (Wilson 95%), meh rate, battles per strategy/model/format/language; CSV + PNG in DATA_DIR/report
-	$(GO) run ./functions/report
+	$(GO) run ./pkg/tools/report
 
 # Debian packages the tests need: ffmpeg/ffprobe (video) and chromium (the
 # browser playback test).
@@ -49,9 +49,10 @@ test: deps lint ## Everything: vet, format, cfn-lint, unit, fuzz seeds, and inte
 	$(GO) test -race -count=1 $(PKGS)
 
 .PHONY: lint
-lint: ## gofmt, go vet, cfn-lint
+lint: ## gofmt, go mod tidy (no diff), go vet, cfn-lint
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
 	cfn-lint template.yaml
 
@@ -73,15 +74,15 @@ bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render b
 bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio); 5 s clip on one core; 10k-battle stats sync (~2 min)
 	$(GO) test -run '^$$' -bench '^Benchmark(OfflineRequest|Replay)$$' -benchmem -count=1 ./functions/predict
 	@# One iteration: it builds its own tables, and moto takes ~12 ms a write.
-	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/statsync
+	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/stats/statsync
 	@mkdir -p $(BENCH_DIR)
 	@# GOMAXPROCS in the environment, not -cpu: with -cpu the first run of a
 	@# benchmark can still see every CPU.
-	RENDER_BENCH_DIR=$(BENCH_DIR) GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/render ./pkg/jpegenc | tee $(BENCH_DIR)/go-1.txt
-	GOMAXPROCS=$(NPROC) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/render ./pkg/jpegenc | tee $(BENCH_DIR)/go-$(NPROC).txt
+	RENDER_BENCH_DIR=$(BENCH_DIR) GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/media/render ./pkg/media/jpegenc | tee $(BENCH_DIR)/go-1.txt
+	GOMAXPROCS=$(NPROC) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/media/render ./pkg/media/jpegenc | tee $(BENCH_DIR)/go-$(NPROC).txt
 	@# ffmpeg clip rendering on one core, as on a 1769 MB Lambda.
-	GOMAXPROCS=1 taskset -c 0 $(GO) test -run '^$$' -bench '^BenchmarkClip$$' -benchtime 3x ./pkg/video
-	$$($(PILLOW_PYTHON)) pkg/render/testdata/pillow/meme.py --out $(BENCH_DIR)/pillow.jpg $(BENCH_DIR)/meme.json | tee $(BENCH_DIR)/pillow.txt
+	GOMAXPROCS=1 taskset -c 0 $(GO) test -run '^$$' -bench '^BenchmarkClip$$' -benchtime 3x ./pkg/media/video
+	$$($(PILLOW_PYTHON)) pkg/media/render/testdata/pillow/meme.py --out $(BENCH_DIR)/pillow.jpg $(BENCH_DIR)/meme.json | tee $(BENCH_DIR)/pillow.txt
 	@for f in $(BENCH_DIR)/go-1.txt $(BENCH_DIR)/go-$(NPROC).txt; do \
 		awk -v file=$$f '/^BenchmarkRenderMeme(-[0-9]+)?[ \t]/ { n = split($$1, p, "-"); cpu = (n > 1 ? p[2] : 1); go = $$3 / 1e6 } \
 			/^Pillow/ { py = $$3 } \
@@ -98,7 +99,7 @@ load: ## 50 concurrent clients for LOAD_SECONDS (60) against the local server an
 	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/httpapi:FuzzParseRequest ./pkg/planner:FuzzParsePlan ./pkg/imagegen:FuzzDecodeResponse ./pkg/arena:FuzzDecode ./pkg/render:FuzzCaption
+FUZZ_TARGETS := ./pkg/serve/httpapi:FuzzParseRequest ./pkg/provider/planner:FuzzParsePlan ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption
 
 .PHONY: fuzz
 fuzz: ## Fuzz every decoder of outside input for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit

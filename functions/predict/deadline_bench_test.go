@@ -21,12 +21,12 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"punchline/pkg/config"
-	"punchline/pkg/fetch"
-	"punchline/pkg/imagegen"
-	"punchline/pkg/planner"
-	"punchline/pkg/providertest"
-	"punchline/pkg/render"
+	"punchline/pkg/media/render"
+	"punchline/pkg/platform/config"
+	"punchline/pkg/provider/fetch"
+	"punchline/pkg/provider/imagegen"
+	"punchline/pkg/provider/planner"
+	"punchline/pkg/provider/providertest"
 )
 
 // realistic sets the provider profile of the load test and the deadline
@@ -178,7 +178,7 @@ func BenchmarkDeadline(b *testing.B) {
 
 		// (b) ours: the handler main builds, in-process, same draws.
 		realistic(prov, 7)
-		cfg, err := config.Load(envFunc(map[string]string{
+		cfg, err := config.LoadPredict(envFunc(map[string]string{
 			"PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL, "IMAGE_MODELS": strings.Join(models, ","),
 			"FETCH_ALLOW_HOSTS": provURL.Host, "DATA_DIR": b.TempDir(),
 		}))
@@ -186,7 +186,8 @@ func BenchmarkDeadline(b *testing.B) {
 			b.Fatal(err)
 		}
 		logs := &syncBuffer{}
-		h, closeFn, err := newHandler(ctx, cfg, envFunc(nil), slog.New(slog.NewJSONHandler(logs, nil)), "http://127.0.0.1")
+		cfg.MediaBaseURL = "http://127.0.0.1"
+		h, closeFn, err := newHandler(ctx, cfg, envFunc(nil), slog.New(slog.NewJSONHandler(logs, nil)))
 		if err != nil {
 			b.Fatal(err)
 		}

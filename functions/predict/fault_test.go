@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"punchline/pkg/providertest"
+	"punchline/pkg/provider/providertest"
 )
 
 // deniedListener is a second loopback server that the fetch policy does not

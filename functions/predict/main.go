@@ -12,31 +12,25 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdaurl"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	openai "github.com/sashabaranov/go-openai"
 
-	"punchline/pkg/awsenv"
-	"punchline/pkg/config"
-	"punchline/pkg/dynresults"
-	"punchline/pkg/fetch"
-	"punchline/pkg/httpapi"
-	"punchline/pkg/imagegen"
-	"punchline/pkg/localmedia"
-	"punchline/pkg/localresults"
-	"punchline/pkg/offline"
-	"punchline/pkg/pipeline"
-	"punchline/pkg/planner"
-	"punchline/pkg/reqlog"
-	"punchline/pkg/s3media"
-	"punchline/pkg/tts"
-	"punchline/pkg/video"
+	"punchline/pkg/media/video"
+	"punchline/pkg/platform/awsenv"
+	"punchline/pkg/platform/config"
+	"punchline/pkg/platform/reqlog"
+	"punchline/pkg/provider/fetch"
+	"punchline/pkg/provider/imagegen"
+	"punchline/pkg/provider/planner"
+	"punchline/pkg/provider/tts"
+	"punchline/pkg/serve/httpapi"
+	"punchline/pkg/serve/pipeline"
+	"punchline/pkg/store"
 )
 
 func main() {
@@ -49,14 +43,14 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := config.Load(getenv)
+	cfg, err := config.LoadPredict(getenv)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	log := reqlog.New(stdout, slog.LevelInfo)
 
 	if cfg.OnLambda {
-		h, closeFn, err := newHandler(ctx, cfg, getenv, log, "")
+		h, closeFn, err := newHandler(ctx, cfg, getenv, log)
 		if err != nil {
 			return err
 		}
@@ -69,8 +63,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	h, closeFn, err := newHandler(ctx, cfg, getenv, log, fmt.Sprintf("http://localhost:%d", port))
+	cfg.MediaBaseURL = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	h, closeFn, err := newHandler(ctx, cfg, getenv, log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -85,8 +79,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", fmt.Sprintf("http://localhost:%d", port), "online", cfg.Online(),
-		"media", storeName(cfg.MediaBucket, "s3", "local"), "results", storeName(cfg.ResultsTable, "dynamodb", "local"))
+	log.Info("listening", "addr", cfg.MediaBaseURL, "online", cfg.Online())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -100,32 +93,17 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	return nil
 }
 
-func storeName(aws, remote, local string) string {
-	if aws != "" {
-		return remote
-	}
-	return local
-}
-
 // newHandler builds the stores, generator and HTTP handler from cfg.
-// baseURL is where the local media store's files are served ("" on Lambda).
-func newHandler(ctx context.Context, cfg config.Config, getenv func(string) string, log *slog.Logger, baseURL string) (http.Handler, func(), error) {
-	closeFn := func() {}
-	var env *awsenv.Env
-	loadAWS := func() (*awsenv.Env, error) {
-		if env == nil {
-			e, err := awsenv.Load(ctx, getenv)
-			if err != nil {
-				return nil, err
-			}
-			env = e
-		}
-		return env, nil
+func newHandler(ctx context.Context, cfg config.Predict, getenv func(string) string, log *slog.Logger) (http.Handler, func(), error) {
+	stores, closeFn, err := store.Open(ctx, cfg.Stores, getenv)
+	if err != nil {
+		return nil, nil, err
 	}
-
+	log.Info("stores", "results", stores.ResultsAt, "media", stores.MediaAt)
 	opts := pipeline.Options{
-		Planner:      offline.Planner{},
-		Imager:       offline.Imager{},
+		Offline:      !cfg.Online(),
+		Media:        stores.Media,
+		Results:      stores.Results,
 		Logger:       log,
 		Deadline:     cfg.Deadline,
 		FormatPolicy: cfg.FormatPolicy,
@@ -141,23 +119,15 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 	}
 
 	if cfg.Online() {
-		key := cfg.ProviderAPIKey
-		if key == "" {
-			ac, err := loadAWS()
-			if err != nil {
-				return nil, closeFn, err
-			}
-			out, err := ac.SSM().GetParameter(ctx, &ssm.GetParameterInput{
-				Name: aws.String(cfg.ProviderAPIKeyParam), WithDecryption: aws.Bool(true),
-			})
-			if err != nil {
-				return nil, closeFn, fmt.Errorf("read provider key %s: %w", cfg.ProviderAPIKeyParam, err)
-			}
-			key = aws.ToString(out.Parameter.Value)
+		key, err := providerKey(ctx, cfg, getenv)
+		if err != nil {
+			closeFn()
+			return nil, nil, err
 		}
 		policy, err := fetch.NewPolicy(ctx, cfg.FetchAllowHosts)
 		if err != nil {
-			return nil, closeFn, fmt.Errorf("FETCH_ALLOW_HOSTS: %w", err)
+			closeFn()
+			return nil, nil, fmt.Errorf("FETCH_ALLOW_HOSTS: %w", err)
 		}
 		// Deadlines come from each call's context; the client timeout is a backstop.
 		api := &http.Client{Timeout: 30 * time.Second}
@@ -176,40 +146,28 @@ func newHandler(ctx context.Context, cfg config.Config, getenv func(string) stri
 		}
 	}
 
-	var media http.Handler
-	if cfg.MediaBucket != "" {
-		ac, err := loadAWS()
-		if err != nil {
-			return nil, closeFn, err
-		}
-		client := ac.S3()
-		opts.Media = s3media.New(client, s3.NewPresignClient(client), cfg.MediaBucket, cfg.MediaURLTTL)
-	} else {
-		store, err := localmedia.New(cfg.DataDir, baseURL)
-		if err != nil {
-			return nil, closeFn, err
-		}
-		opts.Media, media = store, store.Handler()
-	}
-
-	if cfg.ResultsTable != "" {
-		ac, err := loadAWS()
-		if err != nil {
-			return nil, closeFn, err
-		}
-		opts.Results = dynresults.New(ac.DynamoDB(), cfg.ResultsTable)
-	} else {
-		store, err := localresults.Open(filepath.Join(cfg.DataDir, "results.jsonl"))
-		if err != nil {
-			return nil, closeFn, err
-		}
-		opts.Results, closeFn = store, func() { _ = store.Close() }
-	}
-
 	return httpapi.NewServer(httpapi.Options{
 		Generator: pipeline.New(opts),
 		Logger:    log,
 		AuthToken: cfg.AuthToken,
-		Media:     media,
+		Media:     stores.MediaHandler,
 	}), closeFn, nil
+}
+
+// providerKey is PROVIDER_API_KEY, or the SecureString PROVIDER_API_KEY_PARAM names.
+func providerKey(ctx context.Context, cfg config.Predict, getenv func(string) string) (string, error) {
+	if cfg.ProviderAPIKey != "" {
+		return cfg.ProviderAPIKey, nil
+	}
+	env, err := awsenv.Load(ctx, getenv)
+	if err != nil {
+		return "", err
+	}
+	out, err := env.SSM().GetParameter(ctx, &ssm.GetParameterInput{
+		Name: aws.String(cfg.ProviderAPIKeyParam), WithDecryption: aws.Bool(true),
+	})
+	if err != nil {
+		return "", fmt.Errorf("read provider key %s: %w", cfg.ProviderAPIKeyParam, err)
+	}
+	return aws.ToString(out.Parameter.Value), nil
 }

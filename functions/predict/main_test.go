@@ -23,10 +23,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"punchline/pkg/config"
-	"punchline/pkg/jpegcheck"
-	"punchline/pkg/mototest"
-	"punchline/pkg/providertest"
+	"punchline/pkg/media/mediatest"
+	"punchline/pkg/platform/config"
+	"punchline/pkg/provider/providertest"
+	"punchline/pkg/store/mototest"
 )
 
 func TestMain(m *testing.M) { mototest.Main(m) }
@@ -40,11 +40,12 @@ func offlineHandler(t testing.TB, baseURL string) (http.Handler, string) {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{"DATA_DIR": dir}
-	cfg, err := config.Load(envFunc(env))
+	cfg, err := config.LoadPredict(envFunc(env))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, closeFn, err := newHandler(context.Background(), cfg, envFunc(env), slog.New(slog.DiscardHandler), baseURL)
+	cfg.MediaBaseURL = baseURL
+	h, closeFn, err := newHandler(context.Background(), cfg, envFunc(env), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func getJPEG(t *testing.T, url string) []byte {
 	t.Helper()
 	resp, err := http.Get(url)
 	data := ok200(t, "GET "+url, resp, err)
-	if err := jpegcheck.Clean(data); err != nil {
+	if err := mediatest.CleanJPEG(data); err != nil {
 		t.Fatalf("served file: %v", err)
 	}
 	if len(data) > 25<<20 {

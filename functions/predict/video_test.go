@@ -22,9 +22,13 @@ var page = template.Must(template.New("page").Parse(`<!doctype html><html><head>
 const v = document.getElementById('v');
 const report = s => { document.title = s; };
 v.addEventListener('error', () => report('error ' + (v.error && v.error.code)));
+const state = () => 'ok duration=' + v.duration.toFixed(2) + ' ready=' + v.readyState + ' time=' + v.currentTime.toFixed(2);
+let done = false;
+// Report once playback has advanced (a loaded machine may take a while to
+// get there), or whatever the page has after 10 s.
+v.addEventListener('timeupdate', () => { if (!done && v.currentTime > 0) { done = true; report(state()); } });
 v.addEventListener('loadeddata', () => {
-  v.play().then(() => setTimeout(() => report('ok duration=' + v.duration.toFixed(2) +
-    ' ready=' + v.readyState + ' time=' + v.currentTime.toFixed(2)), 700)).catch(e => report('play ' + e));
+  v.play().then(() => setTimeout(() => { if (!done) { done = true; report(state()); } }, 10000)).catch(e => report('play ' + e));
 });
 </script></body></html>`))
 

@@ -13,22 +13,18 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"punchline/pkg/arena"
-	"punchline/pkg/awsenv"
-	"punchline/pkg/config"
-	"punchline/pkg/dynresults"
-	"punchline/pkg/dynstate"
-	"punchline/pkg/httpretry"
-	"punchline/pkg/localresults"
-	"punchline/pkg/modelchorus"
-	"punchline/pkg/reqlog"
-	"punchline/pkg/statsync"
+	"punchline/pkg/platform/config"
+	"punchline/pkg/platform/httpretry"
+	"punchline/pkg/platform/reqlog"
+	"punchline/pkg/stats/arena"
+	"punchline/pkg/stats/modelchorus"
+	"punchline/pkg/stats/statsync"
+	"punchline/pkg/store"
 )
 
 func main() {
@@ -41,7 +37,7 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := config.Load(getenv)
+	cfg, err := config.LoadStats(getenv)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
@@ -104,61 +100,24 @@ func (p *pass) run(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
-// newPass wires the stores (DynamoDB when the tables are configured, files
-// under DATA_DIR otherwise) and the two API clients.
-func newPass(ctx context.Context, cfg config.Config, getenv func(string) string, log *slog.Logger) (*pass, func(), error) {
-	closers := []func(){}
-	closeFn := func() {
-		for _, c := range closers {
-			c()
-		}
-	}
-	var env *awsenv.Env
-	if cfg.ResultsTable != "" || cfg.StateTable != "" {
-		e, err := awsenv.Load(ctx, getenv)
-		if err != nil {
-			return nil, closeFn, err
-		}
-		env = e
-	}
-	var res statsync.Results
-	if cfg.ResultsTable != "" {
-		res = dynresults.New(env.DynamoDB(), cfg.ResultsTable)
-	} else {
-		s, err := localresults.Open(filepath.Join(cfg.DataDir, "results.jsonl"))
-		if err != nil {
-			return nil, closeFn, err
-		}
-		closers = append(closers, func() { _ = s.Close() })
-		res = s
-	}
-	var state interface {
-		statsync.State
-		modelchorus.State
-	}
-	if cfg.StateTable != "" {
-		state = dynstate.New(env.DynamoDB(), cfg.StateTable)
-	} else {
-		s, err := localresults.Open(filepath.Join(cfg.DataDir, "state.jsonl"))
-		if err != nil {
-			closeFn()
-			return nil, func() {}, err
-		}
-		closers = append(closers, func() { _ = s.Close() })
-		state = s
+// newPass wires the stores and the two API clients.
+func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, log *slog.Logger) (*pass, func(), error) {
+	stores, closeFn, err := store.Open(ctx, cfg.Stores, getenv)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Deadlines come from the run's context; the client timeout is a backstop.
 	hc := &httpretry.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}}
 	return &pass{
 		sync: statsync.Options{
 			Arena:         arena.New(hc, cfg.ArenaStatsURL, cfg.ArenaAPIKey),
-			Results:       res,
-			State:         state,
+			Results:       stores.Results,
+			State:         stores.State,
 			Logger:        log,
 			RefreshWindow: cfg.RefreshWindow,
 		},
 		chorus: modelchorus.New(hc, cfg.ModelChorusURL),
-		state:  state,
+		state:  stores.State,
 		log:    log,
 	}, closeFn, nil
 }

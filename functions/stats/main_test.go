@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"punchline/pkg/arenatest"
-	"punchline/pkg/chorustest"
-	"punchline/pkg/dynresults"
-	"punchline/pkg/localresults"
 	"punchline/pkg/meme"
-	"punchline/pkg/mototest"
+	"punchline/pkg/stats/arena/arenatest"
+	"punchline/pkg/stats/modelchorus/chorustest"
+	"punchline/pkg/store/dynamo"
+	"punchline/pkg/store/local"
+	"punchline/pkg/store/mototest"
 )
 
 func TestMain(m *testing.M) { mototest.Main(m) }
@@ -34,7 +34,7 @@ func seed(t *testing.T, store generationStore, n int) (*arenatest.Server, *choru
 	items := arenatest.Generate(n, 10, time.Now(), 1)
 	arenaSrv.Put(items...)
 	for _, it := range items {
-		rec := meme.Record{ResultID: it.Result1ID, CreatedAt: it.Date.Format(meme.TimeLayout), CreatedDay: it.Date.Format(meme.DayLayout),
+		rec := meme.Record{ResultID: it.Result1ID, CreatedAt: it.Date,
 			Prompt: "p", Type: meme.TypeImage, Strategy: "offline-classic"}
 		if err := store.PutGeneration(context.Background(), rec); err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ func lastReport(t *testing.T, out []byte) Report {
 // local files filled, the summary printed.
 func TestRunLocal(t *testing.T) {
 	dir := t.TempDir()
-	store, err := localresults.Open(filepath.Join(dir, "results.jsonl"))
+	store, err := local.OpenResults(filepath.Join(dir, "results.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestRunLocal(t *testing.T) {
 	if rep.Arena.Written != 30 || !rep.Arena.Complete || rep.ModelChorus.Leader != "FLUX.1 [schnell]" {
 		t.Fatalf("report %+v", rep)
 	}
-	store, err = localresults.Open(filepath.Join(dir, "results.jsonl"))
+	store, err = local.OpenResults(filepath.Join(dir, "results.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestRunLocal(t *testing.T) {
 func TestRunDynamoDB(t *testing.T) {
 	moto := mototest.Start(t)
 	results, state := moto.ResultsTable(t), moto.StateTable(t)
-	arenaSrv, chorus := seed(t, dynresults.New(moto.DynamoDB(), results), 25)
+	arenaSrv, chorus := seed(t, dynamo.NewResults(moto.DynamoDB(), results), 25)
 	for n := int64(1); n <= 5; n++ {
 		chorus.FailAt(n, 500, "INTERNAL_ERROR", "")
 	}
@@ -132,7 +132,7 @@ func TestRunDynamoDB(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	var n int
-	err := dynresults.New(moto.DynamoDB(), results).Scan(context.Background(), func(item map[string]any) error {
+	err := dynamo.NewResults(moto.DynamoDB(), results).Scan(context.Background(), func(item map[string]any) error {
 		if item["outcome"] == "win" && item["battle_id"] != nil {
 			n++
 		}

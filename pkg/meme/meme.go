@@ -6,10 +6,11 @@ package meme
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// Limits of the predict contract (DESIGN §1).
+// Limits of the predict contract (docs/architecture.md, "Contract").
 const (
 	MaxPromptRunes = 10_000
 	MaxBodyBytes   = 64 << 10
@@ -56,38 +57,41 @@ type Plan struct {
 	Text        string // text meme, used when no picture can be made
 }
 
-// Caption joins the captions the way analysts read them.
-func (p Plan) Caption() string {
-	switch {
-	case p.Top == "":
-		return p.Bottom
-	case p.Bottom == "":
-		return p.Top
+// Lines are the plan's non-empty captions, setup first.
+func (p Plan) Lines() []string {
+	var out []string
+	for _, l := range []string{p.Top, p.Bottom} {
+		if l != "" {
+			out = append(out, l)
+		}
 	}
-	return p.Top + " / " + p.Bottom
+	return out
 }
 
-// Record is the generation side of a results item (DESIGN §4). Battle
-// attributes are written by the stats function and never appear here, so an
-// update built from a Record cannot clobber them.
+// Caption joins the captions the way analysts read them.
+func (p Plan) Caption() string { return strings.Join(p.Lines(), " / ") }
+
+// Record is the generation side of a results item (docs/architecture.md,
+// "Data model"). Battle attributes are written by the stats function and
+// never appear here, so an update built from a Record cannot clobber them.
+// How a Record is laid out as attributes is the stores' business.
 type Record struct {
-	ResultID   int64            `dynamodbav:"result_id" json:"result_id"`
-	CreatedAt  string           `dynamodbav:"created_at" json:"created_at"`   // TimeLayout, UTC
-	CreatedDay string           `dynamodbav:"created_day" json:"created_day"` // DayLayout: the by_day index's key
-	Prompt     string           `dynamodbav:"prompt" json:"prompt"`
-	Lang       string           `dynamodbav:"lang,omitempty" json:"lang,omitempty"`
-	Type       string           `dynamodbav:"type" json:"type"`
-	MediaKey   string           `dynamodbav:"media_key,omitempty" json:"media_key,omitempty"`
-	Bytes      int64            `dynamodbav:"bytes,omitempty" json:"bytes,omitempty"`
-	Caption    string           `dynamodbav:"caption,omitempty" json:"caption,omitempty"`
-	Text       string           `dynamodbav:"text,omitempty" json:"text,omitempty"`
-	Strategy   string           `dynamodbav:"strategy" json:"strategy"`
-	ChatModel  string           `dynamodbav:"chat_model,omitempty" json:"chat_model,omitempty"`
-	ImageModel string           `dynamodbav:"image_model,omitempty" json:"image_model,omitempty"`
-	Fallback   string           `dynamodbav:"fallback,omitempty" json:"fallback,omitempty"`
-	LatencyMS  int64            `dynamodbav:"latency_ms" json:"latency_ms"`
-	StageMS    map[string]int64 `dynamodbav:"stage_ms,omitempty" json:"stage_ms,omitempty"`
-	Status     string           `dynamodbav:"status" json:"status"` // StatusDone once recorded
+	ResultID   int64
+	CreatedAt  time.Time // request arrival
+	Prompt     string
+	Lang       string
+	Type       string
+	MediaKey   string
+	Bytes      int64
+	Caption    string
+	Text       string
+	Strategy   string
+	ChatModel  string
+	ImageModel string
+	Fallback   string
+	LatencyMS  int64
+	StageMS    map[string]int64
+	Status     string // StatusDone once recorded
 }
 
 // Generation status of a results item: a request claims the result_id
@@ -98,16 +102,6 @@ const (
 	StatusDone    = "done"
 )
 
-// ClaimFrom interprets stored generation attributes; an item recorded
-// before statuses existed (created_at, no status) is done.
-func ClaimFrom(status string, recorded bool, typ, mediaKey, text string) Claim {
-	c := Claim{State: status, Type: typ, MediaKey: mediaKey, Text: text}
-	if c.State == "" && recorded {
-		c.State = StatusDone
-	}
-	return c
-}
-
 // Claim is what claiming a result_id found.
 type Claim struct {
 	Claimed  bool   // this request owns the result: make the meme
@@ -117,33 +111,29 @@ type Claim struct {
 	Text     string
 }
 
-// Time formats of stored attributes: fixed width and UTC, so that they sort
-// as strings (DynamoDB key conditions compare strings).
+// Times written as text (stored attributes, checkpoints, snapshots) are
+// fixed width and UTC, so that they sort as strings.
 const (
 	TimeLayout = "2006-01-02T15:04:05.000Z"
 	DayLayout  = time.DateOnly
 )
 
-// ByDayIndex is the results table's index on (created_day, created_at),
-// which finds the results created in a period without a scan.
-const ByDayIndex = "by_day"
-
-// BattleSide is the battle side of a results item (DESIGN §4), written by
-// the stats function from that result's point of view. Hash covers every
-// field but StatsAt, so an unchanged battle is recognised and not written.
+// BattleSide is the battle side of a results item, written by the stats
+// function from that result's point of view. Hash covers every field but
+// StatsAt, so an unchanged battle is recognised and not written.
 type BattleSide struct {
-	BattleID         int64  `dynamodbav:"battle_id" json:"battle_id"`
-	BattleDate       string `dynamodbav:"battle_date" json:"battle_date"`
-	OpponentResultID int64  `dynamodbav:"opponent_result_id" json:"opponent_result_id"`
-	Side             int    `dynamodbav:"side" json:"side"` // 1 or 2: which result the arena listed us as
-	BattleResult     string `dynamodbav:"battle_result" json:"battle_result"`
-	Outcome          string `dynamodbav:"outcome" json:"outcome"` // win|loss|tie|meh|pending|unknown
-	VotesFirst       int64  `dynamodbav:"votes_first" json:"votes_first"`
-	VotesSecond      int64  `dynamodbav:"votes_second" json:"votes_second"`
-	VotesTie         int64  `dynamodbav:"votes_tie" json:"votes_tie"`
-	VotesMeh         int64  `dynamodbav:"votes_meh" json:"votes_meh"`
-	StatsAt          string `dynamodbav:"stats_at" json:"stats_at"`
-	Hash             string `dynamodbav:"battle_hash" json:"battle_hash"`
+	BattleID         int64
+	BattleDate       string
+	OpponentResultID int64
+	Side             int // 1 or 2: which result the arena listed us as
+	BattleResult     string
+	Outcome          string // win|loss|tie|meh|pending|unknown
+	VotesFirst       int64
+	VotesSecond      int64
+	VotesTie         int64
+	VotesMeh         int64
+	StatsAt          string
+	Hash             string
 }
 
 // ErrRefused means the provider refused a prompt (content policy): trying

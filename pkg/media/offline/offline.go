@@ -1,0 +1,136 @@
+// Package offline provides the generator that needs no provider: a plan
+// made from the prompt by rule, and a picture drawn from the prompt's hash.
+// It is the embedded default (no key configured) and the ladder's fallback
+// when the provider fails, so nothing in it can fail or block.
+package offline
+
+import (
+	"hash/fnv"
+	"image"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"punchline/pkg/meme"
+)
+
+// Model is the name recorded for pictures and plans made here.
+const Model = "offline"
+
+// Side is the size of generated backgrounds.
+const Side = 1024
+
+// maxCaption bounds the caption taken from the prompt: longer text would
+// have to be set too small to read.
+const maxCaption = 140
+
+// PlanFor is the rule-based plan for prompt.
+func PlanFor(prompt string) meme.Plan {
+	caption := meme.Truncate(meme.LastLine(prompt), maxCaption)
+	top, bottom := split(caption)
+	return meme.Plan{
+		Lang:        meme.DetectLang(prompt),
+		Format:      meme.TypeImage,
+		Layout:      meme.LayoutClassic,
+		Top:         top,
+		Bottom:      bottom,
+		ImagePrompt: caption,
+		Text:        meme.TextMeme(prompt),
+	}
+}
+
+// split cuts a caption into top and bottom text: at the punctuation mark
+// nearest the middle when there is one, else at the middle word. Short
+// captions go to the bottom alone, where the punchline sits.
+func split(s string) (top, bottom string) {
+	words := strings.Fields(s)
+	if len(words) <= 3 {
+		return "", strings.Join(words, " ")
+	}
+	mid := utf8.RuneCountInString(s) / 2
+	punct, punctDist := -1, math.MaxInt // nearest break after punctuation
+	word, wordDist := -1, math.MaxInt   // nearest break between any words
+	pos := 0
+	for i, w := range words[:len(words)-1] {
+		pos += utf8.RuneCountInString(w) + 1
+		d := abs(pos - mid)
+		if d < wordDist {
+			word, wordDist = i, d
+		}
+		last, _ := utf8.DecodeLastRuneInString(w)
+		if (strings.ContainsRune(".,:;!?…—-", last) || unicode.Is(unicode.Pd, last)) && d < punctDist && d < mid*2/3 {
+			punct, punctDist = i, d
+		}
+	}
+	best := word
+	if punct >= 0 {
+		best = punct
+	}
+	return strings.Join(words[:best+1], " "), strings.Join(words[best+1:], " ")
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Background is a diagonal two-colour gradient with a dark vignette, in
+// colours dark enough for white outlined captions to read: the same seed
+// gets the same picture, different seeds get different colours.
+func Background(seed string, w, h int) *image.RGBA {
+	hash := fnv.New64a()
+	_, _ = hash.Write([]byte(seed))
+	sum := hash.Sum64()
+	hue := float64(sum%360) / 360
+	a := hsv(hue, 0.75, 0.70)
+	b := hsv(math.Mod(hue+0.25+float64(sum>>16%100)/400, 1), 0.85, 0.35)
+
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	cx, cy := float64(w)/2, float64(h)/2
+	maxR2 := cx*cx + cy*cy
+	span := float64(w + h - 2)
+	if span <= 0 {
+		span = 1
+	}
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride:][:4*w]
+		dy := float64(y) - cy
+		for x := 0; x < w; x++ {
+			t := float64(x+y) / span
+			dx := float64(x) - cx
+			v := 1 - 0.45*(dx*dx+dy*dy)/maxR2 // vignette
+			p := row[4*x : 4*x+4 : 4*x+4]
+			p[0] = uint8((a[0] + (b[0]-a[0])*t) * v)
+			p[1] = uint8((a[1] + (b[1]-a[1])*t) * v)
+			p[2] = uint8((a[2] + (b[2]-a[2])*t) * v)
+			p[3] = 255
+		}
+	}
+	return img
+}
+
+// hsv converts to RGB in 0..255.
+func hsv(h, s, v float64) [3]float64 {
+	i := math.Floor(h * 6)
+	f := h*6 - i
+	p, q, t := v*(1-s), v*(1-f*s), v*(1-(1-f)*s)
+	var r, g, b float64
+	switch int(i) % 6 {
+	case 0:
+		r, g, b = v, t, p
+	case 1:
+		r, g, b = q, v, p
+	case 2:
+		r, g, b = p, v, t
+	case 3:
+		r, g, b = p, q, v
+	case 4:
+		r, g, b = t, p, v
+	default:
+		r, g, b = v, p, q
+	}
+	return [3]float64{r * 255, g * 255, b * 255}
+}

@@ -1,0 +1,74 @@
+package render
+
+import (
+	"encoding/json"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"punchline/pkg/media/mediatest"
+)
+
+// benchCaption is the meme BenchmarkRenderMeme renders: two 40-character
+// captions, classic layout.
+var benchCaption = Caption{
+	Top:    "When you finally fix the bug at 3 AM and",
+	Bottom: "it turns out it was a typo all along lol",
+}
+
+// BenchmarkRenderMeme times one meme the way the pipeline makes it: a
+// 1024×1024 photo-like RGBA in, classic captions drawn, JPEG out at the
+// quality we ship. With RENDER_BENCH_DIR set it also writes the photo and
+// the captions there, so `make bench` can time Pillow on the same meme.
+func BenchmarkRenderMeme(b *testing.B) {
+	pic := mediatest.Photo(1024, 1024)
+	if dir := os.Getenv("RENDER_BENCH_DIR"); dir != "" {
+		if err := writeBenchSpec(dir, pic); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		data, _, err := MemeJPEG(pic, benchCaption)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(data)
+	}
+	b.ReportMetric(float64(size), "jpeg-bytes")
+}
+
+// writeBenchSpec writes photo.png and meme.json (photo, font, captions,
+// quality) for testdata/pillow/meme.py.
+func writeBenchSpec(dir string, pic *image.RGBA) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	photoPath := filepath.Join(dir, "photo.png")
+	f, err := os.Create(photoPath)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, pic); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fontPath, err := filepath.Abs("fonts/RobotoCondensed-Bold.ttf")
+	if err != nil {
+		return err
+	}
+	spec, err := json.Marshal(map[string]any{
+		"photo": photoPath, "font": fontPath,
+		"top": benchCaption.Top, "bottom": benchCaption.Bottom, "quality": JPEGQuality,
+	})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "meme.json"), spec, 0o644)
+}

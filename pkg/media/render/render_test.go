@@ -1,0 +1,119 @@
+package render
+
+import (
+	"image"
+	"testing"
+
+	"punchline/pkg/media/mediatest"
+	"punchline/pkg/meme"
+)
+
+func TestEncodeJPEGHasNoMetadata(t *testing.T) {
+	out, _, err := Meme(mediatest.Photo(640, 480), Caption{Top: "top", Bottom: "bottom"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := EncodeJPEG(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mediatest.CleanJPEG(data); err != nil {
+		t.Fatalf("encoded JPEG: %v", err)
+	}
+	markers, _ := mediatest.JPEGSegments(data)
+	for _, m := range markers {
+		switch m {
+		case 0xDB, 0xC0, 0xC4, 0xDD, 0xDA: // DQT, SOF0, DHT, DRI, SOS: pixels only
+		default:
+			t.Errorf("unexpected segment 0xFF%02X", m)
+		}
+	}
+	if len(data) > meme.MaxFileBytes/10 {
+		t.Errorf("%d bytes: far from fast to fetch", len(data))
+	}
+}
+
+func TestJPEGCheckCatchesMetadata(t *testing.T) {
+	data, _ := EncodeJPEG(mediatest.Photo(32, 32))
+	// Splice an APP1 (EXIF) and a COM segment after SOI: the check must fail.
+	for _, seg := range [][]byte{
+		{0xFF, 0xE1, 0x00, 0x08, 'E', 'x', 'i', 'f', 0, 0},
+		{0xFF, 0xFE, 0x00, 0x06, 'h', 'i', '!', '!'},
+	} {
+		bad := append(append(append([]byte{}, data[:2]...), seg...), data[2:]...)
+		if err := mediatest.CleanJPEG(bad); err == nil {
+			t.Errorf("segment %X not caught", seg[:2])
+		}
+	}
+}
+
+// Every Cyrillic letter is in the primary meme face, so nothing is drawn
+// as a box or falls back to another face.
+func TestCyrillicHasGlyphs(t *testing.T) {
+	ch, err := getChain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := 'А'; r <= 'я'; r++ {
+		if ch.fontFor(r) != 0 {
+			t.Errorf("%c (U+%04X) not in the primary font", r, r)
+		}
+	}
+	for _, r := range "ЁёЙй" {
+		if ch.fontFor(r) != 0 {
+			t.Errorf("%c not in the primary font", r)
+		}
+	}
+	if ch.fontFor('\U000F0000') != -1 { // private use: no font has it
+		t.Errorf("a rune no font has should be dropped")
+	}
+}
+
+// ink counts white caption pixels in a rectangle of out.
+func ink(out *image.RGBA, r image.Rectangle) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := out.RGBAAt(x, y)
+			if c.R > 240 && c.G > 240 && c.B > 240 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestCyrillicCaptionRendersInk(t *testing.T) {
+	bg := image.NewRGBA(image.Rect(0, 0, 800, 800)) // black: only the caption is white
+	for i := 3; i < len(bg.Pix); i += 4 {
+		bg.Pix[i] = 255
+	}
+	out, info, err := Meme(bg, Caption{Top: "Кот и понедельник", Bottom: "ЖДУ ПЯТНИЦУ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Layout != meme.LayoutClassic || len(info.Glyphs) != len([]rune("КотипонедельникЖДУПЯТНИЦУ")) {
+		t.Fatalf("layout %s drew %d glyphs", info.Layout, len(info.Glyphs))
+	}
+	if n := ink(out, image.Rect(0, 0, 800, 400)); n < 2000 {
+		t.Errorf("top half has %d caption pixels", n)
+	}
+	if n := ink(out, image.Rect(0, 400, 800, 800)); n < 2000 {
+		t.Errorf("bottom half has %d caption pixels", n)
+	}
+}
+
+const longText = "This is a deliberately long caption of about three hundred characters that keeps going " +
+	"well past what anyone should put on a meme, because prompts are sometimes whole chat transcripts " +
+	"and the planner may echo them, and the renderer must still set it legibly without clipping or " +
+	"overflowing it at all."
+
+func TestLongCaptionFallsBackToBar(t *testing.T) {
+	_, info, err := Meme(mediatest.Photo(1024, 1024), Caption{Top: longText, Bottom: longText})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Layout != meme.LayoutBar {
+		t.Errorf("layout %s, want bar for text that cannot fit legibly inside", info.Layout)
+	}
+}

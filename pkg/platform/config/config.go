@@ -1,0 +1,249 @@
+// Package config reads each function's settings from the environment, in
+// sections: Stores (where data lives, shared), then one section per
+// function (Predict, Stats, Report). A function loads only its own
+// section, so it checks only the environment it gets. The names are a
+// contract: the same locally and in template.yaml, where each function's
+// variables map one to one onto what its loader reads (a test holds them
+// to it); the few read only locally are listed in NotInTemplate.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults (docs/architecture.md, "Configuration").
+const (
+	DefaultPort            = "8080"
+	DefaultProviderBaseURL = "https://api.aimlapi.com/v1"
+	DefaultChatModel       = "gpt-4o-mini"
+	DefaultImageModels     = "flux/schnell"
+	DefaultDataDir         = ".data"
+	DefaultMediaURLTTL     = time.Hour
+	DefaultDeadline        = 12 * time.Second
+	DefaultHedgeAfter      = 3 * time.Second
+	DefaultRefreshWindow   = 72 * time.Hour
+	DefaultArenaStatsURL   = "https://api.aimemearena.com/api/battles"
+	DefaultModelChorusURL  = "https://http-actions.modelchorus.com"
+)
+
+// NotInTemplate are the names a loader reads that template.yaml does not
+// set, and why.
+var NotInTemplate = map[string]string{
+	"PORT":                   "the local server's port",
+	"DATA_DIR":               "the local stores' folder",
+	"PROVIDER_API_KEY":       "a key given directly, for local runs; Lambda reads PROVIDER_API_KEY_PARAM from SSM",
+	"FETCH_ALLOW_HOSTS":      "private or loopback providers, for tests and local runs",
+	"AWS_LAMBDA_RUNTIME_API": "set by the Lambda runtime, never by us",
+}
+
+// Stores says where a function keeps its data: a table or bucket name
+// selects AWS, an empty one the local store under DataDir.
+type Stores struct {
+	DataDir      string
+	ResultsTable string
+	StateTable   string
+	MediaBucket  string
+	MediaURLTTL  time.Duration
+	// Which stores the function opens besides results.
+	State, Media bool
+	// MediaBaseURL is where the local server serves local media; set by the
+	// caller once it listens, not read from the environment.
+	MediaBaseURL string
+}
+
+// Predict is the predict function's configuration.
+type Predict struct {
+	Stores
+	Port                string
+	ProviderBaseURL     string
+	ProviderAPIKey      string
+	ProviderAPIKeyParam string
+	ChatModel           string
+	ImageModels         []string
+	Deadline            time.Duration
+	AuthToken           string
+	FetchAllowHosts     []string
+	FormatPolicy        string
+	HedgeAfter          time.Duration // 0: hedging off
+	Speculate           bool          // start the picture from the raw prompt while the planner runs
+	FFmpegPath          string
+	TTSModel            string // text-to-speech model for video voices; "" for silent clips
+	TTSVoice            string
+	OnLambda            bool // the Lambda runtime API is present
+}
+
+// Online reports whether a provider key is configured (directly or via
+// SSM); without one the offline generator is used.
+func (c Predict) Online() bool { return c.ProviderAPIKey != "" || c.ProviderAPIKeyParam != "" }
+
+// Stats is the stats function's configuration.
+type Stats struct {
+	Stores
+	RefreshWindow  time.Duration
+	ArenaStatsURL  string
+	ArenaAPIKey    string
+	ModelChorusURL string
+	OnLambda       bool
+}
+
+// Report is the report tool's configuration.
+type Report struct {
+	Stores
+}
+
+// LoadPredict reads the predict function's settings, reporting every bad
+// value at once.
+func LoadPredict(getenv func(string) string) (Predict, error) {
+	r := &reader{getenv: getenv}
+	c := Predict{
+		Stores:              r.stores(false, true),
+		Port:                r.str("PORT", DefaultPort),
+		ProviderBaseURL:     strings.TrimRight(r.str("PROVIDER_BASE_URL", DefaultProviderBaseURL), "/"),
+		ProviderAPIKey:      r.str("PROVIDER_API_KEY", ""),
+		ProviderAPIKeyParam: r.str("PROVIDER_API_KEY_PARAM", ""),
+		ChatModel:           r.str("CHAT_MODEL", DefaultChatModel),
+		ImageModels:         r.list("IMAGE_MODELS", DefaultImageModels),
+		Deadline:            r.dur("DEADLINE", DefaultDeadline),
+		AuthToken:           r.str("AUTH_TOKEN", ""),
+		FetchAllowHosts:     r.list("FETCH_ALLOW_HOSTS", ""),
+		FormatPolicy:        strings.ToLower(r.str("FORMAT_POLICY", "auto")),
+		HedgeAfter:          r.durOrOff("HEDGE_AFTER", DefaultHedgeAfter),
+		Speculate:           r.onOff("SPECULATE", true),
+		FFmpegPath:          r.str("FFMPEG_PATH", "ffmpeg"),
+		TTSModel:            r.str("TTS_MODEL", ""),
+		TTSVoice:            r.str("TTS_VOICE", "alloy"),
+		OnLambda:            r.onLambda(),
+	}
+	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
+		r.fail("PORT=%q: want 0..65535", c.Port)
+	}
+	switch c.FormatPolicy {
+	case "auto", "image", "video", "text":
+	default:
+		r.fail("FORMAT_POLICY=%q: want auto, image, video or text", c.FormatPolicy)
+	}
+	if len(c.ImageModels) == 0 {
+		r.fail("IMAGE_MODELS: want at least one model")
+	}
+	for _, h := range c.FetchAllowHosts {
+		if _, port, err := net.SplitHostPort(h); err != nil || port == "" {
+			r.fail("FETCH_ALLOW_HOSTS entry %q: want host:port", h)
+		}
+	}
+	if c.Deadline > 14*time.Second {
+		r.fail("DEADLINE=%s: the arena waits 15s; keep it at 14s or less", c.Deadline)
+	}
+	return c, r.err()
+}
+
+// LoadStats reads the stats function's settings.
+func LoadStats(getenv func(string) string) (Stats, error) {
+	r := &reader{getenv: getenv}
+	c := Stats{
+		Stores:         r.stores(true, false),
+		RefreshWindow:  r.dur("REFRESH_WINDOW", DefaultRefreshWindow),
+		ArenaStatsURL:  r.str("ARENA_STATS_URL", DefaultArenaStatsURL),
+		ArenaAPIKey:    r.str("ARENA_API_KEY", ""),
+		ModelChorusURL: strings.TrimRight(r.str("MODELCHORUS_URL", DefaultModelChorusURL), "/"),
+		OnLambda:       r.onLambda(),
+	}
+	return c, r.err()
+}
+
+// LoadReport reads the report tool's settings.
+func LoadReport(getenv func(string) string) (Report, error) {
+	r := &reader{getenv: getenv}
+	c := Report{Stores: r.stores(false, false)}
+	return c, r.err()
+}
+
+// reader reads values through getenv and collects every problem.
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) err() error { return errors.Join(r.errs...) }
+
+func (r *reader) fail(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf(format, args...))
+}
+
+// stores reads the Stores section: results always, the state table and the
+// media bucket only for a function that uses them.
+func (r *reader) stores(state, media bool) Stores {
+	s := Stores{
+		DataDir:      r.str("DATA_DIR", DefaultDataDir),
+		ResultsTable: r.str("RESULTS_TABLE", ""),
+		State:        state,
+		Media:        media,
+	}
+	if state {
+		s.StateTable = r.str("STATE_TABLE", "")
+	}
+	if media {
+		s.MediaBucket = r.str("MEDIA_BUCKET", "")
+		s.MediaURLTTL = r.dur("MEDIA_URL_TTL", DefaultMediaURLTTL)
+	}
+	return s
+}
+
+func (r *reader) onLambda() bool { return r.getenv("AWS_LAMBDA_RUNTIME_API") != "" }
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) dur(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail("%s=%q: want a positive duration such as 12s or 1h", name, v)
+		return def
+	}
+	return d
+}
+
+// durOrOff is 0 for "off" or "0", else dur.
+func (r *reader) durOrOff(name string, def time.Duration) time.Duration {
+	switch strings.ToLower(strings.TrimSpace(r.getenv(name))) {
+	case "off", "0":
+		return 0
+	}
+	return r.dur(name, def)
+}
+
+func (r *reader) onOff(name string, def bool) bool {
+	switch v := strings.ToLower(strings.TrimSpace(r.getenv(name))); v {
+	case "":
+		return def
+	case "on", "true", "1", "yes":
+		return true
+	case "off", "false", "0", "no":
+		return false
+	default:
+		r.fail("%s=%q: want on or off", name, v)
+		return def
+	}
+}
+
+func (r *reader) list(name, def string) []string {
+	var out []string
+	for _, s := range strings.Split(r.str(name, def), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

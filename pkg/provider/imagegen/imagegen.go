@@ -1,0 +1,201 @@
+// Package imagegen wraps an OpenAI-compatible images endpoint (AIML API by
+// default). It speaks to /images/generations over the same HTTP client
+// go-openai uses, because go-openai's ImageRequest/ImageResponse cannot
+// carry FLUX's image_size/num_images nor decode AIML's "images" and
+// "output.choices" answers; all three answer shapes are accepted here.
+package imagegen
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // providers answer in any of these
+	_ "image/jpeg"
+	_ "image/png"
+	"net/http"
+	"strings"
+
+	_ "golang.org/x/image/webp"
+
+	"punchline/pkg/meme"
+	"punchline/pkg/provider/apipost"
+	"punchline/pkg/provider/fetch"
+)
+
+// Limits on what a provider may hand us.
+const (
+	MaxResponseBytes = 32 << 20 // JSON answer, base64 images included
+	MaxImageBytes    = 20 << 20 // a downloaded image
+	MaxPixels        = 4096 * 4096
+	MaxSide          = 8192
+)
+
+// ErrRefused means the provider refused the prompt (content policy).
+var ErrRefused = meme.ErrRefused
+
+// Doer is the HTTP client interface go-openai's ClientConfig.HTTPClient has.
+type Doer = apipost.Doer
+
+// Client generates pictures.
+type Client struct {
+	api     Doer
+	baseURL string
+	key     string
+	models  []string
+	fetch   *http.Client // for image URLs in answers: policy-checked
+}
+
+// New returns a client for baseURL (e.g. https://api.aimlapi.com/v1) with
+// models in preference order (the pipeline tries and hedges them). api carries the provider calls; download fetches
+// the image URLs the provider answers with.
+func New(api Doer, baseURL, key string, models []string, download *http.Client) *Client {
+	return &Client{api: api, baseURL: strings.TrimRight(baseURL, "/"), key: key, models: models, fetch: download}
+}
+
+// Models returns the configured models in preference order.
+func (c *Client) Models() []string { return c.models }
+
+// GenerateWith makes one picture with model.
+func (c *Client) GenerateWith(ctx context.Context, model, prompt string) (image.Image, error) {
+	ans, err := apipost.Do(ctx, c.api, c.baseURL+"/images/generations", c.key, requestFor(model, prompt), MaxResponseBytes)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", model, err)
+	}
+	raw := ans.Body
+	if !ans.OK() {
+		err := fmt.Errorf("image %s: status %d: %.200s", model, ans.Status, raw)
+		if refused(ans.Status, raw) {
+			err = fmt.Errorf("%w: %w", ErrRefused, err)
+		}
+		return nil, err
+	}
+	ref, err := DecodeResponse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", model, err)
+	}
+	data := ref.Data
+	if ref.URL != "" {
+		if data, err = fetch.Get(ctx, c.fetch, ref.URL, MaxImageBytes); err != nil {
+			return nil, fmt.Errorf("image %s: %w", model, err)
+		}
+	}
+	img, err := DecodeImage(data)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", model, err)
+	}
+	return img, nil
+}
+
+// requestFor builds the body for model's family: FLUX-style models on AIML
+// take image_size/num_images; OpenAI-style ones take size/n and reject
+// unknown fields.
+func requestFor(model, prompt string) map[string]any {
+	m := strings.ToLower(model)
+	if strings.Contains(m, "flux") || strings.Contains(m, "stable-diffusion") || strings.Contains(m, "recraft") {
+		return map[string]any{"model": model, "prompt": prompt, "image_size": "square_hd", "num_images": 1}
+	}
+	return map[string]any{"model": model, "prompt": prompt, "n": 1, "size": "1024x1024"}
+}
+
+func refused(status int, body []byte) bool {
+	if status != http.StatusBadRequest && status != http.StatusUnprocessableEntity && status != http.StatusForbidden {
+		return false
+	}
+	b := strings.ToLower(string(body))
+	for _, s := range []string{"content_policy", "content policy", "safety", "nsfw", "moderation"} {
+		if strings.Contains(b, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ref is where the picture is: a URL to download, or the bytes themselves.
+type Ref struct {
+	URL  string
+	Data []byte
+}
+
+type imageItem struct {
+	URL         string `json:"url"`
+	B64JSON     string `json:"b64_json"`
+	ImageBase64 string `json:"image_base64"`
+}
+
+// DecodeResponse reads the first picture from any of the three answer
+// shapes: {"images":[{"url"}]}, {"data":[{"url"|"b64_json"}]} and
+// {"output":{"choices":[{"image_base64"}]}}.
+func DecodeResponse(raw []byte) (Ref, error) {
+	var r struct {
+		Images []imageItem `json:"images"`
+		Data   []imageItem `json:"data"`
+		Output *struct {
+			Choices []imageItem `json:"choices"`
+		} `json:"output"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Ref{}, fmt.Errorf("decode answer: %w", err)
+	}
+	items := append(r.Images, r.Data...)
+	if r.Output != nil {
+		items = append(items, r.Output.Choices...)
+	}
+	for _, it := range items {
+		switch {
+		case it.URL != "":
+			if strings.HasPrefix(it.URL, "data:") {
+				return decodeDataURL(it.URL)
+			}
+			return Ref{URL: it.URL}, nil
+		case it.B64JSON != "":
+			return decodeB64(it.B64JSON)
+		case it.ImageBase64 != "":
+			return decodeB64(it.ImageBase64)
+		}
+	}
+	return Ref{}, errors.New("answer has no image")
+}
+
+func decodeDataURL(u string) (Ref, error) {
+	_, payload, ok := strings.Cut(u, ",")
+	if !ok || !strings.Contains(u[:len(u)-len(payload)], ";base64") {
+		return Ref{}, errors.New("data URL is not base64")
+	}
+	return decodeB64(payload)
+}
+
+func decodeB64(s string) (Ref, error) {
+	if base64.StdEncoding.DecodedLen(len(s)) > MaxImageBytes {
+		return Ref{}, fmt.Errorf("base64 image over %d bytes", MaxImageBytes)
+	}
+	data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return Ref{}, fmt.Errorf("decode base64 image: %w", err)
+	}
+	if len(data) == 0 {
+		return Ref{}, errors.New("empty base64 image")
+	}
+	return Ref{Data: data}, nil
+}
+
+// DecodeImage decodes a picture after checking its declared dimensions, so
+// a small file that claims to be huge (a decompression bomb) is refused
+// before any pixel memory is allocated.
+func DecodeImage(data []byte) (image.Image, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("not an image: %w", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxSide || cfg.Height > MaxSide || cfg.Width*cfg.Height > MaxPixels {
+		return nil, fmt.Errorf("%s image %dx%d exceeds %d pixels", format, cfg.Width, cfg.Height, MaxPixels)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", format, err)
+	}
+	return img, nil
+}

@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"punchline/pkg/meme"
+	"punchline/pkg/platform/reqlog"
+)
+
+type genFunc func(ctx context.Context, req meme.Request, arrived time.Time) meme.Answer
+
+func (f genFunc) Generate(ctx context.Context, req meme.Request, arrived time.Time) meme.Answer {
+	return f(ctx, req, arrived)
+}
+
+func echoGen() genFunc {
+	return func(_ context.Context, req meme.Request, _ time.Time) meme.Answer {
+		return meme.Answer{Type: meme.TypeText, Text: "echo: " + req.Prompt}
+	}
+}
+
+func do(t *testing.T, h http.Handler, method, target, body string, header map[string]string) (*httptest.ResponseRecorder, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var got map[string]any
+	if rec.Body.Len() > 0 {
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+			t.Fatalf("%s %s: body is not JSON: %q", method, target, rec.Body.String())
+		}
+	}
+	return rec, got
+}
+
+func errCode(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+
+func TestRoutes(t *testing.T) {
+	media := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("jpeg")) })
+	s := NewServer(Options{Generator: echoGen(), Media: media})
+	tests := []struct {
+		name, method, target, body string
+		header                     map[string]string
+		status                     int
+		code                       string // error code, or "" for a success
+	}{
+		{"predict at root", "POST", "/", `{"prompt":"hi"}`, nil, 200, ""},
+		{"predict at documented path", "POST", "/api/v1/predict", `{"prompt":"hi"}`, nil, 200, ""},
+		{"any content type", "POST", "/", `{"prompt":"hi"}`, map[string]string{"Content-Type": "text/plain"}, 200, ""},
+		{"form content type", "POST", "/", `{"prompt":"hi"}`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 200, ""},
+		{"GET predict", "GET", "/api/v1/predict", "", nil, 405, meme.CodeMethodNotAllowed},
+		{"PUT root", "PUT", "/", `{"prompt":"hi"}`, nil, 405, meme.CodeMethodNotAllowed},
+		{"bad body", "POST", "/", `{"prompt":1}`, nil, 400, meme.CodeBadRequest},
+		{"healthz", "GET", "/healthz", "", nil, 200, ""},
+		{"POST healthz", "POST", "/healthz", "", nil, 405, meme.CodeMethodNotAllowed},
+		{"unknown path", "POST", "/api/v2/predict", `{"prompt":"hi"}`, nil, 404, meme.CodeNotFound},
+		{"media", "GET", "/media/2026/x.jpg", "", nil, 200, ""},
+		{"POST media", "POST", "/media/2026/x.jpg", "", nil, 405, meme.CodeMethodNotAllowed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d; body %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.code != "" {
+				var body map[string]any
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || errCode(body) != tt.code {
+					t.Errorf("body %s, want error code %s", rec.Body, tt.code)
+				}
+				if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+					t.Errorf("error Content-Type = %q", ct)
+				}
+			}
+			if tt.status == 405 && rec.Header().Get("Allow") == "" {
+				t.Errorf("405 without Allow header")
+			}
+		})
+	}
+}
+
+func TestAuthToken(t *testing.T) {
+	s := NewServer(Options{Generator: echoGen(), AuthToken: "s3cret"})
+	tests := []struct {
+		name, target string
+		header       map[string]string
+		status       int
+	}{
+		{"no token", "/", nil, 401},
+		{"wrong bearer", "/", map[string]string{"Authorization": "Bearer nope"}, 401},
+		{"wrong scheme", "/", map[string]string{"Authorization": "Basic s3cret"}, 401},
+		{"prefix of token", "/?token=s3c", nil, 401},
+		{"bearer", "/", map[string]string{"Authorization": "Bearer s3cret"}, 200},
+		{"bearer any case", "/", map[string]string{"Authorization": "bearer s3cret"}, 200},
+		{"query token", "/api/v1/predict?token=s3cret", nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, body := do(t, s, "POST", tt.target, `{"prompt":"hi"}`, tt.header)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d", rec.Code, tt.status)
+			}
+			if tt.status == 401 && errCode(body) != meme.CodeUnauthorized {
+				t.Errorf("body %v, want UNAUTHORIZED", body)
+			}
+		})
+	}
+	// Health checks stay open: load balancers and humans need them.
+	if rec, _ := do(t, s, "GET", "/healthz", "", nil); rec.Code != 200 {
+		t.Errorf("healthz with auth on: %d", rec.Code)
+	}
+}
+
+// A panic anywhere in generation still answers 200 with a text meme and
+// is logged with the request's result_id.
+func TestPanicAnswersWithTextMeme(t *testing.T) {
+	var logs bytes.Buffer
+	s := NewServer(Options{
+		Generator: genFunc(func(context.Context, meme.Request, time.Time) meme.Answer { panic("boom") }),
+		Logger:    reqlog.New(&logs, slog.LevelInfo),
+	})
+	rec, body := do(t, s, "POST", "/", `{"result_id":77,"prompt":"кот и понедельник"}`, nil)
+	if rec.Code != 200 || body["type"] != "text" {
+		t.Fatalf("status %d body %v, want 200 text answer", rec.Code, body)
+	}
+	if text, _ := body["text"].(string); !strings.Contains(text, "кот и понедельник") {
+		t.Errorf("text meme %q does not use the prompt", text)
+	}
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if entry["result_id"] != float64(77) {
+			t.Errorf("log line without result_id 77: %s", line)
+		}
+		if entry["msg"] == "panic" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("panic not logged: %s", logs.String())
+	}
+}
+
+func TestArrivalAndResultIDReachGenerator(t *testing.T) {
+	arrival := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	var gotArrival time.Time
+	var gotID int64
+	s := NewServer(Options{
+		Now: func() time.Time { return arrival },
+		Generator: genFunc(func(ctx context.Context, req meme.Request, arrived time.Time) meme.Answer {
+			gotArrival = arrived
+			gotID, _ = reqlog.ResultID(ctx)
+			return meme.Answer{Type: "image", URL: "https://x/y.jpg"}
+		}),
+	})
+	rec, body := do(t, s, "POST", "/", `{"result_id":"9","prompt":"hi"}`, nil)
+	if rec.Code != 200 || body["url"] != "https://x/y.jpg" || body["type"] != "image" {
+		t.Fatalf("status %d body %v", rec.Code, body)
+	}
+	if _, hasText := body["text"]; hasText {
+		t.Errorf("image answer carries a text field: %v", body)
+	}
+	if !gotArrival.Equal(arrival) || gotID != 9 {
+		t.Errorf("generator saw arrival %v id %d", gotArrival, gotID)
+	}
+}

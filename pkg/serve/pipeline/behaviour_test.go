@@ -1,0 +1,301 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"punchline/pkg/media/video"
+	"punchline/pkg/meme"
+)
+
+func pic() image.Image { return image.NewRGBA(image.Rect(0, 0, 256, 256)) }
+
+// sleepFor returns after d, or fails when ctx ends first.
+func sleepFor(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func slowPlan(d time.Duration) Planner {
+	return planFunc(func(ctx context.Context, p string) (meme.Plan, error) {
+		if err := sleepFor(ctx, d); err != nil {
+			return meme.Plan{}, err
+		}
+		return goodPlan(ctx, p)
+	})
+}
+
+func TestHedgingSpeculationRefusal(t *testing.T) {
+	cases := []struct {
+		name       string
+		models     []string
+		do         func(ctx context.Context, model, prompt string) (image.Image, error)
+		hedge      time.Duration
+		speculate  bool
+		wantModel  string
+		wantRung   string
+		wantSpec   bool
+		wantHedged bool
+		maxLatency time.Duration
+		check      func(t *testing.T, f *fakeImager)
+	}{
+		{
+			name: "slow first model is hedged by the second", models: []string{"slow", "fast"}, hedge: 100 * time.Millisecond,
+			do: func(ctx context.Context, model, _ string) (image.Image, error) {
+				if model == "slow" {
+					return nil, sleepFor(ctx, time.Hour)
+				}
+				return pic(), sleepFor(ctx, 20*time.Millisecond)
+			},
+			wantModel: "fast", wantRung: rungFull, wantHedged: true, maxLatency: time.Second,
+		},
+		{
+			name: "without hedging the slow call runs to the deadline", models: []string{"slow", "fast"}, hedge: 0,
+			do: func(ctx context.Context, model, _ string) (image.Image, error) {
+				if model == "slow" {
+					return nil, sleepFor(ctx, time.Hour)
+				}
+				return pic(), nil
+			},
+			wantModel: "offline", wantRung: rungOffline,
+		},
+		{
+			name: "planned picture fails: the speculative one is used", models: []string{"m"}, speculate: true,
+			do: func(ctx context.Context, _, prompt string) (image.Image, error) {
+				if strings.HasPrefix(prompt, "cat") { // the planned prompt
+					return nil, errors.New("500")
+				}
+				return pic(), nil
+			},
+			wantModel: "m", wantRung: rungFull, wantSpec: true, maxLatency: time.Second,
+		},
+		{
+			name: "refused prompt is retried softened", models: []string{"m"},
+			do: func(ctx context.Context, _, prompt string) (image.Image, error) {
+				if !strings.HasPrefix(prompt, softPrompt) {
+					return nil, meme.ErrRefused
+				}
+				return pic(), nil
+			},
+			wantModel: "m", wantRung: rungFull, maxLatency: time.Second,
+			check: func(t *testing.T, f *fakeImager) {
+				if n := f.calls.Load(); n != 2 {
+					t.Errorf("%d image calls, want the refused one and one softened: %q", n, f.prompts())
+				}
+			},
+		},
+		{
+			name: "refused twice drops a rung", models: []string{"m", "n"},
+			do:        func(context.Context, string, string) (image.Image, error) { return nil, meme.ErrRefused },
+			wantModel: "offline", wantRung: rungOffline, maxLatency: time.Second,
+			check: func(t *testing.T, f *fakeImager) {
+				if n := f.calls.Load(); n != 2 {
+					t.Errorf("%d image calls: a refusal must not be tried on other models", n)
+				}
+			},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fakeImager{models: c.models, do: c.do}
+			var logs bytes.Buffer
+			results := &memResults{}
+			p := New(Options{Planner: slowPlan(50 * time.Millisecond), Imager: f, Media: &memMedia{objs: map[string][]byte{}},
+				Results: results, Deadline: 2 * time.Second, HedgeAfter: c.hedge, Speculate: c.speculate,
+				Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			start := time.Now()
+			ans := p.Generate(context.Background(), meme.Request{ResultID: 5, HasResultID: true, Prompt: "a dog on friday"}, start)
+			elapsed := time.Since(start)
+			if f.live.Load() != 0 {
+				t.Errorf("%d image calls still running after the answer", f.live.Load())
+			}
+			if ans.Type != meme.TypeImage || elapsed > 2*time.Second || (c.maxLatency > 0 && elapsed > c.maxLatency) {
+				t.Errorf("answer %+v after %v", ans, elapsed)
+			}
+			recs := results.records()
+			if len(recs) != 1 || recs[0].ImageModel != c.wantModel {
+				t.Fatalf("records %+v, want image model %s", recs, c.wantModel)
+			}
+			m := emf(t, logs.Bytes())
+			if m["Rung"] != c.wantRung || (m["SpeculativeUsed"] == 1.0) != c.wantSpec || (m["HedgeFired"] == 1.0) != c.wantHedged {
+				t.Errorf("metrics %v", m)
+			}
+			if c.check != nil {
+				c.check(t, f)
+			}
+		})
+	}
+}
+
+// emf finds the Embedded Metric Format line and checks its shape.
+func emf(t *testing.T, logs []byte) map[string]any {
+	t.Helper()
+	for _, line := range bytes.Split(logs, []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(line, &m) != nil || m["_aws"] == nil {
+			continue
+		}
+		aws := m["_aws"].(map[string]any)
+		defs := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)
+		if defs["Namespace"] != Namespace || len(defs["Metrics"].([]any)) != 5+len(stages) {
+			t.Errorf("EMF directive %v", aws)
+		}
+		for _, d := range defs["Metrics"].([]any) {
+			name := d.(map[string]any)["Name"].(string)
+			if _, ok := m[name].(float64); !ok {
+				t.Errorf("metric %s missing from the line", name)
+			}
+		}
+		return m
+	}
+	t.Fatalf("no EMF line in logs:\n%s", logs)
+	return nil
+}
+
+// A result_id answered once is answered again with the same file, quickly,
+// and concurrent duplicates make one meme.
+func TestIdempotentResultID(t *testing.T) {
+	f := &fakeImager{models: []string{"m"}, do: func(ctx context.Context, _, _ string) (image.Image, error) {
+		return pic(), sleepFor(ctx, 300*time.Millisecond)
+	}}
+	media := &memMedia{objs: map[string][]byte{}}
+	results := &memResults{}
+	p := New(Options{Planner: goodPlan, Imager: f, Media: media, Results: results, Deadline: 3 * time.Second})
+	req := meme.Request{ResultID: 77, HasResultID: true, Prompt: "x"}
+
+	var wg sync.WaitGroup
+	answers := make([]meme.Answer, 4)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = p.Generate(context.Background(), req, time.Now())
+		}()
+	}
+	wg.Wait()
+	if n := f.calls.Load(); n != 1 {
+		t.Fatalf("%d image calls for one result_id", n)
+	}
+	for _, a := range answers {
+		if a.Type != meme.TypeImage || a.URL != answers[0].URL {
+			t.Errorf("answers differ: %+v vs %+v", a, answers[0])
+		}
+	}
+	start := time.Now()
+	again := p.Generate(context.Background(), req, time.Now())
+	if again.URL != answers[0].URL || time.Since(start) > 200*time.Millisecond || len(media.objs) != 1 {
+		t.Errorf("retry: %+v after %v, %d files", again, time.Since(start), len(media.objs))
+	}
+	if recs := results.records(); len(recs) != 1 {
+		t.Errorf("%d records, want the one of the request that made the meme", len(recs))
+	}
+}
+
+// A duplicate whose original never finishes answers with text by the
+// deadline instead of making a second meme.
+func TestDuplicateOfStuckRequest(t *testing.T) {
+	results := &memResults{items: map[int64]meme.Claim{9: {State: meme.StatusPending}}}
+	f := &fakeImager{models: []string{"m"}, do: func(context.Context, string, string) (image.Image, error) { return pic(), nil }}
+	p := New(Options{Planner: goodPlan, Imager: f, Media: &memMedia{objs: map[string][]byte{}}, Results: results, Deadline: 2 * time.Second})
+	start := time.Now()
+	ans := p.Generate(context.Background(), meme.Request{ResultID: 9, HasResultID: true, Prompt: "x"}, start)
+	if ans.Type != meme.TypeText || time.Since(start) > 2*time.Second || f.calls.Load() != 0 {
+		t.Errorf("answer %+v after %v with %d image calls", ans, time.Since(start), f.calls.Load())
+	}
+}
+
+// A record write that fails is retried within the budget.
+func TestRecordRetried(t *testing.T) {
+	results := &memResults{failPuts: 2}
+	p := New(Options{Planner: goodPlan, Imager: goodImage(), Media: &memMedia{objs: map[string][]byte{}}, Results: results})
+	p.Generate(context.Background(), meme.Request{ResultID: 4, HasResultID: true, Prompt: "x"}, time.Now())
+	if c, _ := results.Lookup(context.Background(), 4); c.State != meme.StatusDone || len(results.records()) != 3 {
+		t.Errorf("after 2 failures: %+v, %d attempts", c, len(results.records()))
+	}
+}
+
+type fakeClipper struct {
+	delay time.Duration
+	err   error
+	mu    sync.Mutex
+	specs []video.Spec
+}
+
+func (f *fakeClipper) Render(ctx context.Context, s video.Spec) ([]byte, error) {
+	f.mu.Lock()
+	f.specs = append(f.specs, s)
+	f.mu.Unlock()
+	if err := sleepFor(ctx, f.delay); err != nil {
+		return nil, err
+	}
+	return []byte("mp4"), f.err
+}
+
+type speakFunc func(ctx context.Context, text string) ([]byte, error)
+
+func (f speakFunc) Speak(ctx context.Context, text string) ([]byte, error) { return f(ctx, text) }
+
+func TestVideoLadder(t *testing.T) {
+	quickVoice := speakFunc(func(context.Context, string) ([]byte, error) { return []byte("RIFF"), nil })
+	stuckVoice := speakFunc(func(ctx context.Context, _ string) ([]byte, error) { return nil, sleepFor(ctx, time.Hour) })
+	slowPic := &fakeImager{models: []string{"m"}, do: func(ctx context.Context, _, _ string) (image.Image, error) {
+		return pic(), sleepFor(ctx, 100*time.Millisecond)
+	}}
+	cases := []struct {
+		name      string
+		clipper   *fakeClipper
+		voice     Speaker
+		deadline  time.Duration
+		wantType  string
+		wantStrat string
+		wantFall  string
+		wantVoice bool
+	}{
+		{"video with voice", &fakeClipper{}, quickVoice, 6 * time.Second, "video", "llm-video-voice", "", true},
+		{"voice too slow: silent clip", &fakeClipper{}, stuckVoice, 6 * time.Second, "video", "llm-video", "", false},
+		{"clip fails: the still", &fakeClipper{err: errors.New("ffmpeg: exit 1")}, nil, 6 * time.Second, "image", "llm-classic", "video", false},
+		{"clip too slow: the still", &fakeClipper{delay: time.Hour}, nil, 6 * time.Second, "image", "llm-classic", "video", false},
+		{"no time for a clip", &fakeClipper{}, nil, 3 * time.Second, "image", "llm-classic", "video-budget", false},
+		{"no ffmpeg", nil, nil, 6 * time.Second, "image", "llm-classic", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			results := &memResults{}
+			o := Options{Planner: goodPlan, Imager: slowPic, Media: &memMedia{objs: map[string][]byte{}}, Results: results,
+				Deadline: c.deadline, FormatPolicy: meme.TypeVideo, Voice: c.voice}
+			if c.clipper != nil {
+				o.Video = c.clipper
+			}
+			start := time.Now()
+			ans := New(o).Generate(context.Background(), meme.Request{ResultID: 1, HasResultID: true, Prompt: "x"}, start)
+			if ans.Type != c.wantType || time.Since(start) > c.deadline {
+				t.Fatalf("answer %+v after %v", ans, time.Since(start))
+			}
+			rec := results.records()[0]
+			if rec.Strategy != c.wantStrat || rec.Fallback != c.wantFall || rec.Type != c.wantType {
+				t.Errorf("record strategy=%q fallback=%q type=%q", rec.Strategy, rec.Fallback, rec.Type)
+			}
+			if c.wantType == "video" && !strings.HasSuffix(rec.MediaKey, ".mp4") {
+				t.Errorf("media key %s", rec.MediaKey)
+			}
+			if c.clipper != nil && len(c.clipper.specs) > 0 {
+				s := c.clipper.specs[0]
+				if (s.Voice != nil) != c.wantVoice || len(s.Layers) != 2 || s.Base.Rect.Dx()%2 != 0 {
+					t.Errorf("spec voice=%v layers=%d base=%v", s.Voice != nil, len(s.Layers), s.Base.Rect)
+				}
+			}
+		})
+	}
+}

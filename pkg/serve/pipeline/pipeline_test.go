@@ -1,0 +1,250 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"image"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"punchline/pkg/meme"
+)
+
+type planFunc func(ctx context.Context, prompt string) (meme.Plan, error)
+
+func (f planFunc) Plan(ctx context.Context, p string) (meme.Plan, error) { return f(ctx, p) }
+
+// fakeImager has models with per-model behaviour, and counts calls and the
+// calls still running.
+type fakeImager struct {
+	models []string
+	do     func(ctx context.Context, model, prompt string) (image.Image, error)
+	calls  atomic.Int32
+	live   atomic.Int32
+	mu     sync.Mutex
+	prompt []string
+}
+
+func (f *fakeImager) Models() []string { return f.models }
+
+func (f *fakeImager) GenerateWith(ctx context.Context, model, prompt string) (image.Image, error) {
+	f.calls.Add(1)
+	f.live.Add(1)
+	defer f.live.Add(-1)
+	f.mu.Lock()
+	f.prompt = append(f.prompt, prompt)
+	f.mu.Unlock()
+	return f.do(ctx, model, prompt)
+}
+
+func (f *fakeImager) prompts() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.prompt...)
+}
+
+// oneModel is an imager with the one model flux/schnell.
+func oneModel(do func(ctx context.Context, prompt string) (image.Image, error)) *fakeImager {
+	return &fakeImager{models: []string{"flux/schnell"}, do: func(ctx context.Context, _, prompt string) (image.Image, error) {
+		return do(ctx, prompt)
+	}}
+}
+
+type memMedia struct {
+	mu   sync.Mutex
+	objs map[string][]byte
+	err  error
+}
+
+func (m *memMedia) Put(_ context.Context, key, _ string, body []byte) error {
+	if m.err != nil {
+		return m.err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.objs[key] = body
+	return nil
+}
+
+func (m *memMedia) URL(_ context.Context, key string) (string, error) { return "https://m/" + key, nil }
+
+// memResults is an in-memory results table with claims.
+type memResults struct {
+	mu       sync.Mutex
+	recs     []meme.Record
+	err      error // every PutGeneration fails with it
+	failPuts int   // the first failPuts calls fail
+	claimErr error
+	items    map[int64]meme.Claim
+}
+
+func (r *memResults) PutGeneration(_ context.Context, rec meme.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recs = append(r.recs, rec)
+	if r.err != nil {
+		return r.err
+	}
+	if r.failPuts > 0 {
+		r.failPuts--
+		return errors.New("throttled")
+	}
+	if r.items == nil {
+		r.items = map[int64]meme.Claim{}
+	}
+	r.items[rec.ResultID] = meme.Claim{State: rec.Status, Type: rec.Type, MediaKey: rec.MediaKey, Text: rec.Text}
+	return nil
+}
+
+func (r *memResults) Claim(_ context.Context, id int64, _, _ time.Time) (meme.Claim, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.claimErr != nil {
+		return meme.Claim{}, r.claimErr
+	}
+	if r.items == nil {
+		r.items = map[int64]meme.Claim{}
+	}
+	if c, ok := r.items[id]; ok {
+		return c, nil
+	}
+	r.items[id] = meme.Claim{State: meme.StatusPending}
+	return meme.Claim{Claimed: true}, nil
+}
+
+func (r *memResults) Lookup(_ context.Context, id int64) (meme.Claim, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.items[id], nil
+}
+
+func (r *memResults) records() []meme.Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]meme.Record(nil), r.recs...)
+}
+
+var goodPlan = planFunc(func(context.Context, string) (meme.Plan, error) {
+	return meme.Plan{Lang: "en", Format: "image", Layout: "classic", Top: "top", Bottom: "bottom", ImagePrompt: "cat", Text: "text meme"}, nil
+})
+
+func goodImage() *fakeImager {
+	return oneModel(func(context.Context, string) (image.Image, error) {
+		return image.NewRGBA(image.Rect(0, 0, 320, 320)), nil
+	})
+}
+
+func TestLadder(t *testing.T) {
+	failPlan := planFunc(func(context.Context, string) (meme.Plan, error) { return meme.Plan{}, errors.New("planner down") })
+	failImage := oneModel(func(context.Context, string) (image.Image, error) { return nil, errors.New("image down") })
+	slowImage := oneModel(func(ctx context.Context, _ string) (image.Image, error) {
+		<-ctx.Done() // honours its deadline, as the real client does
+		return nil, ctx.Err()
+	})
+	textPlan := planFunc(func(context.Context, string) (meme.Plan, error) {
+		return meme.Plan{Lang: "en", Format: "text", Layout: "classic", Bottom: "b", Text: "pure words"}, nil
+	})
+	tests := []struct {
+		name       string
+		planner    Planner
+		imager     Imager
+		mediaErr   error
+		policy     string
+		wantType   string
+		wantFall   string
+		wantStrat  string
+		wantModel  string
+		wantTextIs string
+	}{
+		{"full meme", goodPlan, goodImage(), nil, "auto", "image", "", "llm-classic", "flux/schnell", ""},
+		{"planner fails", failPlan, goodImage(), nil, "auto", "image", "plan", "offline-classic", "flux/schnell", ""},
+		{"image fails", goodPlan, failImage, nil, "auto", "image", "image", "llm-classic", "offline", ""},
+		{"image too slow", goodPlan, slowImage, nil, "auto", "image", "image", "llm-classic", "offline", ""},
+		{"both fail", failPlan, failImage, nil, "auto", "image", "plan,image", "offline-classic", "offline", ""},
+		{"media fails", goodPlan, goodImage(), errors.New("s3 down"), "auto", "text", "media", "llm-classic", "flux/schnell", "text meme"},
+		{"plan asks for text", textPlan, goodImage(), nil, "auto", "text", "", "llm-text", "", "pure words"},
+		{"policy forces text", goodPlan, goodImage(), nil, "text", "text", "", "llm-text", "", "text meme"},
+		{"policy forces image", textPlan, goodImage(), nil, "image", "image", "", "llm-classic", "flux/schnell", ""},
+		{"offline", nil, nil, nil, "auto", "image", "", "offline-classic", "offline", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			media := &memMedia{objs: map[string][]byte{}, err: tt.mediaErr}
+			results := &memResults{}
+			p := New(Options{Offline: tt.planner == nil, Planner: tt.planner, ChatModel: "chat", Imager: tt.imager, Media: media, Results: results,
+				Deadline: 2 * time.Second, FormatPolicy: tt.policy})
+			start := time.Now()
+			ans := p.Generate(context.Background(), meme.Request{ResultID: 3, HasResultID: true, Prompt: "a cat on monday"}, start)
+			if elapsed := time.Since(start); elapsed > 2*time.Second {
+				t.Errorf("answered after %s, deadline 2s", elapsed)
+			}
+			if ans.Type != tt.wantType {
+				t.Fatalf("answer %+v, want type %s", ans, tt.wantType)
+			}
+			if tt.wantType == "image" && (!strings.HasPrefix(ans.URL, "https://m/media/") || len(media.objs) != 1) {
+				t.Errorf("image answer %+v, media %d objects", ans, len(media.objs))
+			}
+			if tt.wantTextIs != "" && ans.Text != tt.wantTextIs {
+				t.Errorf("text %q, want %q", ans.Text, tt.wantTextIs)
+			}
+			if len(results.recs) != 1 {
+				t.Fatalf("records = %d", len(results.recs))
+			}
+			rec := results.recs[0]
+			if rec.Fallback != tt.wantFall || rec.Strategy != tt.wantStrat || rec.ImageModel != tt.wantModel || rec.Type != tt.wantType {
+				t.Errorf("record fallback=%q strategy=%q image_model=%q type=%q", rec.Fallback, rec.Strategy, rec.ImageModel, rec.Type)
+			}
+			if rec.ResultID != 3 || rec.Prompt != "a cat on monday" || rec.CreatedAt.IsZero() || rec.StageMS == nil {
+				t.Errorf("record %+v", rec)
+			}
+			if tt.wantType == "image" && (rec.Bytes == 0 || !strings.HasPrefix(rec.MediaKey, "media/") || !strings.Contains(rec.MediaKey, "/3-")) {
+				t.Errorf("record media %q %d", rec.MediaKey, rec.Bytes)
+			}
+		})
+	}
+}
+
+func TestResultsFailureDoesNotFailAnswer(t *testing.T) {
+	results := &memResults{err: errors.New("dynamodb down"), claimErr: errors.New("dynamodb down")}
+	p := New(Options{Planner: goodPlan, Imager: goodImage(), Media: &memMedia{objs: map[string][]byte{}}, Results: results})
+	ans := p.Generate(context.Background(), meme.Request{ResultID: 1, HasResultID: true, Prompt: "x"}, time.Now())
+	if ans.Type != "image" || len(results.recs) != 3 { // the record is retried, then given up
+		t.Fatalf("answer %+v after %d record attempts", ans, len(results.recs))
+	}
+}
+
+func TestNoResultIDIsNotRecorded(t *testing.T) {
+	results := &memResults{}
+	media := &memMedia{objs: map[string][]byte{}}
+	p := New(Options{Planner: goodPlan, Imager: goodImage(), Media: media, Results: results})
+	ans := p.Generate(context.Background(), meme.Request{Prompt: "x"}, time.Now())
+	if ans.Type != "image" || len(results.recs) != 0 {
+		t.Fatalf("answer %+v, records %d", ans, len(results.recs))
+	}
+	for k := range media.objs {
+		if !strings.Contains(k, "/anon-") {
+			t.Errorf("key %s", k)
+		}
+	}
+}
+
+// The Lambda's own deadline wins when it is sooner than DEADLINE.
+func TestLambdaDeadlineShortensBudget(t *testing.T) {
+	var imageDeadline time.Time
+	img := oneModel(func(ctx context.Context, _ string) (image.Image, error) {
+		imageDeadline, _ = ctx.Deadline()
+		return image.NewRGBA(image.Rect(0, 0, 64, 64)), nil
+	})
+	p := New(Options{Planner: goodPlan, Imager: img, Media: &memMedia{objs: map[string][]byte{}}, Deadline: 12 * time.Second})
+	now := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), now.Add(5*time.Second))
+	defer cancel()
+	p.Generate(ctx, meme.Request{Prompt: "x"}, now)
+	want := now.Add(5*time.Second - lambdaMargin - finishReserve)
+	if d := imageDeadline.Sub(want); d < -time.Millisecond || d > time.Millisecond {
+		t.Errorf("image deadline %v, want %v", imageDeadline, want)
+	}
+}

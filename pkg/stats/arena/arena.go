@@ -1,0 +1,245 @@
+// Package arena reads AI Meme Arena's Stats API: battles with their
+// result and vote counts, filtered by our result ids or by date.
+package arena
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"punchline/pkg/platform/httpretry"
+)
+
+// MaxPage is the most battles one answer holds.
+const MaxPage = 1000
+
+// MaxIDsPerQuery keeps a result_id-filtered URL around 2 KB, well inside
+// what proxies and servers accept.
+const MaxIDsPerQuery = 100
+
+// Results as normalised from what the arena sends.
+const (
+	First   = "first"
+	Second  = "second"
+	Tie     = "tie"
+	Meh     = "meh"
+	Unknown = "unknown"
+)
+
+// Outcomes of a battle for one side.
+const (
+	Win     = "win"
+	Loss    = "loss"
+	Pending = "pending" // no votes yet
+)
+
+// Battle is one arena battle.
+type Battle struct {
+	ID        int64
+	Date      time.Time // zero when missing or unparsable
+	DateRaw   string
+	Prompt    string
+	Result1ID int64
+	Result2ID int64
+	Result    string // First, Second, Tie, Meh or Unknown
+	ResultRaw string // as sent, for analysts when Result is Unknown
+	Votes     Votes
+}
+
+// Votes counts each option; missing counts are 0.
+type Votes struct {
+	First, Second, Tie, Meh int64
+}
+
+// Total is the number of votes cast.
+func (v Votes) Total() int64 { return v.First + v.Second + v.Tie + v.Meh }
+
+// Opponent returns the other side's result id.
+func (b Battle) Opponent(side int) int64 {
+	if side == 1 {
+		return b.Result2ID
+	}
+	return b.Result1ID
+}
+
+// Outcome is the battle from side's point of view: Win, Loss, Tie, Meh,
+// Pending (no votes yet) or Unknown (a result we do not recognise).
+func (b Battle) Outcome(side int) string {
+	if b.Votes.Total() == 0 {
+		return Pending
+	}
+	switch b.Result {
+	case First, Second:
+		if (b.Result == First) == (side == 1) {
+			return Win
+		}
+		return Loss
+	case Tie, Meh:
+		return b.Result
+	}
+	return Unknown
+}
+
+// normalise maps the spellings the arena is known to use onto ours:
+// first|second|tie|meh and FIRST|SECOND|SAME|SAME_SHIT, in any case.
+func normalise(raw string) string {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	s = strings.NewReplacer("-", "_", " ", "_").Replace(s)
+	switch s {
+	case "first", "second", "tie", "meh":
+		return s
+	case "same":
+		return Tie
+	case "same_shit":
+		return Meh
+	}
+	return Unknown
+}
+
+// flexInt decodes a JSON number or numeric string; null is 0.
+type flexInt int64
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	if s == "" || s == "null" {
+		*f = 0
+		return nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*f = flexInt(n)
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != float64(int64(v)) {
+		return fmt.Errorf("not an integer: %.40s", s)
+	}
+	*f = flexInt(v)
+	return nil
+}
+
+type wireBattle struct {
+	BattleID     flexInt         `json:"battle_id"`
+	Date         string          `json:"date"`
+	Prompt       string          `json:"prompt"`
+	Result1ID    flexInt         `json:"result_1_id"`
+	Result2ID    flexInt         `json:"result_2_id"`
+	BattleResult json.RawMessage `json:"battle_result"`
+	Vote         json.RawMessage `json:"vote"` // the older name of battle_result
+	NumVotes     struct {
+		First  flexInt `json:"first"`
+		Second flexInt `json:"second"`
+		Tie    flexInt `json:"tie"`
+		Meh    flexInt `json:"meh"`
+	} `json:"num_votes"`
+}
+
+// Decode parses a Stats API answer: {"items":[…]} or a bare array. Items
+// that cannot be keyed (no battle id, no result ids, wrong types) are
+// skipped and counted; unknown results are kept with Result Unknown.
+func Decode(data []byte) (battles []Battle, skipped int, err error) {
+	data = bytes.TrimSpace(data)
+	var items []json.RawMessage
+	if len(data) > 0 && data[0] == '[' {
+		err = json.Unmarshal(data, &items)
+	} else {
+		var env struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		err = json.Unmarshal(data, &env)
+		items = env.Items
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("decode battles: %w", err)
+	}
+	battles = make([]Battle, 0, len(items))
+	for _, raw := range items {
+		var w wireBattle
+		if err := json.Unmarshal(raw, &w); err != nil || w.BattleID <= 0 || (w.Result1ID <= 0 && w.Result2ID <= 0) {
+			skipped++
+			continue
+		}
+		b := Battle{
+			ID: int64(w.BattleID), DateRaw: w.Date, Prompt: w.Prompt,
+			Result1ID: int64(w.Result1ID), Result2ID: int64(w.Result2ID),
+			Votes: Votes{First: int64(w.NumVotes.First), Second: int64(w.NumVotes.Second), Tie: int64(w.NumVotes.Tie), Meh: int64(w.NumVotes.Meh)},
+		}
+		if t, err := time.Parse(time.RFC3339Nano, w.Date); err == nil {
+			b.Date = t.UTC()
+		}
+		res := w.BattleResult
+		if len(res) == 0 || string(res) == "null" {
+			res = w.Vote
+		}
+		b.ResultRaw = rawString(res)
+		b.Result = normalise(b.ResultRaw)
+		battles = append(battles, b)
+	}
+	return battles, skipped, nil
+}
+
+// rawString is a JSON string's value, or any other JSON value's text.
+func rawString(raw json.RawMessage) string {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s
+	}
+	if string(raw) == "null" {
+		return ""
+	}
+	return string(raw)
+}
+
+// Query filters battles: by our result ids (at most MaxIDsPerQuery), and/or
+// up to the end of a UTC day.
+type Query struct {
+	ResultIDs []int64
+	To        time.Time // zero for no date filter; only the date counts
+}
+
+// Client calls the Stats API.
+type Client struct {
+	http *httpretry.Client
+	url  string
+	key  string
+}
+
+// New returns a client for the battles endpoint at statsURL; key, if set, is
+// sent as a bearer token.
+func New(h *httpretry.Client, statsURL, key string) *Client {
+	return &Client{http: h, url: statsURL, key: key}
+}
+
+// Battles returns the battles matching q (at most MaxPage, the newest up to
+// q.To) and how many items were skipped as malformed.
+func (c *Client) Battles(ctx context.Context, q Query) ([]Battle, int, error) {
+	if len(q.ResultIDs) > MaxIDsPerQuery {
+		return nil, 0, fmt.Errorf("battles: %d result ids, at most %d a query", len(q.ResultIDs), MaxIDsPerQuery)
+	}
+	u, err := url.Parse(c.url)
+	if err != nil {
+		return nil, 0, fmt.Errorf("battles url: %w", err)
+	}
+	v := u.Query()
+	for _, id := range q.ResultIDs {
+		v.Add("result_id", strconv.FormatInt(id, 10))
+	}
+	if !q.To.IsZero() {
+		v.Set("to", q.To.UTC().Format(time.DateOnly))
+	}
+	u.RawQuery = v.Encode()
+	h := http.Header{"Accept": {"application/json"}}
+	if c.key != "" {
+		h.Set("Authorization", "Bearer "+c.key)
+	}
+	body, err := c.http.Get(ctx, u.String(), h)
+	if err != nil {
+		return nil, 0, fmt.Errorf("battles: %w", err)
+	}
+	return Decode(body)
+}

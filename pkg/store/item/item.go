@@ -1,0 +1,90 @@
+// Package item is the results table's item layout, the one thing every
+// results backend shares: the attribute names, how a meme.Record and a
+// meme.BattleSide become attributes, and how stored attributes read back
+// as a claim. docs/architecture.md ("Data model") lists every attribute;
+// the table's keys and indexes are defined once, in template.yaml.
+package item
+
+import (
+	"time"
+
+	"punchline/pkg/meme"
+)
+
+// Attribute names the stores condition on or read back.
+const (
+	Key       = "result_id"
+	CreatedAt = "created_at"
+	Day       = "created_day" // the by_day index's partition key
+	Status    = "status"
+	ClaimedAt = "claimed_at"
+	Type      = "type"
+	MediaKey  = "media_key"
+	Text      = "text"
+	Hash      = "battle_hash"
+)
+
+// Time formats a time as stored: meme.TimeLayout in UTC.
+func Time(t time.Time) string { return t.UTC().Format(meme.TimeLayout) }
+
+// Generation is the generation side of a result as attributes, without the
+// key. Optional attributes are left out when empty, so an update never
+// blanks a value another writer set.
+func Generation(rec meme.Record) map[string]any {
+	a := map[string]any{
+		CreatedAt:    Time(rec.CreatedAt),
+		Day:          rec.CreatedAt.UTC().Format(meme.DayLayout),
+		"prompt":     rec.Prompt,
+		Type:         rec.Type,
+		"strategy":   rec.Strategy,
+		"latency_ms": rec.LatencyMS,
+		Status:       rec.Status,
+	}
+	for name, v := range map[string]string{
+		"lang": rec.Lang, MediaKey: rec.MediaKey, "caption": rec.Caption, Text: rec.Text,
+		"chat_model": rec.ChatModel, "image_model": rec.ImageModel, "fallback": rec.Fallback,
+	} {
+		if v != "" {
+			a[name] = v
+		}
+	}
+	if rec.Bytes != 0 {
+		a["bytes"] = rec.Bytes
+	}
+	if len(rec.StageMS) > 0 {
+		a["stage_ms"] = rec.StageMS
+	}
+	return a
+}
+
+// Battle is the battle side of a result as attributes.
+func Battle(b meme.BattleSide) map[string]any {
+	return map[string]any{
+		"battle_id":          b.BattleID,
+		"battle_date":        b.BattleDate,
+		"opponent_result_id": b.OpponentResultID,
+		"side":               int64(b.Side),
+		"battle_result":      b.BattleResult,
+		"outcome":            b.Outcome,
+		"votes_first":        b.VotesFirst,
+		"votes_second":       b.VotesSecond,
+		"votes_tie":          b.VotesTie,
+		"votes_meh":          b.VotesMeh,
+		"stats_at":           b.StatsAt,
+		Hash:                 b.Hash,
+	}
+}
+
+// ClaimAttrs are the attributes a claim reads back.
+var ClaimAttrs = []string{Status, CreatedAt, Type, MediaKey, Text}
+
+// Claim interprets the stored generation attributes of a result (attr
+// returns "" for a missing one). An item recorded before statuses existed
+// (created_at, no status) is done.
+func Claim(attr func(name string) string) meme.Claim {
+	c := meme.Claim{State: attr(Status), Type: attr(Type), MediaKey: attr(MediaKey), Text: attr(Text)}
+	if c.State == "" && attr(CreatedAt) != "" {
+		c.State = meme.StatusDone
+	}
+	return c
+}

@@ -1,0 +1,130 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"punchline/pkg/meme"
+	"punchline/pkg/store/item"
+)
+
+// Results is the results store: items keyed by result_id, laid out as
+// package item says, with the same operations as dynamo.Results.
+type Results struct{ *items }
+
+// OpenResults opens the results file at path (results.jsonl).
+func OpenResults(path string) (*Results, error) {
+	it, err := openItems(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Results{it}, nil
+}
+
+// PutGeneration records the generation side of a result.
+func (s *Results) PutGeneration(ctx context.Context, rec meme.Record) error {
+	return s.update(ctx, strconv.FormatInt(rec.ResultID, 10), jsonValues(item.Generation(rec)))
+}
+
+// Created returns the ids of results created in [from, to].
+func (s *Results) Created(_ context.Context, from, to time.Time) ([]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	for k, it := range s.m {
+		at, ok := it[item.CreatedAt].(string)
+		if !ok {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil || t.Before(from) || t.After(to) {
+			continue
+		}
+		if id, err := strconv.ParseInt(k, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// BattleHashes returns the stored battle_hash of each of ids that has a
+// result item of ours ("" when it has none).
+func (s *Results) BattleHashes(_ context.Context, ids []int64) (map[int64]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int64]string, len(ids))
+	for _, id := range ids {
+		it := s.m[strconv.FormatInt(id, 10)]
+		if _, ours := it[item.CreatedAt]; ours {
+			h, _ := it[item.Hash].(string)
+			out[id] = h
+		}
+	}
+	return out, nil
+}
+
+// PutBattle sets the battle attributes on result id's item if it is ours
+// and its battle_hash differs; it reports whether it wrote.
+func (s *Results) PutBattle(ctx context.Context, id int64, b meme.BattleSide) (bool, error) {
+	return s.updateIf(ctx, strconv.FormatInt(id, 10), func(it map[string]any) bool {
+		_, ours := it[item.CreatedAt]
+		return ours && it[item.Hash] != b.Hash
+	}, jsonValues(item.Battle(b)))
+}
+
+// Scan calls fn with a copy of every item, its key as result_id.
+func (s *Results) Scan(_ context.Context, fn func(map[string]any) error) error {
+	for _, k := range s.Keys() {
+		it, ok := s.Get(k)
+		if !ok {
+			continue
+		}
+		it[item.Key] = json.Number(k)
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Claim marks result id as being made, as dynamo.Results.Claim does.
+func (s *Results) Claim(ctx context.Context, id int64, at, staleBefore time.Time) (meme.Claim, error) {
+	k := strconv.FormatInt(id, 10)
+	ok, err := s.updateIf(ctx, k, func(it map[string]any) bool {
+		st, _ := it[item.Status].(string)
+		_, recorded := it[item.CreatedAt]
+		if st == "" && !recorded {
+			return true
+		}
+		claimed, _ := it[item.ClaimedAt].(string)
+		return st == meme.StatusPending && claimed < item.Time(staleBefore)
+	}, map[string]any{item.Status: meme.StatusPending, item.ClaimedAt: item.Time(at)})
+	if err != nil || ok {
+		return meme.Claim{Claimed: ok}, err
+	}
+	return s.Lookup(ctx, id)
+}
+
+// Lookup reads result id's generation status.
+func (s *Results) Lookup(_ context.Context, id int64) (meme.Claim, error) {
+	it, _ := s.Get(strconv.FormatInt(id, 10))
+	return item.Claim(func(name string) string { v, _ := it[name].(string); return v }), nil
+}
+
+// jsonValues is attrs as a JSON round trip gives them back (numbers as
+// json.Number), so memory holds what a restart reads.
+func jsonValues(attrs map[string]any) map[string]any {
+	b, err := json.Marshal(attrs)
+	if err != nil {
+		panic(fmt.Sprintf("item attributes are plain values: %v", err)) // strings, ints and maps of them
+	}
+	var out map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	_ = dec.Decode(&out)
+	return out
+}
