@@ -273,8 +273,9 @@ func TestVideoLadder(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			results := &memResults{}
+			var logs bytes.Buffer
 			o := Options{Planner: goodPlan, Imager: slowPic, Media: &memMedia{objs: map[string][]byte{}}, Results: results,
-				Deadline: c.deadline, FormatPolicy: meme.TypeVideo, Voice: c.voice}
+				Deadline: c.deadline, FormatPolicy: meme.TypeVideo, Voice: c.voice, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
 			if c.clipper != nil {
 				o.Video = c.clipper
 			}
@@ -289,6 +290,15 @@ func TestVideoLadder(t *testing.T) {
 			}
 			if c.wantType == "video" && !strings.HasSuffix(rec.MediaKey, ".mp4") {
 				t.Errorf("media key %s", rec.MediaKey)
+			}
+			// A clip that was rendered is timed in stage_ms and in the metrics.
+			if rendered := c.clipper != nil && len(c.clipper.specs) > 0; rendered {
+				if _, ok := rec.StageMS["video"]; !ok {
+					t.Errorf("stage_ms %v has no video", rec.StageMS)
+				}
+				if v, _ := emf(t, logs.Bytes())["VideoMs"].(float64); c.clipper.delay > 0 && v < 1000 {
+					t.Errorf("VideoMs = %v for a clip that ran out its budget", v)
+				}
 			}
 			if c.clipper != nil && len(c.clipper.specs) > 0 {
 				s := c.clipper.specs[0]
