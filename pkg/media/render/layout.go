@@ -25,70 +25,163 @@ const MaxCaptionRunes = 300
 // minLegible is the smallest caption size in pixels on any picture.
 const minLegible = 12
 
-// Which caption a box holds.
+// Style is how a caption box looks.
+type Style string
+
+// The styles. A box's style gives its colours, outline, case, line cap and
+// size range; a box may override colour, case and line cap.
 const (
-	textTop = iota
-	textBottom
-	textBoth // top and bottom joined
+	StyleOutline Style = "outline" // white, black outline, upper-case: the classic
+	StyleBar     Style = "bar"     // black on a white band; at the top or bottom edge the band extends the canvas
+	StyleLabel   Style = "label"   // smaller outlined text placed on an object
+	StylePlain   Style = "plain"   // dark text on light ground: charts, tweets, chats
+	StyleCard    Style = "card"    // large outlined text centred on a background (the offline card)
 )
 
-// box is a caption box as fractions of the picture (for a bar layout, of
-// the bar's width; the bar grows to the text's height).
-type box struct {
-	text           int
-	x0, y0, x1, y1 float64
-	valign         int // -1 top, 0 middle, +1 bottom of the box
-}
-
-// layout is a meme's geometry and style as data, as in memegen's templates.
-type layout struct {
-	name       string
-	boxes      []box
-	bar        bool    // boxes sit in a band added above the picture
-	maxLines   int     // per box
-	maxSizeDiv float64 // largest size = picture height (bar: width) / maxSizeDiv
-	minSizeDiv float64 // smallest legible size = short side (bar: width) / minSizeDiv
+// style is a Style's look and size range. Sizes are picture height (band:
+// width) / maxSizeDiv at most and short side (band: width) / minSizeDiv at
+// least, as in memegen's templates.
+type style struct {
+	maxLines   int
+	maxSizeDiv float64
+	minSizeDiv float64
 	strokeEm   float64 // outline radius in ems; 0 for none
 	upper      bool    // upper-case where the script has case
-	sameSize   bool    // set all boxes at the smallest fitted size
 	fill, back color.RGBA
-	fallback   string // layout to use when the text cannot be set legibly; "" shortens it instead
 }
 
 var (
-	white = color.RGBA{255, 255, 255, 255}
-	black = color.RGBA{0, 0, 0, 255}
+	white   = color.RGBA{255, 255, 255, 255}
+	black   = color.RGBA{0, 0, 0, 255}
+	darkInk = color.RGBA{20, 20, 20, 255}
 )
+
+var styles = map[Style]style{
+	StyleOutline: {maxLines: 4, maxSizeDiv: 9, minSizeDiv: 26, strokeEm: 0.075, upper: true, fill: white, back: black},
+	StyleBar:     {maxLines: 8, maxSizeDiv: 12, minSizeDiv: 34, fill: black, back: white},
+	StyleLabel:   {maxLines: 3, maxSizeDiv: 14, minSizeDiv: 34, strokeEm: 0.11, fill: white, back: black},
+	StylePlain:   {maxLines: 8, maxSizeDiv: 12, minSizeDiv: 38, fill: darkInk, back: white},
+	StyleCard:    {maxLines: 8, maxSizeDiv: 7, minSizeDiv: 30, strokeEm: 0.075, upper: true, fill: white, back: black},
+}
+
+// Box is a caption slot: a rectangle as fractions of the picture, a style,
+// and options. A bar box touching the top (bottom) edge is set in a white
+// band added above (below) the picture, which grows to fit the text.
+type Box struct {
+	X, Y, W, H float64
+	Style      Style
+	Align      int        // -1 left, 0 centre, +1 right
+	VAlign     int        // -1 top, 0 middle, +1 bottom
+	Upper      int        // 0 the style's case, +1 upper-case, -1 as written
+	Color      color.RGBA // text colour; zero for the style's
+	MaxChars   int        // captions are cut to this many runes; 0 for MaxCaptionRunes
+	MaxLines   int        // 0 for the style's
+}
+
+// Spec is what to draw on a picture: boxes and their texts, in reading
+// order (Texts[i] goes in Boxes[i]; an empty text leaves its box empty).
+type Spec struct {
+	Boxes []Box
+	Texts []string
+}
+
+// band is where a box sits: inside the picture, or in a band above or below.
+func (b Box) band() int {
+	if b.Style != StyleBar {
+		return 0
+	}
+	switch {
+	case b.Y <= 0:
+		return -1
+	case b.Y+b.H >= 1:
+		return +1
+	}
+	return 0
+}
+
+// resolved is a box with its style's defaults applied.
+type resolved struct {
+	Box
+	st    style
+	upper bool
+	lines int
+}
+
+func (b Box) resolve() resolved {
+	st, ok := styles[b.Style]
+	if !ok {
+		b.Style, st = StyleOutline, styles[StyleOutline]
+	}
+	r := resolved{Box: b, st: st, upper: st.upper, lines: st.maxLines}
+	if b.Upper != 0 {
+		r.upper = b.Upper > 0
+	}
+	if b.MaxLines > 0 {
+		r.lines = b.MaxLines
+	}
+	if b.Color.A != 0 {
+		r.st.fill = b.Color
+		if r.st.strokeEm > 0 && luma(b.Color) < 128 {
+			r.st.back = white // a dark text needs a light outline
+		}
+	}
+	return r
+}
+
+func luma(c color.RGBA) float64 { return 0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B) }
+
+// legacy layouts: the three caption layouts of scene memes, as specs.
+const (
+	legacyTop = iota
+	legacyBottom
+	legacyBoth // top and bottom joined
+)
+
+type layout struct {
+	name     string
+	boxes    []Box
+	text     []int  // which caption each box holds
+	fallback string // layout to use when the text cannot be set legibly; "" shortens it instead
+}
 
 var layouts = map[string]*layout{
 	meme.LayoutClassic: {
 		name: meme.LayoutClassic,
-		boxes: []box{
-			{text: textTop, x0: 0.04, y0: 0.03, x1: 0.96, y1: 0.29, valign: -1},
-			{text: textBottom, x0: 0.04, y0: 0.71, x1: 0.96, y1: 0.97, valign: +1},
+		boxes: []Box{
+			{X: 0.04, Y: 0.03, W: 0.92, H: 0.26, Style: StyleOutline, VAlign: -1},
+			{X: 0.04, Y: 0.71, W: 0.92, H: 0.26, Style: StyleOutline, VAlign: +1},
 		},
-		maxLines: 4, maxSizeDiv: 9, minSizeDiv: 26, strokeEm: 0.075, upper: true, sameSize: true,
-		fill: white, back: black, fallback: meme.LayoutBar,
+		text:     []int{legacyTop, legacyBottom},
+		fallback: meme.LayoutBar,
 	},
 	meme.LayoutBar: {
 		name:  meme.LayoutBar,
-		boxes: []box{{text: textBoth, x0: 0.05, x1: 0.95, valign: 0}},
-		bar:   true, maxLines: 8, maxSizeDiv: 12, minSizeDiv: 34,
-		fill: black, back: white,
+		boxes: []Box{{X: 0.015, Y: 0, W: 0.97, H: 0, Style: StyleBar}},
+		text:  []int{legacyBoth},
 	},
 	meme.LayoutCard: {
-		name:     meme.LayoutCard,
-		boxes:    []box{{text: textBoth, x0: 0.07, y0: 0.08, x1: 0.93, y1: 0.92, valign: 0}},
-		maxLines: 8, maxSizeDiv: 7, minSizeDiv: 30, strokeEm: 0.075, upper: true,
-		fill: white, back: black,
+		name:  meme.LayoutCard,
+		boxes: []Box{{X: 0.07, Y: 0.08, W: 0.86, H: 0.84, Style: StyleCard}},
+		text:  []int{legacyBoth},
 	},
 }
 
-// barPad is the bar's padding above and below the text, as a fraction of
-// the picture's width.
+// spec is the layout's boxes with c's captions in them.
+func (l *layout) spec(c Caption) Spec {
+	top, bottom := strings.TrimSpace(c.Top), strings.TrimSpace(c.Bottom)
+	texts := [3]string{legacyTop: top, legacyBottom: bottom, legacyBoth: strings.TrimSpace(meme.Truncate(top, MaxCaptionRunes) + " " + meme.Truncate(bottom, MaxCaptionRunes))}
+	s := Spec{Boxes: l.boxes}
+	for _, t := range l.text {
+		s.Texts = append(s.Texts, texts[t])
+	}
+	return s
+}
+
+// barPad is the band's padding around its text, as a fraction of the
+// picture's width.
 const barPad = 0.035
 
-// Caption is what to write and how.
+// Caption is what to write on a scene picture and how.
 type Caption struct {
 	Layout string // meme.LayoutClassic (default), LayoutBar or LayoutCard
 	Top    string
@@ -97,9 +190,11 @@ type Caption struct {
 
 // Info describes what was drawn, for logs and property tests.
 type Info struct {
-	Layout string            // the layout actually used (classic may fall back to bar)
-	Sizes  []float64         // font size of each caption block, in pixels
+	Layout string            // the layout actually used (classic may fall back to bar); "" for a Spec
+	Sizes  []float64         // font size of each caption block drawn, in pixels
 	Lines  [][]string        // the lines of each caption block
+	Styles []Style           // the style of each caption block
+	Boxes  []int             // the box of each caption block
 	Glyphs []image.Rectangle // pixel box of every glyph drawn, in output coordinates
 }
 
@@ -109,12 +204,23 @@ var errTooLong = errors.New("caption does not fit at a legible size")
 // returns the new picture; pic is not modified. The picture may come from
 // a pool: pass it to Release when done with it.
 func Meme(pic image.Image, c Caption) (*image.RGBA, Info, error) {
+	return render(pic, func(ch *chain, canvas *image.RGBA) (*image.RGBA, Info, error) { return ch.meme(canvas, c) })
+}
+
+// Draw sets s on a copy of pic (long side capped at MaxSide), as Meme does
+// for a Caption: each box with its own style, fit and wrap; text that
+// cannot be set legibly in its box is shortened.
+func Draw(pic image.Image, s Spec) (*image.RGBA, Info, error) {
+	return render(pic, func(ch *chain, canvas *image.RGBA) (*image.RGBA, Info, error) { return ch.apply(canvas, s, true) })
+}
+
+func render(pic image.Image, set func(*chain, *image.RGBA) (*image.RGBA, Info, error)) (*image.RGBA, Info, error) {
 	ch, err := getChain()
 	if err != nil {
 		return nil, Info{}, err
 	}
 	defer putChain(ch)
-	out, info, err := ch.meme(ch.prepare(pic, MaxSide, 0, false), c)
+	out, info, err := set(ch, ch.prepare(pic, MaxSide, 0, false))
 	ch.release(out)
 	return out, info, err
 }
@@ -127,31 +233,40 @@ type Layer struct {
 }
 
 // Layers lays out c on a copy of pic like Meme, but returns the picture
-// without its captions (with the bar, for the bar layout) and each caption
+// without its captions (with the band, for the bar layout) and each caption
 // block as a separate layer, in reading order, so that video can bring them
 // in one by one. Compositing the layers over the base gives Meme's picture.
 // maxSide caps the long side and maxPixels the area (0: no cap), keeping
 // both sides even, as H.264 4:2:0 needs.
 func Layers(pic image.Image, c Caption, maxSide, maxPixels int) (*image.RGBA, []Layer, Info, error) {
+	return layers(pic, maxSide, maxPixels, func(ch *chain, canvas *image.RGBA) (*image.RGBA, Info, error) { return ch.meme(canvas, c) })
+}
+
+// SpecLayers is Layers for a Spec.
+func SpecLayers(pic image.Image, s Spec, maxSide, maxPixels int) (*image.RGBA, []Layer, Info, error) {
+	return layers(pic, maxSide, maxPixels, func(ch *chain, canvas *image.RGBA) (*image.RGBA, Info, error) { return ch.apply(canvas, s, true) })
+}
+
+func layers(pic image.Image, maxSide, maxPixels int, set func(*chain, *image.RGBA) (*image.RGBA, Info, error)) (*image.RGBA, []Layer, Info, error) {
 	ch, err := getChain()
 	if err != nil {
 		return nil, nil, Info{}, err
 	}
 	defer putChain(ch)
 	sized := ch.prepare(pic, maxSide, maxPixels, true)
-	var layers []Layer
-	ch.layers = &layers
+	var ls []Layer
+	ch.layers = &ls
 	defer func() { ch.layers = nil }()
-	base, info, err := ch.meme(sized, c)
+	base, info, err := set(ch, sized)
 	if err != nil {
 		ch.release(nil)
 		return nil, nil, Info{}, err
 	}
-	if base.Rect.Dx()%2 != 0 || base.Rect.Dy()%2 != 0 { // the bar can add an odd height
+	if base.Rect.Dx()%2 != 0 || base.Rect.Dy()%2 != 0 { // a band can add an odd height
 		base = base.SubImage(image.Rect(0, 0, base.Rect.Dx()&^1, base.Rect.Dy()&^1)).(*image.RGBA)
 	}
 	ch.canvases = ch.canvases[:0] // base and layers belong to the caller now
-	return base, layers, info, nil
+	return base, ls, info, nil
 }
 
 // MemeJPEG is Meme followed by EncodeJPEG, with the picture returned to
@@ -212,92 +327,144 @@ func (c *chain) meme(canvas *image.RGBA, cap Caption) (*image.RGBA, Info, error)
 	if !ok {
 		l = layouts[meme.LayoutClassic]
 	}
-	texts := [3]string{textTop: meme.Truncate(strings.TrimSpace(cap.Top), MaxCaptionRunes), textBottom: meme.Truncate(strings.TrimSpace(cap.Bottom), MaxCaptionRunes)}
-	texts[textBoth] = strings.TrimSpace(texts[textTop] + " " + texts[textBottom])
 	for {
-		out, info, err := c.apply(l, canvas, texts)
+		out, info, err := c.apply(canvas, l.spec(cap), l.fallback == "")
 		if errors.Is(err, errTooLong) && l.fallback != "" {
 			// Text that cannot be set legibly inside the picture goes above it.
 			l = layouts[l.fallback]
 			continue
 		}
+		info.Layout = l.name
 		return out, info, err
 	}
 }
 
-// sizes returns the smallest legible and the largest font size for l on a
-// w×h picture.
-func (l *layout) sizes(w, h float64) (minSize, maxSize float64) {
-	if l.bar {
-		minSize = math.Max(minLegible, w/l.minSizeDiv)
-		return minSize, math.Max(minSize, w/l.maxSizeDiv)
+// sizes returns the smallest legible and the largest font size for box b
+// on a w×h picture (without bands).
+func (b resolved) sizes(w, h float64) (minSize, maxSize float64) {
+	if b.Style == StyleBar {
+		minSize = math.Max(minLegible, w/b.st.minSizeDiv)
+		return minSize, math.Max(minSize, w/b.st.maxSizeDiv)
 	}
-	minSize = math.Max(minLegible, math.Min(w, h)/l.minSizeDiv)
-	return minSize, math.Max(minSize, h/l.maxSizeDiv)
+	minSize = math.Max(minLegible, math.Min(w, h)/b.st.minSizeDiv)
+	return minSize, math.Max(minSize, h/b.st.maxSizeDiv)
 }
 
-// apply sets texts in l's boxes on canvas. A layout without a fallback
-// shortens text that does not fit rather than failing.
-func (c *chain) apply(l *layout, canvas *image.RGBA, texts [3]string) (*image.RGBA, Info, error) {
+// apply sets s on canvas. With shorten, text that does not fit legibly is
+// cut until it does; without, apply fails with errTooLong.
+func (c *chain) apply(canvas *image.RGBA, s Spec, shorten bool) (*image.RGBA, Info, error) {
 	W, H := float64(canvas.Rect.Dx()), float64(canvas.Rect.Dy())
-	minSize, maxSize := l.sizes(W, H)
-	blocks := make([]block, len(l.boxes))
-	rects := make([]image.Rectangle, len(l.boxes))
-	for i, bx := range l.boxes {
-		text := texts[bx.text]
-		if l.upper {
+	boxes := make([]resolved, len(s.Boxes))
+	blocks := make([]block, len(s.Boxes))
+	rects := make([]image.Rectangle, len(s.Boxes))
+	for i, bx := range s.Boxes {
+		r := bx.resolve()
+		boxes[i] = r
+		text := ""
+		if i < len(s.Texts) {
+			limit := MaxCaptionRunes
+			if r.MaxChars > 0 {
+				limit = min(limit, r.MaxChars)
+			}
+			text = meme.Truncate(strings.TrimSpace(s.Texts[i]), limit)
+		}
+		if r.upper {
 			text = upper(text)
 		}
-		boxW, boxH := W*(bx.x1-bx.x0), H*(bx.y1-bx.y0)
-		if l.bar {
-			boxH = math.Inf(1) // the bar grows to fit
+		minSize, maxSize := r.sizes(W, H)
+		boxW, boxH := W*r.W, H*r.H
+		if r.band() != 0 {
+			boxW, boxH = W*(r.W-2*barPad), math.Inf(1) // the band grows to fit
 		}
-		b, ok := c.fit(text, boxW, boxH, l.maxLines, minSize, maxSize)
-		for !ok && l.fallback == "" && len(text) > 1 {
+		b, ok := c.fit(text, boxW, boxH, r.lines, minSize, maxSize)
+		for !ok && shorten && len(text) > 1 {
 			text = meme.Truncate(text, len([]rune(text))*4/5)
-			b, ok = c.fit(text, boxW, boxH, l.maxLines, minSize, maxSize)
+			b, ok = c.fit(text, boxW, boxH, r.lines, minSize, maxSize)
 		}
 		if !ok {
 			return nil, Info{}, errTooLong
 		}
 		blocks[i] = b
-		rects[i] = image.Rect(int(W*bx.x0), int(H*bx.y0), int(W*bx.x1), int(H*bx.y1))
+		rects[i] = image.Rect(int(W*r.X), int(H*r.Y), int(W*(r.X+r.W)), int(H*(r.Y+r.H)))
 	}
-	if l.sameSize { // captions at one size read as one meme
-		s := math.Inf(1)
-		for _, b := range blocks {
-			if len(b.lines) > 0 {
-				s = math.Min(s, b.size)
+	// Captions in boxes of one style and shape (top and bottom, two
+	// buttons, the rows of a chart) are set at one size: they read as one
+	// meme.
+	type kind struct {
+		style Style
+		w, h  float64
+	}
+	smallest := map[kind]float64{}
+	for i, b := range blocks {
+		k := kind{boxes[i].Style, boxes[i].W, boxes[i].H}
+		if len(b.lines) > 0 {
+			if s, ok := smallest[k]; !ok || b.size < s {
+				smallest[k] = b.size
 			}
 		}
-		for i := range blocks {
+	}
+	for i := range blocks {
+		if s, ok := smallest[kind{boxes[i].Style, boxes[i].W, boxes[i].H}]; ok {
 			blocks[i].size = math.Min(blocks[i].size, s)
 		}
 	}
 	out := canvas
-	if l.bar {
-		var err error
-		if out, rects, err = c.addBar(l, canvas, blocks); err != nil {
-			return nil, Info{}, err
-		}
-		if out.Rect.Dx() != canvas.Rect.Dx() { // shrunk to keep the cap: lay out again
-			return c.apply(l, out, texts)
+	for _, b := range boxes {
+		if b.band() != 0 {
+			var err error
+			if out, rects, err = c.addBands(canvas, boxes, blocks, rects); err != nil {
+				return nil, Info{}, err
+			}
+			if out.Rect.Dx() != canvas.Rect.Dx() { // shrunk to keep the cap: lay out again
+				return c.apply(out, s, shorten)
+			}
+			break
 		}
 	}
-	info := Info{Layout: l.name}
-	for i, bx := range l.boxes {
-		if err := c.drawCaption(out, blocks[i], rects[i], bx.valign, l, &info); err != nil {
+	info := Info{}
+	for i, b := range boxes {
+		if len(blocks[i].lines) == 0 {
+			continue
+		}
+		if b.Style == StyleBar && b.band() == 0 {
+			draw.Draw(out, rects[i], image.NewUniform(b.st.back), image.Point{}, draw.Src)
+		}
+		if b.Style == StylePlain && meanLuma(out, rects[i]) < 110 {
+			b.st.fill = white // plain text on a dark picture: light text reads
+		}
+		if err := c.drawCaption(out, blocks[i], rects[i], b, &info); err != nil {
 			return nil, Info{}, err
 		}
+		info.Boxes = append(info.Boxes, i)
 	}
 	return out, info, nil
 }
 
-// addBar makes the picture with the bar above it and returns the caption
-// rectangles in it. When the bar would push the height past MaxSide it
-// instead returns the picture shrunk so that it will fit, for apply to lay
-// out again (everything in the bar scales with the width).
-func (c *chain) addBar(l *layout, canvas *image.RGBA, blocks []block) (*image.RGBA, []image.Rectangle, error) {
+// meanLuma is the average luma of r in img, sampled on a sparse grid.
+func meanLuma(img *image.RGBA, r image.Rectangle) float64 {
+	r = r.Intersect(img.Rect)
+	if r.Empty() {
+		return 255
+	}
+	step := max(1, min(r.Dx(), r.Dy())/16)
+	sum, n := 0.0, 0
+	for y := r.Min.Y; y < r.Max.Y; y += step {
+		for x := r.Min.X; x < r.Max.X; x += step {
+			p := img.Pix[img.PixOffset(x, y):]
+			sum += luma(color.RGBA{p[0], p[1], p[2], 255})
+			n++
+		}
+	}
+	return sum / float64(n)
+}
+
+// addBands makes the picture with the bands its band boxes need: those at
+// the top stacked above it, those at the bottom below, each as tall as its
+// text plus padding. It returns the caption rectangles in the new picture.
+// When the bands would push the height past MaxSide it instead returns the
+// picture shrunk so that it will fit, for apply to lay out again
+// (everything in a band scales with the width).
+func (c *chain) addBands(canvas *image.RGBA, boxes []resolved, blocks []block, rects []image.Rectangle) (*image.RGBA, []image.Rectangle, error) {
 	if err := c.setSize(refSize); err != nil {
 		return nil, nil, err
 	}
@@ -305,29 +472,47 @@ func (c *chain) addBar(l *layout, canvas *image.RGBA, blocks []block) (*image.RG
 	W, H := canvas.Rect.Dx(), canvas.Rect.Dy()
 	pad := float64(W) * barPad
 	heights := make([]int, len(blocks))
-	barH := 0
+	above, below := 0, 0
 	for i, b := range blocks {
-		if len(b.lines) > 0 {
+		if boxes[i].band() != 0 && len(b.lines) > 0 {
 			heights[i] = int(math.Ceil(blockHeight(len(b.lines), b.size, asc, desc) + 2*pad))
-			barH += heights[i]
+			if boxes[i].band() < 0 {
+				above += heights[i]
+			} else {
+				below += heights[i]
+			}
 		}
 	}
-	if total := H + barH; total > MaxSide && W > 64 {
+	if total := H + above + below; total > MaxSide && W > 64 {
 		f := float64(MaxSide) / float64(total) * 0.98
 		small := c.canvas(max(1, int(float64(W)*f)), max(1, int(float64(H)*f)))
 		xdraw.ApproxBiLinear.Scale(small, small.Rect, canvas, canvas.Rect, xdraw.Src, nil)
 		return small, nil, nil
 	}
-	out := c.canvas(W, barH+H)
-	draw.Draw(out, image.Rect(0, 0, W, barH), image.NewUniform(l.back), image.Point{}, draw.Src)
-	draw.Draw(out, image.Rect(0, barH, W, barH+H), canvas, canvas.Rect.Min, draw.Src)
-	rects := make([]image.Rectangle, len(blocks))
-	y := 0
-	for i, bx := range l.boxes {
-		rects[i] = image.Rect(int(float64(W)*bx.x0), y+int(pad), int(float64(W)*bx.x1), y+heights[i]-int(pad))
-		y += heights[i]
+	if above == 0 && below == 0 {
+		return canvas, rects, nil
 	}
-	return out, rects, nil
+	out := c.canvas(W, above+H+below)
+	draw.Draw(out, image.Rect(0, above, W, above+H), canvas, canvas.Rect.Min, draw.Src)
+	moved := make([]image.Rectangle, len(rects))
+	top, bottom := 0, above+H
+	for i, r := range rects {
+		b := boxes[i]
+		x0, x1 := int(float64(W)*b.X+pad), int(float64(W)*(b.X+b.W)-pad)
+		switch {
+		case b.band() < 0:
+			draw.Draw(out, image.Rect(0, top, W, top+heights[i]), image.NewUniform(b.st.back), image.Point{}, draw.Src)
+			moved[i] = image.Rect(x0, top+int(pad), x1, top+heights[i]-int(pad))
+			top += heights[i]
+		case b.band() > 0:
+			draw.Draw(out, image.Rect(0, bottom, W, bottom+heights[i]), image.NewUniform(b.st.back), image.Point{}, draw.Src)
+			moved[i] = image.Rect(x0, bottom+int(pad), x1, bottom+heights[i]-int(pad))
+			bottom += heights[i]
+		default:
+			moved[i] = r.Add(image.Pt(0, above))
+		}
+	}
+	return out, moved, nil
 }
 
 // captionHook, when set (by tests), sees every caption's coverage mask,
@@ -337,17 +522,18 @@ var captionHook func(area image.Rectangle, mask *image.Alpha, dist []uint8, radi
 // drawCaption rasterises b into a mask covering the text plus the outline
 // margin (not the whole box: the outline pass costs per mask pixel), then
 // paints it onto dst.
-func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, valign int, l *layout, info *Info) error {
+func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, bx resolved, info *Info) error {
 	if len(b.lines) == 0 {
 		return nil
 	}
-	p, err := c.place(b, rect, valign)
+	p, err := c.place(b, rect, bx.Align, bx.VAlign)
 	if err != nil {
 		return err
 	}
+	st := bx.st
 	radius := 0.0
-	if l.strokeEm > 0 {
-		radius = math.Max(1.5, b.size*l.strokeEm)
+	if st.strokeEm > 0 {
+		radius = math.Max(1.5, b.size*st.strokeEm)
 	}
 	// Glyphs may overhang their advance box a little (accents, side bearings).
 	margin := int(math.Ceil(radius+b.size*0.15)) + 2
@@ -368,17 +554,18 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, vali
 		dist = c.dist
 	}
 	if captionHook != nil {
-		captionHook(area, local, dist, radius, l.fill, l.back)
+		captionHook(area, local, dist, radius, st.fill, st.back)
 	}
 	if c.layers != nil {
 		layer := image.NewRGBA(image.Rect(0, 0, area.Dx(), area.Dy()))
-		paintLayer(layer, local, dist, radius, l.fill, l.back)
+		paintLayer(layer, local, dist, radius, st.fill, st.back)
 		*c.layers = append(*c.layers, Layer{Img: layer, At: area.Min})
 	} else {
-		paint(dst, area.Min, local, dist, radius, l.fill, l.back)
+		paint(dst, area.Min, local, dist, radius, st.fill, st.back)
 	}
 	info.Sizes = append(info.Sizes, b.size)
 	info.Lines = append(info.Lines, b.lines)
+	info.Styles = append(info.Styles, bx.Style)
 	info.Glyphs = append(info.Glyphs, boxes...)
 	return nil
 }

@@ -138,17 +138,17 @@ func TestLayoutProperties(t *testing.T) {
 					break
 				}
 			}
-			l := layouts[info.Layout]
 			W, H := float64(b.Dx()), float64(b.Dy())
-			if l.bar {
+			if info.Layout == meme.LayoutBar {
 				H -= float64(b.Dy() - min(b.Dy(), canvasHeight(p.img, b.Dx())))
 			}
-			minSize, _ := l.sizes(W, H)
 			for i, s := range info.Sizes {
+				st := Box{Style: info.Styles[i]}.resolve()
+				minSize, _ := st.sizes(W, H)
 				if s < minLegible || s < minSize-0.01 {
 					t.Errorf("%s: caption %d at %.2fpx, below the minimum %.2f", name, i, s, minSize)
 				}
-				if n := len(info.Lines[i]); n > l.maxLines {
+				if n := len(info.Lines[i]); n > st.lines {
 					t.Errorf("%s: caption %d has %d lines", name, i, n)
 				}
 			}
@@ -164,8 +164,8 @@ func TestLayoutProperties(t *testing.T) {
 				if ratio < 4.5 {
 					t.Errorf("%s: caption %d contrast %.2f:1, want ≥ 4.5:1", name, i, ratio)
 				}
-				if l.strokeEm > 0 {
-					if want := math.Max(1.5, info.Sizes[i]*l.strokeEm); math.Abs(cp.radius-want) > 1e-9 {
+				if em := styles[info.Styles[i]].strokeEm; em > 0 {
+					if want := math.Max(1.5, info.Sizes[i]*em); math.Abs(cp.radius-want) > 1e-9 {
 						t.Errorf("%s: outline radius %.2f at size %.2f, want %.2f", name, cp.radius, info.Sizes[i], want)
 					}
 				}

@@ -291,9 +291,10 @@ type placed struct {
 	bounds image.Rectangle // the lines' advance boxes, ascent to descent
 }
 
-// place centres each line of b in box and aligns the block to the box's top
-// (valign<0), middle (0) or bottom (>0).
-func (c *chain) place(b block, box image.Rectangle, valign int) (placed, error) {
+// place aligns each line of b in box to the left (align<0), centre (0) or
+// right (>0), and the block to the box's top (valign<0), middle (0) or
+// bottom (>0).
+func (c *chain) place(b block, box image.Rectangle, align, valign int) (placed, error) {
 	p := placed{block: b}
 	if len(b.lines) == 0 {
 		return p, nil
@@ -314,6 +315,12 @@ func (c *chain) place(b block, box image.Rectangle, valign int) (placed, error) 
 	for i, line := range b.lines {
 		w := c.measure([]rune(line))
 		x := float64(box.Min.X) + (float64(box.Dx())-w)/2
+		switch {
+		case align < 0:
+			x = float64(box.Min.X)
+		case align > 0:
+			x = float64(box.Max.X) - w
+		}
 		p.x = append(p.x, x)
 		p.y = append(p.y, top+asc+float64(i)*lineAdvance*b.size)
 		minX, maxX = math.Min(minX, x), math.Max(maxX, x+w)

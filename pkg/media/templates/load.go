@@ -1,0 +1,353 @@
+package templates
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"io/fs"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// house is the set shipped in the binary (licences in house/LICENSES.md).
+//
+//go:embed house
+var house embed.FS
+
+// House returns the embedded house set as a file system of template folders.
+func House() fs.FS {
+	sub, _ := fs.Sub(house, "house")
+	return sub
+}
+
+// Problem is a template that was skipped, and why.
+type Problem struct {
+	ID     string // the folder name
+	Source string
+	Reason string
+}
+
+func (p Problem) String() string { return p.Source + " template " + p.ID + ": " + p.Reason }
+
+// Load reads every folder of fsys that holds a template.yaml as a
+// template from source. Templates that fail validation, or whose asset is
+// missing or bad, are returned as problems and left out.
+func Load(fsys fs.FS, source string) ([]*Template, []Problem) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, []Problem{{ID: ".", Source: source, Reason: err.Error()}}
+	}
+	var out []*Template
+	var problems []Problem
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		t, err := loadOne(fsys, e.Name())
+		if errors.Is(err, fs.ErrNotExist) && t == nil {
+			continue // a folder without template.yaml is not a template
+		}
+		if err != nil {
+			problems = append(problems, Problem{ID: e.Name(), Source: source, Reason: err.Error()})
+			continue
+		}
+		t.Source = source
+		out = append(out, t)
+	}
+	sortByID(out)
+	return out, problems
+}
+
+func loadOne(fsys fs.FS, dir string) (*Template, error) {
+	data, err := readCapped(fsys, path.Join(dir, "template.yaml"), 256<<10)
+	if err != nil {
+		return nil, err
+	}
+	t, err := Parse(data)
+	if err != nil {
+		return t, err
+	}
+	if err := t.Validate(dir); err != nil {
+		return t, err
+	}
+	if t.Kind == KindDrawn {
+		return t, nil
+	}
+	if strings.Contains(t.Asset, "/") || !assetExt(t.Kind, t.Asset) {
+		return t, fmt.Errorf("asset %q: want a file in the folder, .jpg or .png for an image, .mp4 for a clip", t.Asset)
+	}
+	limit := int64(MaxImageBytes)
+	if t.Kind == KindClip {
+		limit = MaxClipBytes
+	}
+	t.data, err = readCapped(fsys, path.Join(dir, t.Asset), limit)
+	if err != nil {
+		return t, fmt.Errorf("asset %s: %w", t.Asset, err)
+	}
+	switch t.Kind {
+	case KindImage:
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(t.data))
+		if err != nil {
+			return t, fmt.Errorf("asset %s: %w", t.Asset, err)
+		}
+		if cfg.Width < 64 || cfg.Height < 64 || cfg.Width*cfg.Height > MaxImagePixels {
+			return t, fmt.Errorf("asset %s: %dx%d: want at least 64x64 and at most %d pixels", t.Asset, cfg.Width, cfg.Height, MaxImagePixels)
+		}
+	case KindClip:
+		if len(t.data) < 12 || string(t.data[4:8]) != "ftyp" {
+			return t, fmt.Errorf("asset %s: not an MP4 file", t.Asset)
+		}
+	}
+	return t, nil
+}
+
+// readCapped reads a file of at most limit bytes.
+func readCapped(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return data, nil
+}
+
+// Library is the merged set of templates, safe for concurrent use; a
+// reload swaps the whole set at once.
+type Library struct {
+	mu   sync.RWMutex
+	byID map[string]*Template
+	list []*Template
+}
+
+// NewLibrary merges sets by id, later sets winning.
+func NewLibrary(sets ...[]*Template) *Library {
+	l := &Library{}
+	l.Set(sets...)
+	return l
+}
+
+// Set replaces the library's templates with sets merged by id.
+func (l *Library) Set(sets ...[]*Template) {
+	byID := map[string]*Template{}
+	for _, set := range sets {
+		for _, t := range set {
+			byID[t.ID] = t
+		}
+	}
+	list := make([]*Template, 0, len(byID))
+	for _, t := range byID {
+		list = append(list, t)
+	}
+	sortByID(list)
+	l.mu.Lock()
+	l.byID, l.list = byID, list
+	l.mu.Unlock()
+}
+
+// Get returns template id, or nil.
+func (l *Library) Get(id string) *Template {
+	if l == nil {
+		return nil
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.byID[id]
+}
+
+// All returns every template, retired ones included, sorted by id.
+func (l *Library) All() []*Template {
+	if l == nil {
+		return nil
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return append([]*Template(nil), l.list...)
+}
+
+// Usable returns the templates that may be used (not retired), sorted by id.
+func (l *Library) Usable() []*Template {
+	var out []*Template
+	for _, t := range l.All() {
+		if t.Active() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Sources are where a library's templates come from besides the house set.
+type Sources struct {
+	Dir    fs.FS                                // TEMPLATES_DIR; nil when unset
+	Bucket func(context.Context) (fs.FS, error) // TEMPLATES_PREFIX of the media bucket; nil when unset
+	Logger *slog.Logger
+}
+
+// Reload reads the house set, the folder and the bucket, logs every
+// problem with its id and reason, and swaps the library's set. A source
+// that cannot be read leaves its templates out of this load; the others
+// still load.
+func (l *Library) Reload(ctx context.Context, src Sources) []Problem {
+	log := src.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var problems []Problem
+	sets := [][]*Template{}
+	add := func(fsys fs.FS, source string) {
+		ts, ps := Load(fsys, source)
+		sets = append(sets, ts)
+		problems = append(problems, ps...)
+	}
+	add(House(), SourceHouse)
+	if src.Dir != nil {
+		add(src.Dir, SourceDir)
+	}
+	if src.Bucket != nil {
+		if fsys, err := src.Bucket(ctx); err != nil {
+			problems = append(problems, Problem{ID: "*", Source: SourceBucket, Reason: err.Error()})
+		} else {
+			add(fsys, SourceBucket)
+		}
+	}
+	for _, p := range problems {
+		log.WarnContext(ctx, "template skipped", "template", p.ID, "source", p.Source, "reason", p.Reason)
+	}
+	l.Set(sets...)
+	counts := map[string]int{}
+	for _, t := range l.All() {
+		counts[t.Source]++
+	}
+	log.InfoContext(ctx, "templates loaded", "house", counts[SourceHouse], "dir", counts[SourceDir], "bucket", counts[SourceBucket], "skipped", len(problems))
+	return problems
+}
+
+// Watch reloads the library every interval until ctx ends, off the
+// request path: a request always sees a whole set, old or new.
+func (l *Library) Watch(ctx context.Context, src Sources, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			l.Reload(ctx, src)
+		}
+	}
+}
+
+// Files is an in-memory file system of the given files (slash-separated
+// paths), for sources such as a bucket listing.
+func Files(files map[string][]byte) fs.FS { return memFS(files) }
+
+type memFS map[string][]byte
+
+func (m memFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if data, ok := m[name]; ok {
+		return &memFile{name: path.Base(name), r: bytes.NewReader(data), size: int64(len(data))}, nil
+	}
+	// A directory: every entry directly below name.
+	prefix := name + "/"
+	if name == "." {
+		prefix = ""
+	}
+	seen := map[string]bool{}
+	var entries []fs.DirEntry
+	for p := range m {
+		if !strings.HasPrefix(p, prefix) {
+			continue
+		}
+		rest := strings.TrimPrefix(p, prefix)
+		first, _, isDir := strings.Cut(rest, "/")
+		if seen[first] {
+			continue
+		}
+		seen[first] = true
+		size := int64(len(m[p]))
+		if isDir {
+			size = 0
+		}
+		entries = append(entries, memEntry{name: first, dir: isDir, size: size})
+	}
+	if len(entries) == 0 && name != "." {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	return &memDir{name: path.Base(name), entries: entries}, nil
+}
+
+type memFile struct {
+	name string
+	r    *bytes.Reader
+	size int64
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return memEntry{name: f.name, size: f.size}, nil }
+func (f *memFile) Read(b []byte) (int, error) { return f.r.Read(b) }
+func (f *memFile) Close() error               { return nil }
+
+type memDir struct {
+	name    string
+	entries []fs.DirEntry
+	off     int
+}
+
+func (d *memDir) Stat() (fs.FileInfo, error) { return memEntry{name: d.name, dir: true}, nil }
+func (d *memDir) Read([]byte) (int, error)   { return 0, errors.New("is a directory") }
+func (d *memDir) Close() error               { return nil }
+func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.entries[d.off:]
+	if n <= 0 {
+		d.off = len(d.entries)
+		return rest, nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(rest))
+	d.off += n
+	return rest[:n], nil
+}
+
+type memEntry struct {
+	name string
+	dir  bool
+	size int64
+}
+
+func (e memEntry) Name() string               { return e.name }
+func (e memEntry) IsDir() bool                { return e.dir }
+func (e memEntry) Type() fs.FileMode          { return e.Mode().Type() }
+func (e memEntry) Info() (fs.FileInfo, error) { return e, nil }
+func (e memEntry) Size() int64                { return e.size }
+func (e memEntry) Mode() fs.FileMode {
+	if e.dir {
+		return fs.ModeDir | 0o555
+	}
+	return 0o444
+}
+func (e memEntry) ModTime() time.Time { return time.Time{} }
+func (e memEntry) Sys() any           { return nil }
+
+// Describe is a one-line summary for logs and lint output.
+func (t *Template) Describe() string {
+	return fmt.Sprintf("%s (%s, %s, %d slots)", t.ID, t.Kind, t.Source, len(t.Slots()))
+}
