@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	openai "github.com/sashabaranov/go-openai"
 
+	"punchline/pkg/media/templates"
 	"punchline/pkg/media/video"
 	"punchline/pkg/platform/awsenv"
 	"punchline/pkg/platform/config"
@@ -100,7 +102,9 @@ func newHandler(ctx context.Context, cfg config.Predict, getenv func(string) str
 		return nil, nil, err
 	}
 	log.Info("stores", "results", stores.ResultsAt, "media", stores.MediaAt)
+	lib := loadTemplates(ctx, cfg, stores.Media, log)
 	opts := pipeline.Options{
+		Templates:    lib,
 		Offline:      !cfg.Online(),
 		Media:        stores.Media,
 		Results:      stores.Results,
@@ -170,4 +174,33 @@ func providerKey(ctx context.Context, cfg config.Predict, getenv func(string) st
 		return "", fmt.Errorf("read provider key %s: %w", cfg.ProviderAPIKeyParam, err)
 	}
 	return aws.ToString(out.Parameter.Value), nil
+}
+
+// templatesRefresh is how often the template library is re-read from the
+// folder and the bucket, in the background.
+const templatesRefresh = 5 * time.Minute
+
+// loadTemplates reads the house set, TEMPLATES_DIR and TEMPLATES_PREFIX of
+// the media store once (bounded, so a slow bucket cannot hold the cold
+// start) and keeps refreshing them in the background, never on the
+// request path.
+func loadTemplates(ctx context.Context, cfg config.Predict, media store.Media, log *slog.Logger) *templates.Library {
+	src := templates.Sources{Logger: log}
+	if cfg.TemplatesDir != "" {
+		src.Dir = os.DirFS(cfg.TemplatesDir)
+	}
+	if cfg.TemplatesPrefix != "" && media != nil {
+		src.Bucket = func(ctx context.Context) (fs.FS, error) {
+			files, err := media.Files(ctx, cfg.TemplatesPrefix)
+			return templates.Files(files), err
+		}
+	}
+	lib := templates.NewLibrary()
+	lctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+	lib.Reload(lctx, src)
+	cancel()
+	if src.Dir != nil || src.Bucket != nil {
+		go lib.Watch(ctx, src, templatesRefresh)
+	}
+	return lib
 }

@@ -55,12 +55,20 @@ type Plan struct {
 	Bottom      string // second caption line (punchline)
 	ImagePrompt string // picture description with no text in it
 	Text        string // text meme, used when no picture can be made
+	// A template meme: the template's id and its captions in slot order.
+	// When Template is set, Layout, Top, Bottom and ImagePrompt are unused.
+	Template string
+	Captions []string
 }
 
 // Lines are the plan's non-empty captions, setup first.
 func (p Plan) Lines() []string {
+	lines := []string{p.Top, p.Bottom}
+	if p.Template != "" {
+		lines = p.Captions
+	}
 	var out []string
-	for _, l := range []string{p.Top, p.Bottom} {
+	for _, l := range lines {
 		if l != "" {
 			out = append(out, l)
 		}
@@ -89,9 +97,13 @@ type Record struct {
 	ChatModel  string
 	ImageModel string
 	Fallback   string
-	LatencyMS  int64
-	StageMS    map[string]int64
-	Status     string // StatusDone once recorded
+	// Template is the meme template's id ("" for scene memes), and
+	// TemplateSource where it came from: house, dir or bucket.
+	Template       string
+	TemplateSource string
+	LatencyMS      int64
+	StageMS        map[string]int64
+	Status         string // StatusDone once recorded
 }
 
 // Generation status of a results item: a request claims the result_id

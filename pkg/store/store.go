@@ -40,10 +40,12 @@ type State interface {
 	Save(ctx context.Context, key string, v any) error
 }
 
-// Media stores finished files and links to them.
+// Media stores finished files and links to them, and reads folder trees
+// kept beside them (the template library under TEMPLATES_PREFIX).
 type Media interface {
 	Put(ctx context.Context, key, contentType string, body []byte) error
 	URL(ctx context.Context, key string) (string, error)
+	Files(ctx context.Context, prefix string) (map[string][]byte, error)
 }
 
 // Stores are a function's open stores.

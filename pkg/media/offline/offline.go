@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
 )
 
@@ -25,7 +26,18 @@ const Side = 1024
 // have to be set too small to read.
 const maxCaption = 140
 
-// PlanFor is the rule-based plan for prompt.
+// PlanWith is the rule-based plan for prompt: a template meme when one of
+// ts fits the prompt's shape (Pick), else PlanFor's captions on the
+// generated background.
+func PlanWith(prompt string, ts []*templates.Template) meme.Plan {
+	p := PlanFor(prompt)
+	if t, caps, ok := Pick(prompt, ts); ok {
+		p.Template, p.Captions, p.Layout, p.Top, p.Bottom = t.ID, caps, "", "", ""
+	}
+	return p
+}
+
+// PlanFor is the rule-based plan for prompt on the generated background.
 func PlanFor(prompt string) meme.Plan {
 	caption := meme.Truncate(meme.LastLine(prompt), maxCaption)
 	top, bottom := split(caption)

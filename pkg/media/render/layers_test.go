@@ -16,7 +16,7 @@ func TestLayersComposeToMeme(t *testing.T) {
 		{Top: "When the layers", Bottom: "add up to the meme"},
 		{Layout: meme.LayoutBar, Top: "a bar meme", Bottom: "in layers"},
 		{Layout: meme.LayoutCard, Top: "card", Bottom: "layers"},
-		{Top: longText, Bottom: longText}, // classic that falls back to bar
+		{Top: LongText, Bottom: LongText}, // classic that falls back to bar
 	} {
 		want, info, err := Meme(pic, c)
 		if err != nil {
@@ -38,7 +38,7 @@ func TestLayersComposeToMeme(t *testing.T) {
 			t.Fatalf("%s: size %v, Meme %v", c.Layout, got.Rect, want.Rect)
 		}
 		crop := want.SubImage(got.Rect).(*image.RGBA)
-		if d := compareImages(crop, got); d != "" {
+		if d := mediatest.CompareImages(crop, got); d != "" {
 			t.Errorf("%s/%s: %s", c.Layout, info.Layout, d)
 		}
 	}

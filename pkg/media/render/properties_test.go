@@ -102,11 +102,11 @@ func TestLayoutProperties(t *testing.T) {
 		{Top: "Когда написал тесты", Bottom: "а они зелёные с первого раза"},
 		{Bottom: "Суперкалифрагилистикэкспиалидоциусный_без_пробелов_вообще_никаких"},
 		{Top: "我写代码的时候从来不写测试因为测试太慢了", Bottom: "そして本番で壊れた"},
-		{Top: longText},
+		{Top: LongText},
 		{Layout: meme.LayoutBar, Top: "modern caption meme", Bottom: "with a bar"},
-		{Layout: meme.LayoutBar, Top: longText, Bottom: longText},
+		{Layout: meme.LayoutBar, Top: LongText, Bottom: LongText},
 		{Layout: meme.LayoutCard, Top: "text only", Bottom: "card"},
-		{Layout: meme.LayoutCard, Top: longText + " " + longText},
+		{Layout: meme.LayoutCard, Top: LongText + " " + LongText},
 	}
 	pictures := []struct {
 		name string
@@ -357,7 +357,7 @@ func TestConcurrentRenders(t *testing.T) {
 					errs <- err.Error()
 					continue
 				}
-				if d := compareImages(want, got); d != "" {
+				if d := mediatest.CompareImages(want, got); d != "" {
 					errs <- d
 				}
 				Release(got)
@@ -383,7 +383,7 @@ func TestReleaseIgnoresForeignPictures(t *testing.T) {
 // prompt and the LLM): no panic, no error, every glyph inside the picture,
 // never below the legible minimum.
 func FuzzCaption(f *testing.F) {
-	for _, s := range []string{"", "one", longText, "Кот\u0306 你好 😂👍🏽", "a\u200d\ufe0f\x00b", "https://x.y/z_z-z", strings.Repeat("W", 400), "\xff\xfe"} {
+	for _, s := range []string{"", "one", LongText, "Кот\u0306 你好 😂👍🏽", "a\u200d\ufe0f\x00b", "https://x.y/z_z-z", strings.Repeat("W", 400), "\xff\xfe"} {
 		f.Add(s, "bottom", uint8(0))
 	}
 	pic := mediatest.Scene(240, 180)

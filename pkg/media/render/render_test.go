@@ -103,13 +103,13 @@ func TestCyrillicCaptionRendersInk(t *testing.T) {
 	}
 }
 
-const longText = "This is a deliberately long caption of about three hundred characters that keeps going " +
+const LongText = "This is a deliberately long caption of about three hundred characters that keeps going " +
 	"well past what anyone should put on a meme, because prompts are sometimes whole chat transcripts " +
 	"and the planner may echo them, and the renderer must still set it legibly without clipping or " +
 	"overflowing it at all."
 
 func TestLongCaptionFallsBackToBar(t *testing.T) {
-	_, info, err := Meme(mediatest.Photo(1024, 1024), Caption{Top: longText, Bottom: longText})
+	_, info, err := Meme(mediatest.Photo(1024, 1024), Caption{Top: LongText, Bottom: LongText})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@
 package video
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"punchline/pkg/media/render"
@@ -153,23 +151,8 @@ func (r *Renderer) Render(ctx context.Context, s Spec) ([]byte, error) {
 		"-bsf:v", "filter_units=remove_types=6",
 		"-movflags", "+faststart", "-f", "mp4", out)
 
-	cmd := exec.CommandContext(ctx, r.ffmpeg, args...)
-	// Kill the whole process group: a wrapper script's children must not
-	// outlive the deadline either.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 200 * time.Millisecond
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("video: ffmpeg stopped: %w", ctx.Err())
-		}
-		msg := stderr.String()
-		if len(msg) > 500 {
-			msg = msg[len(msg)-500:]
-		}
-		return nil, fmt.Errorf("video: ffmpeg: %w: %s", err, strings.TrimSpace(msg))
+	if err := r.run(ctx, args); err != nil {
+		return nil, err
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {

@@ -29,6 +29,7 @@ const (
 	DefaultRefreshWindow   = 72 * time.Hour
 	DefaultArenaStatsURL   = "https://api.aimemearena.com/api/battles"
 	DefaultModelChorusURL  = "https://http-actions.modelchorus.com"
+	DefaultTemplatesPrefix = "templates/"
 )
 
 // NotInTemplate are the names a loader reads that template.yaml does not
@@ -39,6 +40,7 @@ var NotInTemplate = map[string]string{
 	"PROVIDER_API_KEY":       "a key given directly, for local runs; Lambda reads PROVIDER_API_KEY_PARAM from SSM",
 	"FETCH_ALLOW_HOSTS":      "private or loopback providers, for tests and local runs",
 	"AWS_LAMBDA_RUNTIME_API": "set by the Lambda runtime, never by us",
+	"TEMPLATES_DIR":          "a local folder of meme templates; on Lambda templates come from TEMPLATES_PREFIX",
 }
 
 // Stores says where a function keeps its data: a table or bucket name
@@ -74,7 +76,9 @@ type Predict struct {
 	FFmpegPath          string
 	TTSModel            string // text-to-speech model for video voices; "" for silent clips
 	TTSVoice            string
-	OnLambda            bool // the Lambda runtime API is present
+	TemplatesDir        string // a folder of template folders; "" for none
+	TemplatesPrefix     string // templates under this prefix of the media store; "" for none
+	OnLambda            bool   // the Lambda runtime API is present
 }
 
 // Online reports whether a provider key is configured (directly or via
@@ -117,7 +121,15 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		FFmpegPath:          r.str("FFMPEG_PATH", "ffmpeg"),
 		TTSModel:            r.str("TTS_MODEL", ""),
 		TTSVoice:            r.str("TTS_VOICE", "alloy"),
+		TemplatesDir:        r.str("TEMPLATES_DIR", ""),
+		TemplatesPrefix:     r.str("TEMPLATES_PREFIX", DefaultTemplatesPrefix),
 		OnLambda:            r.onLambda(),
+	}
+	if c.TemplatesPrefix == "off" {
+		c.TemplatesPrefix = ""
+	}
+	if p := c.TemplatesPrefix; p != "" && (!strings.HasSuffix(p, "/") || strings.HasPrefix(p, "/") || strings.Contains(p, "..") || strings.HasPrefix(p, "media/")) {
+		r.fail("TEMPLATES_PREFIX=%q: want a folder such as templates/ (ending in /, not under media/), or off", p)
 	}
 	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
 		r.fail("PORT=%q: want 0..65535", c.Port)

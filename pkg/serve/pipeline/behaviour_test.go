@@ -233,6 +233,13 @@ type fakeClipper struct {
 	specs []video.Spec
 }
 
+func (f *fakeClipper) RenderClip(ctx context.Context, s video.ClipSpec) ([]byte, error) {
+	if err := sleepFor(ctx, f.delay); err != nil {
+		return nil, err
+	}
+	return []byte("mp4"), f.err
+}
+
 func (f *fakeClipper) Render(ctx context.Context, s video.Spec) ([]byte, error) {
 	f.mu.Lock()
 	f.specs = append(f.specs, s)

@@ -22,6 +22,7 @@ import (
 
 	"punchline/pkg/media/offline"
 	"punchline/pkg/media/render"
+	"punchline/pkg/media/templates"
 	"punchline/pkg/media/video"
 	"punchline/pkg/meme"
 	"punchline/pkg/platform/wait"
@@ -56,6 +57,13 @@ type Results interface {
 // Clipper renders MP4 clips (video.Renderer); nil when ffmpeg is absent.
 type Clipper interface {
 	Render(ctx context.Context, s video.Spec) ([]byte, error)
+	RenderClip(ctx context.Context, s video.ClipSpec) ([]byte, error)
+}
+
+// Templates is the meme template library (templates.Library).
+type Templates interface {
+	Get(id string) *templates.Template
+	Usable() []*templates.Template
 }
 
 // Speaker reads a caption aloud (tts.Client).
@@ -79,6 +87,7 @@ type Options struct {
 	HedgeAfter   time.Duration // start the next image model beside a late one; 0: off (HEDGE_AFTER)
 	Speculate    bool          // start the picture from the raw prompt while planning (SPECULATE)
 	Video        Clipper       // nil: no video; plans asking for one get a still
+	Templates    Templates     // meme templates; nil: none
 	Voice        Speaker       // nil: clips are silent
 	Now          func() time.Time
 }
@@ -109,6 +118,7 @@ const (
 	rungText      = "text"       // text meme
 	rungReplay    = "replay"     // a finished result_id answered again
 	rungDuplicate = "duplicate"  // a duplicate that could not wait for the first
+	rungTemplate  = "template"   // the planner failed; an offline template meme answered
 )
 
 // Pipeline makes memes.
@@ -233,7 +243,6 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 }
 
 func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
-	log := p.o.Logger
 	// The picture from the raw prompt starts now, beside the planner.
 	var spec *job
 	if !p.o.Offline && p.o.Speculate && p.o.FormatPolicy != meme.TypeText {
@@ -265,17 +274,47 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 		}
 	}
 
-	pic := p.picture(ctx, r, plan, src, spec)
+	if plan.Template != "" {
+		if ans, ok := p.templateMeme(ctx, r, plan, src, format, voice); ok {
+			return ans
+		}
+		// The template could not be drawn: the scene meme of the same prompt.
+		plan = offline.PlanFor(r.req.Prompt)
+		src = sourceOffline
+		r.rec.Strategy, r.rec.Caption = strategy(src, plan.Layout), plan.Caption()
+		r.rec.Template, r.rec.TemplateSource = "", ""
+		r.fallback("template")
+	}
 
+	pic := p.picture(ctx, r, plan, src, spec)
+	var layout string
+	return p.finishStill(ctx, r, plan.Text, format, voice, src,
+		func() (*image.RGBA, error) {
+			out, info, err := render.Meme(pic, captionOf(plan))
+			layout = info.Layout
+			if err == nil && layout != plan.Layout {
+				r.rec.Strategy = strategy(src, layout)
+			}
+			return out, err
+		},
+		func() (*image.RGBA, []render.Layer, error) {
+			base, layers, _, err := render.Layers(pic, captionOf(plan), video.MaxSide, video.MaxPixels)
+			return base, layers, err
+		})
+}
+
+// finishStill renders the still (draw), encodes and stores it, and answers
+// with it; for a video answer a clip from the caption layers (layers)
+// replaces the still when it is ready in time.
+func (p *Pipeline) finishStill(ctx context.Context, r *run, text, format string, voice *voiceJob, src source,
+	draw func() (*image.RGBA, error), layers func() (*image.RGBA, []render.Layer, error)) meme.Answer {
+	log := p.o.Logger
 	start := time.Now()
-	out, info, err := render.Meme(pic, captionOf(plan))
+	out, err := draw()
 	r.stage(StageRender, start)
 	if err != nil {
 		log.ErrorContext(ctx, "render failed", "error", err)
-		return p.text(r, plan.Text, "render")
-	}
-	if info.Layout != plan.Layout {
-		r.rec.Strategy = strategy(src, info.Layout)
+		return p.text(r, text, "render")
 	}
 	start = time.Now()
 	jpg, err := render.EncodeJPEG(out)
@@ -283,12 +322,12 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	r.stage(StageEncode, start)
 	if err != nil {
 		log.ErrorContext(ctx, "encode failed", "error", err)
-		return p.text(r, plan.Text, "encode")
+		return p.text(r, text, "encode")
 	}
 
 	if format == meme.TypeVideo {
 		// The still is made; a clip replaces it only if it is ready in time.
-		if ans, ok := p.clip(ctx, r, pic, plan, src, voice); ok {
+		if ans, ok := p.clip(ctx, r, layers, src, voice); ok {
 			return ans
 		}
 	}
@@ -299,7 +338,7 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	r.stage(StageStore, start)
 	if err != nil {
 		log.ErrorContext(ctx, "store failed", "key", key, "error", err)
-		return p.text(r, plan.Text, "media")
+		return p.text(r, text, "media")
 	}
 	r.rec.Type, r.rec.MediaKey, r.rec.Bytes = meme.TypeImage, key, int64(len(jpg))
 	return meme.Answer{Type: meme.TypeImage, URL: url}
@@ -309,7 +348,7 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 // offline plan stands in.
 func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 	if p.o.Offline {
-		return offline.PlanFor(r.req.Prompt), sourceOffline
+		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	left := time.Until(r.answerBy) - finishReserve
 	pctx, cancel := context.WithTimeout(ctx, time.Duration(float64(left)*planShare))
@@ -321,7 +360,7 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 		p.o.Logger.WarnContext(ctx, "plan failed; using offline plan", "error", err)
 		r.provErrs++
 		r.fallback("plan")
-		return offline.PlanFor(r.req.Prompt), sourceOffline
+		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	r.rec.ChatModel = p.o.ChatModel
 	return plan, sourceLLM

@@ -52,7 +52,7 @@ func (j *voiceJob) ready() []byte {
 // clip renders the meme as an MP4 and stores it, if the time left covers
 // the measured render time with margin. ok is false when the still should
 // be the answer instead (no time, or the clip failed or came late).
-func (p *Pipeline) clip(ctx context.Context, r *run, pic image.Image, plan meme.Plan, src source, voice *voiceJob) (meme.Answer, bool) {
+func (p *Pipeline) clip(ctx context.Context, r *run, layers func() (*image.RGBA, []render.Layer, error), src source, voice *voiceJob) (meme.Answer, bool) {
 	log := p.o.Logger
 	est := time.Duration(p.videoEst.Load())
 	left := time.Until(r.answerBy) - storeReserve
@@ -62,7 +62,7 @@ func (p *Pipeline) clip(ctx context.Context, r *run, pic image.Image, plan meme.
 		return meme.Answer{}, false
 	}
 	start := time.Now()
-	base, layers, _, err := render.Layers(pic, captionOf(plan), video.MaxSide, video.MaxPixels)
+	base, ls, err := layers()
 	if err != nil {
 		log.ErrorContext(ctx, "video layers failed", "error", err)
 		r.fallback("video")
@@ -71,7 +71,7 @@ func (p *Pipeline) clip(ctx context.Context, r *run, pic image.Image, plan meme.
 	audio := voice.ready()
 	vctx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-storeReserve))
 	defer cancel()
-	data, err := p.o.Video.Render(vctx, video.Spec{Base: base, Layers: layers, Voice: audio})
+	data, err := p.o.Video.Render(vctx, video.Spec{Base: base, Layers: ls, Voice: audio})
 	took := time.Since(start)
 	r.stage(StageVideo, start)
 	if err != nil {

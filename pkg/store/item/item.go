@@ -43,6 +43,7 @@ func Generation(rec meme.Record) map[string]any {
 	for name, v := range map[string]string{
 		"lang": rec.Lang, MediaKey: rec.MediaKey, "caption": rec.Caption, Text: rec.Text,
 		"chat_model": rec.ChatModel, "image_model": rec.ImageModel, "fallback": rec.Fallback,
+		"template": rec.Template, "template_source": rec.TemplateSource,
 	} {
 		if v != "" {
 			a[name] = v

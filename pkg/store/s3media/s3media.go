@@ -5,7 +5,10 @@ package s3media
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,9 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// PutAPI is the S3 call the store makes.
-type PutAPI interface {
+// API is the S3 calls the store makes (*s3.Client has them).
+type API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
 // PresignAPI is the presigner call the store makes.
@@ -25,7 +30,7 @@ type PresignAPI interface {
 
 // Store puts media in bucket.
 type Store struct {
-	api     PutAPI
+	api     API
 	presign PresignAPI
 	bucket  string
 	ttl     time.Duration
@@ -34,7 +39,7 @@ type Store struct {
 // New returns a store for bucket whose links live for ttl. A link signed
 // with a Lambda role's temporary credentials dies with them, whichever
 // comes first.
-func New(api PutAPI, presign PresignAPI, bucket string, ttl time.Duration) *Store {
+func New(api API, presign PresignAPI, bucket string, ttl time.Duration) *Store {
 	return &Store{api: api, presign: presign, bucket: bucket, ttl: ttl}
 }
 
@@ -64,4 +69,66 @@ func (s *Store) URL(ctx context.Context, key string) (string, error) {
 		return "", fmt.Errorf("presign s3://%s/%s: %w", s.bucket, key, err)
 	}
 	return req.URL, nil
+}
+
+// Limits of Files: what a prefix of the bucket may bring into memory.
+const (
+	MaxFiles     = 2000
+	MaxFileBytes = 20 << 20
+	MaxAllBytes  = 256 << 20
+)
+
+// Files reads every object under prefix into memory, keyed by its path
+// below the prefix: a folder tree such as the template library. It refuses
+// a prefix holding more than MaxFiles objects, MaxFileBytes in one or
+// MaxAllBytes in all.
+func (s *Store) Files(ctx context.Context, prefix string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	total := int64(0)
+	p := s3.NewListObjectsV2Paginator(s.api, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			key := aws.ToString(o.Key)
+			rel := strings.TrimPrefix(key, prefix)
+			if rel == "" || strings.HasSuffix(rel, "/") {
+				continue // folder markers
+			}
+			if len(out) >= MaxFiles {
+				return nil, fmt.Errorf("s3://%s/%s: more than %d objects", s.bucket, prefix, MaxFiles)
+			}
+			size := aws.ToInt64(o.Size)
+			if size > MaxFileBytes {
+				return nil, fmt.Errorf("s3://%s/%s: %d bytes, more than %d", s.bucket, key, size, MaxFileBytes)
+			}
+			if total += size; total > MaxAllBytes {
+				return nil, fmt.Errorf("s3://%s/%s: more than %d bytes in all", s.bucket, prefix, MaxAllBytes)
+			}
+			data, err := s.get(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			out[rel] = data
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) get(ctx context.Context, key string) ([]byte, error) {
+	obj, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
+	}
+	defer obj.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(obj.Body, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, errors.New("get s3://" + s.bucket + "/" + key + ": object grew past the size cap")
+	}
+	return data, nil
 }

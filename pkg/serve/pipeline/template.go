@@ -1,0 +1,136 @@
+package pipeline
+
+import (
+	"context"
+	"image"
+	"image/draw"
+	"time"
+
+	"punchline/pkg/media/render"
+	"punchline/pkg/media/templates"
+	"punchline/pkg/media/video"
+	"punchline/pkg/meme"
+)
+
+// usable are the templates a plan may use here: clips only where they can
+// be rendered.
+func (p *Pipeline) usable() []*templates.Template {
+	if p.o.Templates == nil {
+		return nil
+	}
+	var out []*templates.Template
+	for _, t := range p.o.Templates.Usable() {
+		if t.Kind != templates.KindClip || p.o.Video != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// templateMeme answers with plan's template meme: a still (or a clip made
+// from it, for a video answer) for drawn and picture templates, the clip
+// with its caption bar for clip templates. ok is false when the template
+// is unknown or its clip failed, for the caller to fall back.
+func (p *Pipeline) templateMeme(ctx context.Context, r *run, plan meme.Plan, src source, format string, voice *voiceJob) (meme.Answer, bool) {
+	log := p.o.Logger
+	var t *templates.Template
+	if p.o.Templates != nil {
+		t = p.o.Templates.Get(plan.Template)
+	}
+	if t == nil {
+		log.WarnContext(ctx, "plan names an unknown template", "template", plan.Template)
+		return meme.Answer{}, false
+	}
+	r.rec.Template, r.rec.TemplateSource = t.ID, t.Source
+	r.rec.Strategy = strategy(src, "template")
+	r.rec.ImageModel = ""
+	if r.rung == "" {
+		r.rung = rungFull
+		if !p.o.Offline {
+			r.rung = rungTemplate // the planner failed; the offline template meme stands in
+		}
+	}
+	spec := t.Spec(plan.Captions, plan.Lang)
+	if t.Kind == templates.KindClip {
+		return p.clipTemplate(ctx, r, t, spec, src)
+	}
+	pic, err := t.Picture()
+	if err != nil {
+		log.ErrorContext(ctx, "template picture failed", "template", t.ID, "error", err)
+		return meme.Answer{}, false
+	}
+	return p.finishStill(ctx, r, plan.Text, format, voice, src,
+		func() (*image.RGBA, error) {
+			out, _, err := render.Draw(pic, spec)
+			return out, err
+		},
+		func() (*image.RGBA, []render.Layer, error) {
+			base, layers, _, err := render.SpecLayers(pic, spec, video.MaxSide, video.MaxPixels)
+			return base, layers, err
+		}), true
+}
+
+// clipTemplate renders a clip template: the clip trimmed, with its caption
+// in a band above the video, within the video budget.
+func (p *Pipeline) clipTemplate(ctx context.Context, r *run, t *templates.Template, spec render.Spec, src source) (meme.Answer, bool) {
+	log := p.o.Logger
+	if p.o.Video == nil {
+		return meme.Answer{}, false
+	}
+	est := time.Duration(p.videoEst.Load())
+	if left := time.Until(r.answerBy) - storeReserve; left < time.Duration(float64(est)*videoMargin) {
+		log.WarnContext(ctx, "no time for the clip template", "template", t.ID, "left_ms", left.Milliseconds())
+		r.fallback("video-budget")
+		return meme.Answer{}, false
+	}
+	cs := video.ClipSpec{Clip: t.AssetData(), Audio: t.Speech != "" && t.Speech != "none", Band: func(w int) (*image.RGBA, error) {
+		return band(spec, w)
+	}}
+	if len(t.Trim) == 2 {
+		cs.Start, cs.End = t.Trim[0], t.Trim[1]
+	}
+	start := time.Now()
+	vctx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-storeReserve))
+	defer cancel()
+	data, err := p.o.Video.RenderClip(vctx, cs)
+	took := time.Since(start)
+	r.stage(StageVideo, start)
+	if err != nil {
+		log.ErrorContext(ctx, "clip template failed", "template", t.ID, "error", err, "took_ms", took.Milliseconds())
+		r.fallback("video")
+		if vctx.Err() != nil {
+			p.learn(took)
+		}
+		return meme.Answer{}, false
+	}
+	p.learn(took)
+	key := mediaKey(r, "mp4")
+	start = time.Now()
+	url, err := p.store(ctx, key, "video/mp4", data)
+	r.stage(StageStore, start)
+	if err != nil {
+		log.ErrorContext(ctx, "store failed for the clip", "key", key, "error", err)
+		r.fallback("video-media")
+		return meme.Answer{}, false
+	}
+	r.rec.Type, r.rec.MediaKey, r.rec.Bytes = meme.TypeVideo, key, int64(len(data))
+	r.rec.Strategy = strategy(src, "template-clip")
+	return meme.Answer{Type: meme.TypeVideo, URL: url}, true
+}
+
+// band is a clip template's caption band at width w: the spec drawn over a
+// short blank frame (the band's height depends on the width alone), cut
+// off above the frame, with even sides for H.264.
+func band(spec render.Spec, w int) (*image.RGBA, error) {
+	frame := image.NewRGBA(image.Rect(0, 0, w, max(2, w/4)))
+	out, _, err := render.Draw(frame, spec)
+	if err != nil {
+		return nil, err
+	}
+	defer render.Release(out)
+	h := (out.Rect.Dy() - frame.Rect.Dy()) &^ 1
+	bw := out.Rect.Dx() &^ 1
+	b := image.NewRGBA(image.Rect(0, 0, bw, max(2, h)))
+	draw.Draw(b, b.Rect, out, image.Point{}, draw.Src)
+	return b, nil
+}
