@@ -232,7 +232,8 @@ func TestRunOffline(t *testing.T) {
 	getJPEG(t, got["url"].(string))
 
 	results, err := os.ReadFile(filepath.Join(dir, "results.jsonl"))
-	if err != nil || !strings.Contains(string(results), `"k":"1"`) || !strings.Contains(string(results), `"strategy":"offline-classic"`) {
+	if err != nil || !strings.Contains(string(results), `"k":"1"`) || !strings.Contains(string(results), `"strategy":"offline-template"`) ||
+		!strings.Contains(string(results), `"template_source":"house"`) {
 		t.Errorf("results store: %v %s", err, results)
 	}
 	// Every request log line carries the result_id.
@@ -359,7 +360,7 @@ func path(u any) string {
 }
 
 // A provider that fails still gets the arena an image: the ladder drops to
-// the offline background, and says so in the record.
+// an offline template meme, and says so in the record.
 func TestRunOnlineProviderDownFallsBack(t *testing.T) {
 	prov := providertest.New()
 	defer prov.Close()
@@ -374,7 +375,7 @@ func TestRunOnlineProviderDownFallsBack(t *testing.T) {
 	}
 	getJPEG(t, got["url"].(string))
 	results, _ := os.ReadFile(filepath.Join(dir, "results.jsonl"))
-	if !strings.Contains(string(results), `"fallback":"plan,image"`) || !strings.Contains(string(results), `"image_model":"offline"`) {
+	if !strings.Contains(string(results), `"fallback":"plan"`) || !strings.Contains(string(results), `"strategy":"offline-template"`) {
 		t.Errorf("record does not show the fallback: %s", results)
 	}
 	if prov.Images.Load() != 2 {

@@ -195,6 +195,8 @@ type Info struct {
 	Lines  [][]string        // the lines of each caption block
 	Styles []Style           // the style of each caption block
 	Boxes  []int             // the box of each caption block
+	Rects  []image.Rectangle // the rectangle each caption block was set in
+	Areas  []image.Rectangle // the pixels each caption block's glyphs cover
 	Glyphs []image.Rectangle // pixel box of every glyph drawn, in output coordinates
 }
 
@@ -566,6 +568,12 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, bx r
 	info.Sizes = append(info.Sizes, b.size)
 	info.Lines = append(info.Lines, b.lines)
 	info.Styles = append(info.Styles, bx.Style)
+	info.Rects = append(info.Rects, rect)
+	var covered image.Rectangle
+	for _, g := range boxes {
+		covered = covered.Union(g)
+	}
+	info.Areas = append(info.Areas, covered)
 	info.Glyphs = append(info.Glyphs, boxes...)
 	return nil
 }
