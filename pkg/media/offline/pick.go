@@ -148,7 +148,8 @@ func trimAll(parts []string) []string {
 
 func trimEnd(s string) string { return strings.TrimRight(strings.TrimSpace(s), ",;:—-") }
 
-// Pick chooses a template for prompt from ts by its shape, and fills its
+// Pick chooses a template for prompt from ts (those the caller can render:
+// clips only where video can be made) by its shape, and fills its
 // slots. The choice among the templates that fit is by the prompt's hash:
 // the same prompt always gets the same meme, different prompts vary. ok is
 // false when no template fits.
@@ -158,7 +159,7 @@ func Pick(prompt string, ts []*templates.Template) (t *templates.Template, capti
 	var fits []*templates.Template
 	var fills [][]string
 	for _, cand := range ts {
-		if !cand.Active() || cand.Kind == templates.KindClip || !has(cand.Fits, sh.Kind) {
+		if !cand.Active() || !has(cand.Fits, sh.Kind) {
 			continue
 		}
 		if caps, ok := fill(cand, sh, lang); ok {

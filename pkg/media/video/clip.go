@@ -58,18 +58,26 @@ func (r *Renderer) RenderClip(ctx context.Context, s ClipSpec) ([]byte, error) {
 		return nil, fmt.Errorf("video: trim %g..%g of a %.2fs clip leaves nothing", s.Start, s.End, length)
 	}
 
-	// Fit video plus band under the caps: the band's height depends on the
-	// width, so size, draw, and shrink once more if the band pushed it over.
+	// Fit video plus band under the caps. The band's height depends on the
+	// width, so size, draw the band, and shrink again while the two together
+	// break a cap.
 	vw, vh := fit(w, h, 0)
-	band, err := s.Band(vw)
-	if err != nil {
-		return nil, fmt.Errorf("video: band: %w", err)
-	}
-	if nw, nh := fit(w, h, band.Rect.Dy()*w/vw); nw != vw {
-		vw, vh = nw, nh
+	var band *image.RGBA
+	for try := 0; ; try++ {
 		if band, err = s.Band(vw); err != nil {
 			return nil, fmt.Errorf("video: band: %w", err)
 		}
+		bh := band.Rect.Dy()
+		if band.Rect.Dx() != vw || bh%2 != 0 {
+			return nil, fmt.Errorf("video: band is %dx%d for a %d-pixel video; want that width and an even height", band.Rect.Dx(), bh, vw)
+		}
+		if max(vw, vh+bh) <= MaxSide && vw*(vh+bh) <= MaxPixels {
+			break
+		}
+		if try == 4 {
+			return nil, fmt.Errorf("video: a %d-pixel band leaves no room for the video", bh)
+		}
+		vw, vh = fit(w, h, bh*w/vw+2)
 	}
 	bh := band.Rect.Dy()
 	bandPath := filepath.Join(dir, "band.rgba")

@@ -145,7 +145,7 @@ func (s *Server) Env() map[string]string {
 
 // S3 returns a path-style S3 client for the server.
 func (s *Server) S3() *s3.Client {
-	return s3.NewFromConfig(s.Config(), func(o *s3.Options) { o.UsePathStyle = true })
+	return s3.NewFromConfig(s.Config(), func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
 }
 
 // DynamoDB returns a DynamoDB client for the server.
