@@ -28,6 +28,10 @@ arena-fake: ## Serve a stand-in arena + ModelChorus for the local results (then 
 report: ## Win rate (Wilson 95%), meh rate, battles per strategy/model/format/language; CSV + PNG in DATA_DIR/report
 	$(GO) run ./pkg/tools/report
 
+.PHONY: templates-lint
+templates-lint: ## Validate a template folder (DIR=…, default the house set) and render a contact sheet to .data/templates-lint.png
+	$(GO) run ./pkg/tools/templateslint $(if $(DIR),-dir "$(DIR)") -out $(or $(OUT),.data/templates-lint.png)
+
 # Debian packages the tests need: ffmpeg/ffprobe (video) and chromium (the
 # browser playback test).
 APT_TEST_PKGS := ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium
@@ -45,8 +49,9 @@ deps: ## Install test tools that are missing (moto_server, cfn-lint; ffmpeg and 
 	@for p in $(APT_TEST_PKGS); do command -v $${p%%:*} >/dev/null || { echo "$${p%%:*} still missing after install" >&2; exit 1; }; done
 
 .PHONY: test
-test: deps lint ## Everything: vet, format, cfn-lint, unit, fuzz seeds, and integration tests (moto, provider server)
+test: deps lint ## Everything: vet, format, cfn-lint, unit, fuzz seeds, integration tests (moto, provider server), templates-lint
 	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) --no-print-directory templates-lint OUT=$(or $(TMPDIR),/tmp)/punchline-templates-lint.png
 
 .PHONY: lint
 lint: ## gofmt, go mod tidy (no diff), go vet, cfn-lint

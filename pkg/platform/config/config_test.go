@@ -69,6 +69,10 @@ func TestLoadRejects(t *testing.T) {
 		{predict, "SPECULATE", "maybe"},
 		{predict, "IMAGE_MODELS", " , "},
 		{stats, "REFRESH_WINDOW", "3 days"},
+		{predict, "TEMPLATES_PREFIX", "templates"},
+		{predict, "TEMPLATES_PREFIX", "/templates/"},
+		{predict, "TEMPLATES_PREFIX", "media/templates/"},
+		{predict, "TEMPLATES_PREFIX", "a/../b/"},
 	}
 	for _, tt := range tests {
 		err := tt.load(func(k string) string {

@@ -1,6 +1,6 @@
 // Package report turns result items into what analysts ask first: win
 // rate with a Wilson 95% interval, meh rate and battle counts per strategy,
-// image model, format and language, as a text table, a CSV and a chart.
+// image model, format, language, template and template source, as a text table, a CSV and a chart.
 package report
 
 import (
@@ -19,6 +19,8 @@ var Dimensions = []struct{ Name, Attr string }{
 	{"image model", "image_model"},
 	{"format", "type"},
 	{"language", "lang"},
+	{"template", "template"},
+	{"template source", "template_source"},
 }
 
 // Row is one value of one dimension.

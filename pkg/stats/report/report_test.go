@@ -34,6 +34,9 @@ func items() []map[string]any {
 			out = append(out, map[string]any{"strategy": strategy, "image_model": model, "type": typ, "lang": lang, "outcome": outcome})
 		}
 	}
+	out = append(out, map[string]any{"strategy": "offline-template", "template": "two-buttons", "template_source": "house", "type": "image", "lang": "en", "outcome": "win"},
+		map[string]any{"strategy": "offline-template", "template": "two-buttons", "template_source": "house", "type": "image", "lang": "en", "outcome": "loss"},
+		map[string]any{"strategy": "offline-template", "template": "chat", "template_source": "dir", "type": "image", "lang": "ru", "outcome": "win"})
 	add(6, "llm-classic", "flux/schnell", "image", "en", "win")
 	add(3, "llm-classic", "flux/schnell", "image", "ru", "loss")
 	add(1, "llm-classic", "flux/schnell", "image", "ru", "meh")
@@ -62,10 +65,19 @@ func TestBuild(t *testing.T) {
 	if r := get("strategy", "offline-card"); r.Battles != 4 || r.Decided() != 2 || r.Pending != 2 || r.WinRate != 0 {
 		t.Errorf("offline-card: %+v", r)
 	}
-	if r := get("image model", "(none)"); r.Battles != 5 || r.Unknown != 1 {
+	if r := get("image model", "(none)"); r.Battles != 8 || r.Unknown != 1 {
 		t.Errorf("no image model: %+v", r)
 	}
-	if r := get("language", "ru"); r.Battles != 4 || r.Losses != 3 {
+	if r := get("template", "two-buttons"); r.Battles != 2 || r.Wins != 1 || r.WinRate != 0.5 {
+		t.Errorf("two-buttons: %+v", r)
+	}
+	if r := get("template source", "dir"); r.Battles != 1 || r.Wins != 1 {
+		t.Errorf("dir templates: %+v", r)
+	}
+	if r := get("template", "(none)"); r.Battles != 15 {
+		t.Errorf("scene memes: %+v", r)
+	}
+	if r := get("language", "ru"); r.Battles != 5 || r.Losses != 3 {
 		t.Errorf("ru: %+v", r)
 	}
 	if rows[0].Dimension != "strategy" || rows[0].Value != "llm-classic" {

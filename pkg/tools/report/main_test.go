@@ -34,8 +34,12 @@ func fill(t *testing.T, s battleStore) {
 		if i%3 == 0 {
 			lang, outcome = "ru", "loss"
 		}
-		if err := s.PutGeneration(ctx, meme.Record{ResultID: i, CreatedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC),
-			Lang: lang, Type: meme.TypeImage, Strategy: "llm-classic", ImageModel: "flux/schnell"}); err != nil {
+		rec := meme.Record{ResultID: i, CreatedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC),
+			Lang: lang, Type: meme.TypeImage, Strategy: "llm-classic", ImageModel: "flux/schnell"}
+		if i%2 == 0 {
+			rec.Strategy, rec.ImageModel, rec.Template, rec.TemplateSource = "offline-template", "", "two-buttons", "house"
+		}
+		if err := s.PutGeneration(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.PutBattle(ctx, i, meme.BattleSide{BattleID: 100 + i, Side: 1, Outcome: outcome, BattleResult: "first", Hash: "h"}); err != nil {
@@ -46,7 +50,8 @@ func fill(t *testing.T, s battleStore) {
 
 func check(t *testing.T, dir string, out string) {
 	t.Helper()
-	if !strings.Contains(out, "12 with a battle") || !strings.Contains(out, "llm-classic") || !strings.Contains(out, "66.7%") {
+	if !strings.Contains(out, "12 with a battle") || !strings.Contains(out, "llm-classic") || !strings.Contains(out, "66.7%") ||
+		!strings.Contains(out, "two-buttons") {
 		t.Errorf("report:\n%s", out)
 	}
 	f, err := os.Open(filepath.Join(dir, "report", "report.csv"))
@@ -55,7 +60,7 @@ func check(t *testing.T, dir string, out string) {
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) != 1+1+1+1+2 { // header, strategy, model, format, en+ru
+	if err != nil || len(recs) != 1+2+2+1+2+2+2 { // header; strategy, model, format, language, template, source
 		t.Errorf("csv: %v %v", err, recs)
 	}
 	p, err := os.Open(filepath.Join(dir, "report", "report.png"))

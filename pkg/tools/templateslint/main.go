@@ -10,19 +10,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
-	xdraw "golang.org/x/image/draw"
-
-	"punchline/pkg/media/render"
+	"punchline/pkg/media/sheet"
 	"punchline/pkg/media/templates"
 )
 
@@ -38,7 +31,7 @@ func main() {
 func run(_ context.Context, args []string, stdout io.Writer) error {
 	fl := flag.NewFlagSet("templates-lint", flag.ContinueOnError)
 	dir := fl.String("dir", "", "folder of template folders (default: the house set)")
-	out := fl.String("out", filepath.Join(".data", "templates-lint.png"), "contact sheet PNG")
+	out := fl.String("out", ".data/templates-lint.png", "contact sheet (.png or .jpg)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -53,7 +46,7 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	if len(ts) == 0 && len(problems) == 0 {
 		return fmt.Errorf("%s: no template folders", name)
 	}
-	var tiles []tile
+	var tiles []sheet.Tile
 	for _, t := range ts {
 		for _, lang := range []string{"en", "ru"} {
 			img, info, err := t.Render(t.Longest(lang, 80), lang)
@@ -62,11 +55,11 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 				fmt.Fprintf(stdout, "BROKEN %s: render %s: %v\n", t.ID, lang, err)
 				continue
 			}
-			tiles = append(tiles, tile{label: t.ID + " · " + lang, img: img})
+			tiles = append(tiles, sheet.Tile{Label: t.ID + " · " + lang, Img: img})
 			fmt.Fprintf(stdout, "ok %-22s %-3s %s, %d captions at %s px\n", t.ID, lang, t.Kind, len(info.Sizes), sizes(info.Sizes))
 		}
 	}
-	if err := writeSheet(*out, tiles); err != nil {
+	if err := sheet.Write(*out, tiles, 4, 300); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d templates, %d broken; contact sheet %s\n", len(ts), len(problems), *out)
@@ -85,51 +78,4 @@ func sizes(s []float64) string {
 		out += fmt.Sprintf("%.0f", v)
 	}
 	return out
-}
-
-type tile struct {
-	label string
-	img   *image.RGBA
-}
-
-// Sheet geometry.
-const (
-	cols   = 4
-	thumbW = 300
-	thumbH = 300
-	labelH = 34
-	gap    = 12
-)
-
-// writeSheet lays tiles out in a grid, each picture fitted in its cell.
-func writeSheet(path string, tiles []tile) error {
-	rows := (len(tiles) + cols - 1) / cols
-	W := cols*(thumbW+gap) + gap
-	H := rows*(thumbH+labelH+gap) + gap
-	sheet := image.NewRGBA(image.Rect(0, 0, W, max(H, 1)))
-	draw.Draw(sheet, sheet.Rect, image.NewUniform(color.RGBA{245, 245, 245, 255}), image.Point{}, draw.Src)
-	for i, t := range tiles {
-		x0 := gap + (i%cols)*(thumbW+gap)
-		y0 := gap + (i/cols)*(thumbH+labelH+gap)
-		b := t.img.Bounds()
-		f := min(float64(thumbW)/float64(b.Dx()), float64(thumbH)/float64(b.Dy()))
-		w, h := int(float64(b.Dx())*f), int(float64(b.Dy())*f)
-		dst := image.Rect(x0+(thumbW-w)/2, y0+(thumbH-h)/2, x0+(thumbW-w)/2+w, y0+(thumbH-h)/2+h)
-		xdraw.CatmullRom.Scale(sheet, dst, t.img, b, xdraw.Src, nil)
-		if _, err := render.Label(sheet, t.label, float64(x0), float64(y0+thumbH+labelH-10), 20, color.RGBA{30, 30, 30, 255}); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, sheet); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
