@@ -76,18 +76,22 @@ bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render b
 	@$(PILLOW_PYTHON) >/dev/null || { echo "Pillow still missing after installing python3-pil" >&2; exit 1; }
 
 .PHONY: bench
-bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (ratio); 5 s clip on one core; 10k-battle stats sync (~2 min)
+bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (classic meme and busiest template); 5 s clip on one core; 10k-battle stats sync (~2 min)
 	$(GO) test -run '^$$' -bench '^Benchmark(OfflineRequest|Replay)$$' -benchmem -count=1 ./functions/predict
 	@# One iteration: it builds its own tables, and moto takes ~12 ms a write.
 	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/stats/statsync
 	@mkdir -p $(BENCH_DIR)
 	@# GOMAXPROCS in the environment, not -cpu: with -cpu the first run of a
 	@# benchmark can still see every CPU.
-	RENDER_BENCH_DIR=$(BENCH_DIR) GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/media/render ./pkg/media/jpegenc | tee $(BENCH_DIR)/go-1.txt
+	RENDER_BENCH_DIR=$(BENCH_DIR) GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/media/render ./pkg/media/jpegenc ./pkg/media/templates | tee $(BENCH_DIR)/go-1.txt
 	GOMAXPROCS=$(NPROC) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/media/render ./pkg/media/jpegenc | tee $(BENCH_DIR)/go-$(NPROC).txt
 	@# ffmpeg clip rendering on one core, as on a 1769 MB Lambda.
 	GOMAXPROCS=1 taskset -c 0 $(GO) test -run '^$$' -bench '^BenchmarkClip$$' -benchtime 3x ./pkg/media/video
 	$$($(PILLOW_PYTHON)) pkg/media/render/testdata/pillow/meme.py --out $(BENCH_DIR)/pillow.jpg $(BENCH_DIR)/meme.json | tee $(BENCH_DIR)/pillow.txt
+	$$($(PILLOW_PYTHON)) pkg/media/render/testdata/pillow/meme.py --out $(BENCH_DIR)/pillow-template.jpg $(BENCH_DIR)/template.json | tee $(BENCH_DIR)/pillow-template.txt
+	@awk '/^BenchmarkRenderTemplate[ \t]/ { go = $$3 / 1e6 } /^Pillow/ { py = $$3 } \
+		END { printf "render+JPEG busiest template (18 boxes): Go %.2f ms (GOMAXPROCS=1), Pillow %.2f ms: ratio %.2fx\n", go, py, go / py }' \
+		$(BENCH_DIR)/go-1.txt $(BENCH_DIR)/pillow-template.txt
 	@for f in $(BENCH_DIR)/go-1.txt $(BENCH_DIR)/go-$(NPROC).txt; do \
 		awk -v file=$$f '/^BenchmarkRenderMeme(-[0-9]+)?[ \t]/ { n = split($$1, p, "-"); cpu = (n > 1 ? p[2] : 1); go = $$3 / 1e6 } \
 			/^Pillow/ { py = $$3 } \

@@ -603,3 +603,13 @@ func (c *chain) prepare(pic image.Image, maxSide, maxPixels int, even bool) *ima
 	xdraw.ApproxBiLinear.Scale(out, out.Rect, pic, b, xdraw.Src, nil)
 	return out
 }
+
+// SizeRange is the smallest legible and the largest font size box b may
+// be set at on a w×h picture (for benchmarks and tools that mirror ours).
+func SizeRange(b Box, w, h float64) (minSize, maxSize float64) { return b.resolve().sizes(w, h) }
+
+// Upper reports whether b's text is set in upper case.
+func Upper(b Box) bool { return b.resolve().upper }
+
+// Stroked reports whether b's text gets an outline.
+func Stroked(b Box) bool { return b.resolve().st.strokeEm > 0 }

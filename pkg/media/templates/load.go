@@ -28,6 +28,10 @@ func House() fs.FS {
 	return sub
 }
 
+// houseTemplates loads the house set once: it never changes, and reusing its
+// templates keeps their painted pictures across reloads.
+var houseTemplates = sync.OnceValues(func() ([]*Template, []Problem) { return Load(House(), SourceHouse) })
+
 // Problem is a template that was skipped, and why.
 type Problem struct {
 	ID     string // the folder name
@@ -213,7 +217,9 @@ func (l *Library) Reload(ctx context.Context, src Sources) []Problem {
 		sets = append(sets, ts)
 		problems = append(problems, ps...)
 	}
-	add(House(), SourceHouse)
+	ts, ps := houseTemplates()
+	sets = append(sets, ts)
+	problems = append(problems, ps...)
 	if src.Dir != nil {
 		add(src.Dir, SourceDir)
 	}

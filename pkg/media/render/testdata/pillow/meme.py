@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Render the BenchmarkRenderMeme meme with Pillow, the way memegen does it,
+"""Render the BenchmarkRenderMeme meme (or, with "boxes" in the spec, the
+BenchmarkRenderTemplate template meme) with Pillow, the way memegen does it,
 and print the time per meme. `make bench` runs it next to the Go benchmark.
 
 Same input photo, same font file, same captions, same layout rules: classic
@@ -76,6 +77,31 @@ def meme(photo, path, top, bottom, quality):
     return out.getvalue()
 
 
+def boxes_meme(photo, path, boxes, quality):
+    """A template meme: each box (fractions of the picture) fitted the same
+    way, outlined styles with a stroke, plain ones without."""
+    img = photo.copy()
+    w, h = img.size
+    draw = ImageDraw.Draw(img)
+    for b in boxes:
+        if not b["text"]:
+            continue
+        box_w, box_h = w * b["w"], h * b["h"]
+        text = b["text"].upper() if b["upper"] else b["text"]
+        f, lines, stroke = fit(path, text, box_w, box_h, int(b["max_size"]), int(b["min_size"]))
+        if not b["stroke"]:
+            stroke = 0
+        body = "\n".join(lines)
+        spacing = round(f.size * 0.08)
+        y = h * b["y"] + (box_h - (f.size * 1.08 * len(lines))) / 2
+        fill = "white" if b["stroke"] else "#141414"
+        draw.multiline_text((w * (b["x"] + b["w"] / 2), y), body, font=f, fill=fill, anchor="ma", align="center",
+                            spacing=spacing, stroke_width=stroke, stroke_fill="black")
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("spec", help="meme.json written by BenchmarkRenderMeme (RENDER_BENCH_DIR)")
@@ -85,10 +111,13 @@ def main():
     with open(a.spec) as f:
         spec = json.load(f)
     photo = Image.open(spec["photo"]).convert("RGB")
-    args = (photo, spec["font"], spec["top"], spec["bottom"], spec["quality"])
+    if "boxes" in spec:
+        make, args = boxes_meme, (photo, spec["font"], spec["boxes"], spec["quality"])
+    else:
+        make, args = meme, (photo, spec["font"], spec["top"], spec["bottom"], spec["quality"])
     data = b""
     for _ in range(5):  # warm up: font cache, allocator
-        data = meme(*args)
+        data = make(*args)
     if a.out:
         with open(a.out, "wb") as f:
             f.write(data)
@@ -96,7 +125,7 @@ def main():
     for _ in range(3):  # best of three runs of n, like benchstat's min
         t0 = time.perf_counter()
         for _ in range(a.n):
-            meme(*args)
+            make(*args)
         best = min(best, (time.perf_counter() - t0) / a.n)
     print(f"Pillow {PIL.__version__}: {best * 1000:.2f} ms/meme, {len(data)} bytes")
 
