@@ -117,3 +117,38 @@ func TestLongCaptionFallsBackToBar(t *testing.T) {
 		t.Errorf("layout %s, want bar for text that cannot fit legibly inside", info.Layout)
 	}
 }
+
+// A bar box at the top edge adds a band above the picture, one at the
+// bottom edge a band below; a bar box inside the picture paints its own
+// white ground. Captions sit inside their bands.
+func TestBarBandsExtendTheCanvas(t *testing.T) {
+	pic := mediatest.Photo(600, 400)
+	out, info, err := Draw(pic, Spec{
+		Boxes: []Box{
+			{X: 0, Y: 0, W: 1, H: 0.2, Style: StyleBar},
+			{X: 0, Y: 0.8, W: 1, H: 0.2, Style: StyleBar},
+			{X: 0.3, Y: 0.4, W: 0.4, H: 0.2, Style: StyleBar},
+		},
+		Texts: []string{"when the band goes on top", "and another below", "inside"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Rect.Dx() != 600 || out.Rect.Dy() <= 400 {
+		t.Fatalf("output %v: the bands should add height", out.Rect)
+	}
+	if len(info.Areas) != 3 {
+		t.Fatalf("%d captions", len(info.Areas))
+	}
+	top, bottom, inside := info.Areas[0], info.Areas[1], info.Areas[2]
+	grown := out.Rect.Dy() - 400
+	if top.Min.Y < 0 || top.Max.Y > grown || bottom.Min.Y < 400 || bottom.Max.Y > out.Rect.Dy() {
+		t.Errorf("top %v, bottom %v in a %v picture grown by %d", top, bottom, out.Rect, grown)
+	}
+	if inside.Min.Y < top.Max.Y || inside.Max.Y > bottom.Min.Y {
+		t.Errorf("inside caption %v is not between the bands", inside)
+	}
+	if c := out.RGBAAt(5, top.Min.Y); c != white {
+		t.Errorf("top band is %v, want white", c)
+	}
+}

@@ -248,3 +248,27 @@ func TestGoldenFilesMatchHouse(t *testing.T) {
 		}
 	}
 }
+
+// Labels stay legible on busy pictures (noise, a photo, flat white and
+// black): their outline gives the text its own ground.
+func TestLabelsOnBusyPictures(t *testing.T) {
+	boxes := []render.Box{
+		{X: 0.05, Y: 0.1, W: 0.4, H: 0.15, Style: render.StyleLabel},
+		{X: 0.55, Y: 0.5, W: 0.4, H: 0.2, Style: render.StyleLabel},
+		{X: 0.1, Y: 0.78, W: 0.8, H: 0.2, Style: render.StylePlain},
+	}
+	for name, pic := range map[string]image.Image{
+		"noise": mediatest.Noise(800, 600, 3), "photo": mediatest.Photo(800, 600),
+		"white": mediatest.Solid(800, 600, imgcolor.RGBA{255, 255, 255, 255}), "black": mediatest.Solid(800, 600, imgcolor.RGBA{0, 0, 0, 255}),
+	} {
+		out, info, err := render.Draw(pic, render.Spec{Boxes: boxes, Texts: []string{"the boss", "my weekend plans", "plain text on any ground"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, area := range info.Areas {
+			if r := spread(out, area); r < 4.5 {
+				t.Errorf("%s: caption %d (%s) contrast %.2f:1", name, i, info.Styles[i], r)
+			}
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -41,5 +43,34 @@ func TestPutServeAndConfine(t *testing.T) {
 		if want == 200 && string(body) != "\xff\xd8jpeg" {
 			t.Errorf("GET %s body %q", path, body)
 		}
+	}
+}
+
+// Files reads the folder under the media root, keyed below the prefix; a
+// missing folder has no files.
+func TestMediaFiles(t *testing.T) {
+	dir := t.TempDir()
+	m, err := NewMedia(dir, "http://localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"templates/a/template.yaml": "id: a", "templates/a/base.png": "png", "media/x.jpg": "meme"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := m.Files(context.Background(), "templates/")
+	if err != nil || len(files) != 2 || string(files["a/template.yaml"]) != "id: a" || string(files["a/base.png"]) != "png" {
+		t.Errorf("files %v, %v", files, err)
+	}
+	if files, err := m.Files(context.Background(), "nothing/"); err != nil || len(files) != 0 {
+		t.Errorf("missing folder: %v %v", files, err)
+	}
+	if files, err := m.Files(context.Background(), "../../etc/"); err != nil || len(files) != 0 {
+		t.Errorf("a prefix cannot leave the root: %v %v", files, err)
 	}
 }

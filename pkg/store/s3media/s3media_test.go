@@ -66,3 +66,41 @@ func TestPutToMissingBucketFails(t *testing.T) {
 		t.Fatalf("Put to missing bucket: err = %v, want a wrapped error naming the object", err)
 	}
 }
+
+// Files reads a folder tree under a prefix, keyed below it, skipping
+// folder markers and everything outside the prefix.
+func TestFilesReadsAPrefix(t *testing.T) {
+	moto := mototest.Start(t)
+	bucket := moto.Bucket(t)
+	client := moto.S3()
+	store := s3media.New(client, s3.NewPresignClient(client), bucket, time.Minute)
+	ctx := context.Background()
+	for key, body := range map[string]string{
+		"templates/a/template.yaml": "id: a", "templates/a/base.png": "png", "templates/b/": "",
+		"templates/b/template.yaml": "id: b", "media/2026/x.jpg": "not a template", "templatesX/c": "other prefix",
+	} {
+		if err := store.Put(ctx, key, "application/octet-stream", []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := store.Files(ctx, "templates/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a/template.yaml": "id: a", "a/base.png": "png", "b/template.yaml": "id: b"}
+	if len(files) != len(want) {
+		t.Errorf("files %v", files)
+	}
+	for k, v := range want {
+		if string(files[k]) != v {
+			t.Errorf("%s = %q, want %q", k, files[k], v)
+		}
+	}
+	if files, err := store.Files(ctx, "nothing-here/"); err != nil || len(files) != 0 {
+		t.Errorf("empty prefix: %v %v", files, err)
+	}
+	missing := s3media.New(client, s3.NewPresignClient(client), "no-such-bucket", time.Minute)
+	if _, err := missing.Files(ctx, "templates/"); err == nil || !strings.Contains(err.Error(), "no-such-bucket") {
+		t.Errorf("missing bucket: %v", err)
+	}
+}
