@@ -3,7 +3,6 @@ package render
 import (
 	"encoding/json"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,15 +47,7 @@ func writeBenchSpec(dir string, pic *image.RGBA) error {
 		return err
 	}
 	photoPath := filepath.Join(dir, "photo.png")
-	f, err := os.Create(photoPath)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, pic); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := mediatest.WritePNG(photoPath, pic); err != nil {
 		return err
 	}
 	fontPath, err := filepath.Abs("fonts/RobotoCondensed-Bold.ttf")

@@ -2,11 +2,11 @@ package templates
 
 import (
 	"encoding/json"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"punchline/pkg/media/mediatest"
 	"punchline/pkg/media/render"
 )
 
@@ -70,15 +70,7 @@ func writeTemplateSpec(dir string, t *Template, spec render.Spec) error {
 		return err
 	}
 	photo := filepath.Join(dir, "template.png")
-	f, err := os.Create(photo)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, pic); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := mediatest.WritePNG(photo, pic); err != nil {
 		return err
 	}
 	font, err := filepath.Abs("../render/fonts/RobotoCondensed-Bold.ttf")

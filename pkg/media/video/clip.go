@@ -96,23 +96,7 @@ func (r *Renderer) RenderClip(ctx context.Context, s ClipSpec) ([]byte, error) {
 	if s.Audio {
 		args = append(args, "-map", "0:a:0?", "-c:a", "aac", "-b:a", "96k", "-flags:a", "+bitexact")
 	}
-	args = append(args,
-		"-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
-		"-maxrate", maxRate, "-bufsize", bufSize, "-pix_fmt", "yuv420p", "-r", strconv.Itoa(FPS), "-t", D,
-		"-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-		"-bsf:v", "filter_units=remove_types=6",
-		"-movflags", "+faststart", "-f", "mp4", out)
-	if err := r.run(ctx, args); err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		return nil, fmt.Errorf("video: %w", err)
-	}
-	if err := Clean(data); err != nil {
-		return nil, fmt.Errorf("video: %w", err)
-	}
-	return data, nil
+	return r.encode(ctx, args, out, D)
 }
 
 // fit is the even size of a w×h video with a band of extra rows (at the

@@ -142,15 +142,22 @@ func (r *Renderer) Render(ctx context.Context, s Spec) ([]byte, error) {
 	if len(s.Voice) > 0 {
 		args = append(args, "-map", fmt.Sprintf("%d:a:0", len(s.Layers)+1), "-c:a", "aac", "-b:a", "96k", "-ac", "1", "-flags:a", "+bitexact")
 	}
-	args = append(args,
-		"-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-crf", "23",
+	return r.encode(ctx, args, out, D, "-tune", "stillimage")
+}
+
+// encode finishes an ffmpeg command whose inputs, filters and maps are in
+// args: H.264 yuv420p at the capped rate (with extra encoder options), D
+// seconds, no metadata (no global or chapter tags, no version strings, the
+// encoder's settings SEI dropped from the bitstream), faststart; then runs
+// it and returns the checked file.
+func (r *Renderer) encode(ctx context.Context, args []string, out, D string, extra ...string) ([]byte, error) {
+	args = append(args, "-c:v", "libx264", "-preset", "veryfast")
+	args = append(args, extra...)
+	args = append(args, "-crf", "23",
 		"-maxrate", maxRate, "-bufsize", bufSize, "-pix_fmt", "yuv420p", "-r", strconv.Itoa(FPS), "-t", D,
-		// No metadata: no global or chapter tags, no version strings, and
-		// the encoder's settings SEI dropped from the bitstream.
 		"-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
 		"-bsf:v", "filter_units=remove_types=6",
 		"-movflags", "+faststart", "-f", "mp4", out)
-
 	if err := r.run(ctx, args); err != nil {
 		return nil, err
 	}

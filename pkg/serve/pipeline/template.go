@@ -2,9 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/draw"
-	"time"
 
 	"punchline/pkg/media/render"
 	"punchline/pkg/media/templates"
@@ -71,16 +71,9 @@ func (p *Pipeline) templateMeme(ctx context.Context, r *run, plan meme.Plan, src
 }
 
 // clipTemplate renders a clip template: the clip trimmed, with its caption
-// in a band above the video, within the video budget.
+// in a band above the video, within the video budget (renderVideo).
 func (p *Pipeline) clipTemplate(ctx context.Context, r *run, t *templates.Template, spec render.Spec, src source) (meme.Answer, bool) {
-	log := p.o.Logger
 	if p.o.Video == nil {
-		return meme.Answer{}, false
-	}
-	est := time.Duration(p.videoEst.Load())
-	if left := time.Until(r.answerBy) - storeReserve; left < time.Duration(float64(est)*videoMargin) {
-		log.WarnContext(ctx, "no time for the clip template", "template", t.ID, "left_ms", left.Milliseconds())
-		r.fallback("video-budget")
 		return meme.Answer{}, false
 	}
 	cs := video.ClipSpec{Clip: t.AssetData(), Audio: t.Speech != "" && t.Speech != "none", Band: func(w int) (*image.RGBA, error) {
@@ -89,33 +82,13 @@ func (p *Pipeline) clipTemplate(ctx context.Context, r *run, t *templates.Templa
 	if len(t.Trim) == 2 {
 		cs.Start, cs.End = t.Trim[0], t.Trim[1]
 	}
-	start := time.Now()
-	vctx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-storeReserve))
-	defer cancel()
-	data, err := p.o.Video.RenderClip(vctx, cs)
-	took := time.Since(start)
-	r.stage(StageVideo, start)
-	if err != nil {
-		log.ErrorContext(ctx, "clip template failed", "template", t.ID, "error", err, "took_ms", took.Milliseconds())
-		r.fallback("video")
-		if vctx.Err() != nil {
-			p.learn(took)
+	return p.renderVideo(ctx, r, src, func(vctx context.Context) ([]byte, string, error) {
+		data, err := p.o.Video.RenderClip(vctx, cs)
+		if err != nil {
+			err = fmt.Errorf("clip template %s: %w", t.ID, err)
 		}
-		return meme.Answer{}, false
-	}
-	p.learn(took)
-	key := mediaKey(r, "mp4")
-	start = time.Now()
-	url, err := p.store(ctx, key, "video/mp4", data)
-	r.stage(StageStore, start)
-	if err != nil {
-		log.ErrorContext(ctx, "store failed for the clip", "key", key, "error", err)
-		r.fallback("video-media")
-		return meme.Answer{}, false
-	}
-	r.rec.Type, r.rec.MediaKey, r.rec.Bytes = meme.TypeVideo, key, int64(len(data))
-	r.rec.Strategy = strategy(src, "template-clip")
-	return meme.Answer{Type: meme.TypeVideo, URL: url}, true
+		return data, "template-clip", err
+	})
 }
 
 // band is a clip template's caption band at width w: the spec drawn over a

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"strings"
 	"time"
@@ -49,33 +50,46 @@ func (j *voiceJob) ready() []byte {
 	return j.audio
 }
 
-// clip renders the meme as an MP4 and stores it, if the time left covers
-// the measured render time with margin. ok is false when the still should
-// be the answer instead (no time, or the clip failed or came late).
+// clip renders the meme as an MP4 from its caption layers (with the voice,
+// if it is ready) and stores it; see renderVideo.
 func (p *Pipeline) clip(ctx context.Context, r *run, layers func() (*image.RGBA, []render.Layer, error), src source, voice *voiceJob) (meme.Answer, bool) {
+	return p.renderVideo(ctx, r, src, func(vctx context.Context) ([]byte, string, error) {
+		base, ls, err := layers()
+		if err != nil {
+			return nil, "", fmt.Errorf("caption layers: %w", err)
+		}
+		audio := voice.ready()
+		data, err := p.o.Video.Render(vctx, video.Spec{Base: base, Layers: ls, Voice: audio})
+		form := meme.TypeVideo
+		if audio != nil {
+			form += "-voice"
+		}
+		return data, form, err
+	})
+}
+
+// renderVideo makes a clip with render (which returns the clip and the
+// strategy's form) and stores it, if the time left covers the measured
+// render time with margin. ok is false when the caller's fallback should
+// answer instead: no time, or the clip failed, came late or could not be
+// stored.
+func (p *Pipeline) renderVideo(ctx context.Context, r *run, src source, render func(context.Context) ([]byte, string, error)) (meme.Answer, bool) {
 	log := p.o.Logger
 	est := time.Duration(p.videoEst.Load())
 	left := time.Until(r.answerBy) - storeReserve
 	if left < time.Duration(float64(est)*videoMargin) {
-		log.WarnContext(ctx, "no time for video; answering with the still", "left_ms", left.Milliseconds(), "estimate_ms", est.Milliseconds())
+		log.WarnContext(ctx, "no time for video", "left_ms", left.Milliseconds(), "estimate_ms", est.Milliseconds())
 		r.fallback("video-budget")
 		return meme.Answer{}, false
 	}
 	start := time.Now()
-	base, ls, err := layers()
-	if err != nil {
-		log.ErrorContext(ctx, "video layers failed", "error", err)
-		r.fallback("video")
-		return meme.Answer{}, false
-	}
-	audio := voice.ready()
 	vctx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-storeReserve))
 	defer cancel()
-	data, err := p.o.Video.Render(vctx, video.Spec{Base: base, Layers: ls, Voice: audio})
+	data, form, err := render(vctx)
 	took := time.Since(start)
 	r.stage(StageVideo, start)
 	if err != nil {
-		log.ErrorContext(ctx, "video failed; answering with the still", "error", err, "took_ms", took.Milliseconds())
+		log.ErrorContext(ctx, "video failed", "error", err, "took_ms", took.Milliseconds())
 		r.fallback("video")
 		if vctx.Err() != nil { // too slow: let the estimate learn it
 			p.learn(took)
@@ -88,15 +102,11 @@ func (p *Pipeline) clip(ctx context.Context, r *run, layers func() (*image.RGBA,
 	url, err := p.store(ctx, key, "video/mp4", data)
 	r.stage(StageStore, start)
 	if err != nil {
-		log.ErrorContext(ctx, "store failed for the clip; answering with the still", "key", key, "error", err)
+		log.ErrorContext(ctx, "store failed for the clip", "key", key, "error", err)
 		r.fallback("video-media")
 		return meme.Answer{}, false
 	}
 	r.rec.Type, r.rec.MediaKey, r.rec.Bytes = meme.TypeVideo, key, int64(len(data))
-	form := meme.TypeVideo
-	if audio != nil {
-		form += "-voice"
-	}
 	r.rec.Strategy = strategy(src, form)
 	return meme.Answer{Type: meme.TypeVideo, URL: url}, true
 }
