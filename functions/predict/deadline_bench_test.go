@@ -21,11 +21,11 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"punchline/pkg/joke"
 	"punchline/pkg/media/render"
 	"punchline/pkg/platform/config"
 	"punchline/pkg/provider/fetch"
 	"punchline/pkg/provider/imagegen"
-	"punchline/pkg/provider/planner"
 	"punchline/pkg/provider/providertest"
 )
 
@@ -126,10 +126,11 @@ func (nullMedia) URL(_ context.Context, key string) (string, error) {
 	return "https://media.example/" + key, nil
 }
 
-// naive is the pipeline without any of the deadline work: plan, then one
-// image call with the first model, then compose and store; no deadline,
-// no hedging, no speculation, no ladder (a failure is an error).
-func naive(ctx context.Context, pl *planner.Planner, img *imagegen.Client, model, prompt string) (string, error) {
+// naive is the pipeline without any of the deadline work: one generator
+// call (scene memes, no judge), then one image call with the first model,
+// then compose and store; no deadline, no hedging, no speculation, no
+// ladder (a failure is an error).
+func naive(ctx context.Context, pl *joke.Engine, img *imagegen.Client, model, prompt string) (string, error) {
 	plan, err := pl.Plan(ctx, prompt)
 	if err != nil {
 		return "", err
@@ -170,7 +171,7 @@ func BenchmarkDeadline(b *testing.B) {
 		api := &http.Client{Timeout: 60 * time.Second}
 		oc := openai.DefaultConfig("k")
 		oc.BaseURL, oc.HTTPClient = prov.URL, api
-		pl := planner.New(openai.NewClientWithConfig(oc), "chat")
+		pl := joke.New(joke.Options{Chat: openai.NewClientWithConfig(oc), Model: "chat", Recipes: []string{"scene"}, Can: joke.Can{Image: true}})
 		img := imagegen.New(api, prov.URL, "k", models, policy.Client())
 		naiveOut := drive(conc, first(n), func(i int) (string, error) {
 			return naive(ctx, pl, img, models[0], "prompt number "+strconv.Itoa(i))

@@ -35,6 +35,9 @@ func deniedListener(t *testing.T) (addr string, accepted *atomic.Int64) {
 	return ln.Addr().String(), accepted
 }
 
+// allRecipes lets the joke engine use every recipe that can run.
+var allRecipes = map[string]string{"RECIPES": ""}
+
 // TestFaultMatrix drives the real server (run) against the provider test
 // server in every fault mode we know of, in parallel, with the production
 // DEADLINE. Every answer must be a valid contract answer and arrive within
@@ -77,6 +80,23 @@ func TestFaultMatrix(t *testing.T) {
 		{"video: ffmpeg crashes", func(*providertest.Behavior) {}, "image", map[string]string{"FORMAT_POLICY": "video", "FFMPEG_PATH": crash}},
 		{"video: ffmpeg too slow", func(*providertest.Behavior) {}, "image", map[string]string{"FORMAT_POLICY": "video", "FFMPEG_PATH": slow}},
 		{"video: voice hangs", func(b *providertest.Behavior) { b.TTSDelay = time.Hour }, "video", map[string]string{"FORMAT_POLICY": "video", "TTS_MODEL": "tts-1"}},
+		// The joke engine, with every recipe: the generator and the judge fail in turn.
+		{"generator hangs", func(b *providertest.Behavior) { b.ChatHang = true }, "image", allRecipes},
+		{"generator writes no candidates", func(b *providertest.Behavior) { b.GeneratorContent = `{"candidates": []}` }, "image", allRecipes},
+		{"generator answer malformed", func(b *providertest.Behavior) {
+			b.GeneratorContent = "```json\n{\"candidates\": [{\"recipe\": \"template\", \"captions\": [\"a\""
+		}, "image", allRecipes},
+		{"generator gets box counts wrong", func(b *providertest.Behavior) {
+			b.GeneratorContent = `{"candidates": [{"recipe": "template", "template": "two-buttons", "captions": ["only one"]},` +
+				`{"recipe": "template", "template": "no-such-template", "captions": ["a", "b"]},` +
+				`{"recipe": "clip", "template": "two-buttons", "captions": ["a"]},` +
+				`{"recipe": "scene", "captions": ["x", "y", "z"]},` +
+				`{"recipe": "limerick", "captions": ["?"]}]}`
+		}, "image", allRecipes},
+		{"judge hangs", func(b *providertest.Behavior) { b.JudgeHang = true }, "image", allRecipes},
+		{"judge 500", func(b *providertest.Behavior) { b.JudgeStatus = 500 }, "image", allRecipes},
+		{"judge ranks out of range", func(b *providertest.Behavior) { b.JudgeContent = `{"ranking": [9, 0, -1, 2, 2, 1.5, "x"]}` }, "", allRecipes}, // candidate 2 wins, whatever it is
+		{"judge answers nonsense", func(b *providertest.Behavior) { b.JudgeContent = "They are all hilarious!" }, "image", allRecipes},
 	}
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -96,6 +116,7 @@ func TestFaultMatrix(t *testing.T) {
 			env := map[string]string{
 				"DATA_DIR": t.TempDir(), "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL,
 				"IMAGE_MODELS": "flux/schnell,flux/dev", "FETCH_ALLOW_HOSTS": provURL.Host,
+				"RECIPES": "scene", // the picture path, which the image faults need
 			}
 			for k, v := range m.env {
 				env[k] = v

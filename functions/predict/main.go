@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	openai "github.com/sashabaranov/go-openai"
 
+	"punchline/pkg/joke"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/media/video"
 	"punchline/pkg/platform/awsenv"
@@ -28,7 +29,6 @@ import (
 	"punchline/pkg/platform/reqlog"
 	"punchline/pkg/provider/fetch"
 	"punchline/pkg/provider/imagegen"
-	"punchline/pkg/provider/planner"
 	"punchline/pkg/provider/tts"
 	"punchline/pkg/serve/httpapi"
 	"punchline/pkg/serve/pipeline"
@@ -138,15 +138,17 @@ func newHandler(ctx context.Context, cfg config.Predict, getenv func(string) str
 		oc := openai.DefaultConfig(key)
 		oc.BaseURL = cfg.ProviderBaseURL
 		oc.HTTPClient = api
-		pl := planner.New(openai.NewClientWithConfig(oc), cfg.ChatModel)
-		opts.Planner = pl
+		chat := openai.NewClientWithConfig(oc)
+		opts.Planner = joke.New(joke.Options{
+			Chat: chat, Model: cfg.ChatModel, Judge: chat, JudgeModel: cfg.JudgeModel, Vision: cfg.JudgeVision,
+			Candidates: cfg.Candidates, Recipes: cfg.Recipes, Templates: lib,
+			Can: joke.Can{Image: true, Video: opts.Video != nil},
+		})
+		opts.PlanShare = joke.PlanShare
 		opts.ChatModel = cfg.ChatModel
 		opts.Imager = imagegen.New(api, cfg.ProviderBaseURL, key, cfg.ImageModels, policy.Client())
 		if cfg.TTSModel != "" {
 			opts.Voice = tts.New(api, cfg.ProviderBaseURL, key, cfg.TTSModel, cfg.TTSVoice, policy.Client())
-		}
-		if opts.Video != nil {
-			pl.EnableVideo()
 		}
 	}
 

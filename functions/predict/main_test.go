@@ -263,6 +263,7 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 	env["FETCH_ALLOW_HOSTS"] = provURL.Host // the provider's image URLs are on loopback
 	env["DATA_DIR"] = t.TempDir()
 	env["SPECULATE"] = "off" // one image call per meme, to count them
+	env["RECIPES"] = "scene" // captions over a generated picture (the judged engine has its own test)
 	base, logs := startRun(t, env)
 
 	got := post(t, base+"/", `{"result_id":"4242","prompt":"Cybercab steering wheel confuses Tesla's robot vibe"}`)
@@ -274,7 +275,7 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 		t.Errorf("url %s is not a presigned S3 URL", u)
 	}
 	jpg := getJPEG(t, u) // anonymous fetch of the presigned URL
-	if prov.Chats.Load() != 1 || prov.Images.Load() != 1 || prov.Files.Load() != 1 {
+	if prov.Chats.Load() != 3 || prov.Judges.Load() != 2 || prov.Images.Load() != 1 || prov.Files.Load() != 1 { // one generator, two judgings
 		t.Errorf("provider calls: chat %d image %d file %d", prov.Chats.Load(), prov.Images.Load(), prov.Files.Load())
 	}
 	if req := prov.LastImageRequest(); req["image_size"] != "square_hd" || !strings.Contains(fmt.Sprint(req["prompt"]), "robot shrugging") {

@@ -59,6 +59,15 @@ type Plan struct {
 	// When Template is set, Layout, Top, Bottom and ImagePrompt are unused.
 	Template string
 	Captions []string
+	// How the plan was chosen, when a joke engine wrote it: the winner's
+	// recipe, every candidate, the winner's index, and the judge's model,
+	// ranking (empty when the judge failed or was late) and time.
+	Recipe     string
+	Candidates []Candidate
+	Pick       int
+	JudgeModel string
+	JudgeRank  []int
+	JudgeMS    int64
 }
 
 // Lines are the plan's non-empty captions, setup first.
@@ -78,6 +87,29 @@ func (p Plan) Lines() []string {
 
 // Caption joins the captions the way analysts read them.
 func (p Plan) Caption() string { return strings.Join(p.Lines(), " / ") }
+
+// Candidate is one meme the joke generator proposed: its recipe, the
+// template it fills (if any), its captions in slot order, the picture to
+// generate (if any), its angle in one line, and the generator's own
+// estimate that it wins (0..1).
+type Candidate struct {
+	Recipe      string
+	Template    string
+	Captions    []string
+	ImagePrompt string
+	Angle       string
+	P           float64
+}
+
+// Recipes: how a meme is made.
+const (
+	RecipeScene        = "scene"         // captions over a generated picture
+	RecipeTemplate     = "template"      // a meme template's slots filled
+	RecipeReaction     = "reaction"      // a "when…" bar over a reaction picture or template
+	RecipeChatCallback = "chat-callback" // a transcript's own joke, in a template
+	RecipeClip         = "clip"          // a clip template with its caption bar
+	RecipeText         = "text"          // a text meme
+)
 
 // Record is the generation side of a results item (docs/architecture.md,
 // "Data model"). Battle attributes are written by the stats function and
@@ -101,9 +133,19 @@ type Record struct {
 	// TemplateSource where it came from: house, dir or bucket.
 	Template       string
 	TemplateSource string
-	LatencyMS      int64
-	StageMS        map[string]int64
-	Status         string // StatusDone once recorded
+	// The joke engine's work: the recipe of the answer, every candidate
+	// the generator wrote, which one won (Pick, an index into Candidates,
+	// -1 for none), the judge's model, its ranking (candidate indices, best
+	// first) and time. Zero when no generator ran.
+	Recipe     string
+	Candidates []Candidate
+	Pick       int
+	JudgeModel string
+	JudgeRank  []int
+	JudgeMS    int64
+	LatencyMS  int64
+	StageMS    map[string]int64
+	Status     string // StatusDone once recorded
 }
 
 // Generation status of a results item: a request claims the result_id

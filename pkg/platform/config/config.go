@@ -21,6 +21,8 @@ const (
 	DefaultPort            = "8080"
 	DefaultProviderBaseURL = "https://api.aimlapi.com/v1"
 	DefaultChatModel       = "gpt-4o-mini"
+	DefaultJudgeModel      = "claude-3-5-haiku-20241022" // another family than the writer: judges agree with people more
+	DefaultCandidates      = 4
 	DefaultImageModels     = "flux/schnell"
 	DefaultDataDir         = ".data"
 	DefaultMediaURLTTL     = time.Hour
@@ -66,6 +68,10 @@ type Predict struct {
 	ProviderAPIKey      string
 	ProviderAPIKeyParam string
 	ChatModel           string
+	JudgeModel          string   // "" or "off": the generator's favourite wins unjudged
+	JudgeVision         bool     // show the judge template candidates as pictures
+	Candidates          int      // candidates per generator call
+	Recipes             []string // the recipes allowed; empty: all
 	ImageModels         []string
 	Deadline            time.Duration
 	AuthToken           string
@@ -111,6 +117,10 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		ProviderAPIKey:      r.str("PROVIDER_API_KEY", ""),
 		ProviderAPIKeyParam: r.str("PROVIDER_API_KEY_PARAM", ""),
 		ChatModel:           r.str("CHAT_MODEL", DefaultChatModel),
+		JudgeModel:          r.str("JUDGE_MODEL", DefaultJudgeModel),
+		JudgeVision:         r.onOff("JUDGE_VISION", false),
+		Candidates:          r.count("CANDIDATES", DefaultCandidates, 1, 8),
+		Recipes:             r.list("RECIPES", ""),
 		ImageModels:         r.list("IMAGE_MODELS", DefaultImageModels),
 		Deadline:            r.dur("DEADLINE", DefaultDeadline),
 		AuthToken:           r.str("AUTH_TOKEN", ""),
@@ -124,6 +134,14 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		TemplatesDir:        r.str("TEMPLATES_DIR", ""),
 		TemplatesPrefix:     r.str("TEMPLATES_PREFIX", DefaultTemplatesPrefix),
 		OnLambda:            r.onLambda(),
+	}
+	if c.JudgeModel == "off" {
+		c.JudgeModel = ""
+	}
+	for _, name := range c.Recipes {
+		if !recipes[name] {
+			r.fail("RECIPES entry %q: want scene, template, reaction, chat-callback, clip or text", name)
+		}
 	}
 	if c.TemplatesPrefix == "off" {
 		c.TemplatesPrefix = ""
@@ -248,6 +266,23 @@ func (r *reader) onOff(name string, def bool) bool {
 		r.fail("%s=%q: want on or off", name, v)
 		return def
 	}
+}
+
+// recipes are the names RECIPES may list (the joke engine's recipes).
+var recipes = map[string]bool{"scene": true, "template": true, "reaction": true, "chat-callback": true, "clip": true, "text": true}
+
+// count is a whole number in lo..hi.
+func (r *reader) count(name string, def, lo, hi int) int {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.fail("%s=%q: want a whole number from %d to %d", name, v, lo, hi)
+		return def
+	}
+	return n
 }
 
 func (r *reader) list(name, def string) []string {

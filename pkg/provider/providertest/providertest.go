@@ -19,6 +19,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,10 +35,20 @@ const (
 
 // Behavior is what the server does; change it with Set.
 type Behavior struct {
-	ChatContent string        // assistant message content
-	ChatDelay   time.Duration // before answering chat
-	ChatStatus  int           // non-zero: answer chat with this status and an error body
-	ChatHang    bool          // never answer chat (until the client gives up)
+	// ChatContent, when set, is the answer to every chat call. Unset, the
+	// server answers like a real model: a generator request (our joke
+	// engine's) gets the candidates it asks for, built from the recipes and
+	// templates it offers; a judge request (lines "Candidate <n>:") gets a
+	// ranking that prefers the longest description, whatever the order.
+	ChatContent      string
+	GeneratorContent string        // when set, the answer to generator calls
+	JudgeContent     string        // when set, the answer to judge calls
+	ChatDelay        time.Duration // before answering chat
+	ChatStatus       int           // non-zero: answer chat with this status and an error body
+	ChatHang         bool          // never answer chat (until the client gives up)
+	JudgeDelay       time.Duration // before answering a judge call (on top of ChatDelay)
+	JudgeStatus      int           // non-zero: answer judge calls with this status
+	JudgeHang        bool          // never answer judge calls
 
 	ChatLatency func() time.Duration // non-nil: the delay of each chat call, drawn (see HeavyTail)
 	ChatDrip    time.Duration        // non-zero: write the chat answer 16 bytes at a time, this far apart
@@ -60,18 +71,13 @@ type Behavior struct {
 	ImageErrBody string        // error body with ImageStatus
 }
 
-// DefaultPlan is the chat answer unless told otherwise: fenced JSON with
-// prose around it, as models often answer.
-const DefaultPlan = "Here is your meme:\n```json\n" +
-	`{"lang":"en","format":"image","layout":"classic","top":"when the test server","bottom":"answers like a real provider","image_prompt":"a robot shrugging in an office","text":"Test servers: the only providers that never rate-limit you."}` +
-	"\n```\nEnjoy!"
-
 // Server is a running provider stand-in.
 type Server struct {
 	*httptest.Server
 	mu        sync.Mutex
 	b         Behavior
-	Chats     atomic.Int64   // chat requests received
+	Chats     atomic.Int64   // chat requests received (generator and judge)
+	Judges    atomic.Int64   // judge requests among them
 	Images    atomic.Int64   // image requests received
 	Files     atomic.Int64   // image file downloads
 	Speeches  atomic.Int64   // text-to-speech requests
@@ -79,9 +85,10 @@ type Server struct {
 	stop      chan struct{}
 }
 
-// New starts a server on loopback with DefaultPlan and the images shape.
+// New starts a server on loopback that answers like a real model, with
+// the images shape.
 func New() *Server {
-	s := &Server{b: Behavior{ChatContent: DefaultPlan, ImageShape: ShapeImagesURL}, stop: make(chan struct{})}
+	s := &Server{b: Behavior{ImageShape: ShapeImagesURL}, stop: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /chat/completions", s.chat)
 	mux.HandleFunc("POST /images/generations", s.images)
@@ -151,8 +158,8 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Model    string `json:"model"`
 		Messages []struct {
-			Role    string `json:"role"`
-			Content string `json:"content"`
+			Role    string          `json:"role"`
+			Content json.RawMessage `json:"content"` // a string, or a list of parts
 		} `json:"messages"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model == "" || len(req.Messages) == 0 {
@@ -163,22 +170,50 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusUnauthorized, "missing key")
 		return
 	}
+	var system, user string
+	for _, m := range req.Messages {
+		switch m.Role {
+		case "system":
+			system = text(m.Content)
+		case "user":
+			user = text(m.Content)
+		}
+	}
+	judging := strings.Contains(user, "\nCandidate 1:")
+	if judging {
+		s.Judges.Add(1)
+	}
 	delay := b.ChatDelay
 	if b.ChatLatency != nil {
 		delay = b.ChatLatency()
 	}
-	if !s.wait(r, delay, b.ChatHang) {
+	if judging {
+		delay += b.JudgeDelay
+	}
+	if !s.wait(r, delay, b.ChatHang || (judging && b.JudgeHang)) {
 		return
 	}
-	if b.ChatStatus != 0 {
-		writeErr(w, b.ChatStatus, "injected chat failure")
+	if b.ChatStatus != 0 || (judging && b.JudgeStatus != 0) {
+		writeErr(w, max(b.ChatStatus, b.JudgeStatus), "injected chat failure")
 		return
+	}
+	content := b.ChatContent
+	switch {
+	case content != "":
+	case judging && b.JudgeContent != "":
+		content = b.JudgeContent
+	case judging:
+		content = rankLongest(user)
+	case b.GeneratorContent != "":
+		content = b.GeneratorContent
+	default:
+		content = writeCandidates(system, user)
 	}
 	s.writeJSON(w, r, b.ChatDrip, map[string]any{
 		"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
 		"choices": []any{map[string]any{
 			"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": b.ChatContent},
+			"message": map[string]any{"role": "assistant", "content": content},
 		}},
 		"usage": map[string]any{"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
 	})

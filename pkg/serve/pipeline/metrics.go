@@ -19,7 +19,8 @@ type Stage string
 // recorded stage_ms and the per-stage metrics (<Stage>Ms).
 const (
 	StageReplay Stage = "replay" // waiting for, or replaying, a claimed result_id
-	StagePlan   Stage = "plan"
+	StagePlan   Stage = "plan"   // the planner's whole call; with a joke engine, generating and judging
+	StageJudge  Stage = "judge"
 	StageImage  Stage = "image"
 	StageRender Stage = "render"
 	StageEncode Stage = "encode"
@@ -28,7 +29,7 @@ const (
 	StageRecord Stage = "record"
 )
 
-var stages = []Stage{StageReplay, StagePlan, StageImage, StageRender, StageEncode, StageVideo, StageStore, StageRecord}
+var stages = []Stage{StageReplay, StagePlan, StageJudge, StageImage, StageRender, StageEncode, StageVideo, StageStore, StageRecord}
 
 // Metric is the stage's CloudWatch metric name: plan → PlanMs.
 func (s Stage) Metric() string { return strings.ToUpper(string(s[:1])) + string(s[1:]) + "Ms" }

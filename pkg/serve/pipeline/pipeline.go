@@ -86,17 +86,20 @@ type Options struct {
 	FormatPolicy string        // auto|image|video|text (FORMAT_POLICY)
 	HedgeAfter   time.Duration // start the next image model beside a late one; 0: off (HEDGE_AFTER)
 	Speculate    bool          // start the picture from the raw prompt while planning (SPECULATE)
-	Video        Clipper       // nil: no video; plans asking for one get a still
-	Templates    Templates     // meme templates; nil: none
-	Voice        Speaker       // nil: clips are silent
-	Now          func() time.Time
+	// PlanShare is the share of the time before the finishing reserve the
+	// planner may use (0.45 by default; a planner that also judges needs more).
+	PlanShare float64
+	Video     Clipper   // nil: no video; plans asking for one get a still
+	Templates Templates // meme templates; nil: none
+	Voice     Speaker   // nil: clips are silent
+	Now       func() time.Time
 }
 
 // Budget shares and waits.
 const (
 	finishReserve = 1500 * time.Millisecond // render, encode, store, record
 	lambdaMargin  = 1 * time.Second         // kept before the Lambda's own deadline
-	planShare     = 0.45                    // the planner may use this share of the time before the reserve
+	planShare     = 0.45                    // the planner may use this share of the time before the reserve (PlanShare)
 	claimTimeout  = 800 * time.Millisecond  // claiming a result_id must not eat the budget
 	staleClaim    = 20 * time.Second        // a pending claim older than any Lambda run is abandoned
 	pollEvery     = 150 * time.Millisecond  // how often a duplicate looks for the answer
@@ -138,6 +141,9 @@ func New(o Options) *Pipeline {
 	}
 	if o.FormatPolicy == "" {
 		o.FormatPolicy = "auto"
+	}
+	if o.PlanShare <= 0 || o.PlanShare >= 1 {
+		o.PlanShare = planShare
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -351,7 +357,7 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	left := time.Until(r.answerBy) - finishReserve
-	pctx, cancel := context.WithTimeout(ctx, time.Duration(float64(left)*planShare))
+	pctx, cancel := context.WithTimeout(ctx, time.Duration(float64(left)*p.o.PlanShare))
 	defer cancel()
 	start := time.Now()
 	plan, err := p.o.Planner.Plan(pctx, r.req.Prompt)
@@ -363,6 +369,14 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	r.rec.ChatModel = p.o.ChatModel
+	r.rec.Recipe, r.rec.Candidates, r.rec.Pick = plan.Recipe, plan.Candidates, plan.Pick
+	r.rec.JudgeModel, r.rec.JudgeRank, r.rec.JudgeMS = plan.JudgeModel, plan.JudgeRank, plan.JudgeMS
+	if plan.JudgeModel != "" {
+		r.stageMS[StageJudge] = plan.JudgeMS
+		if len(plan.JudgeRank) == 0 {
+			r.fallback("judge") // the generator's favourite won
+		}
+	}
 	return plan, sourceLLM
 }
 
@@ -520,10 +534,11 @@ func (p *Pipeline) text(r *run, text, fallback string) meme.Answer {
 	if text == "" {
 		text = meme.TextMeme(r.req.Prompt)
 	}
+	r.rung = rungFull // a text meme the plan chose is the full answer
 	if fallback != "" {
 		r.fallback(fallback)
+		r.rung = rungText
 	}
-	r.rung = rungText
 	r.rec.Type, r.rec.Text, r.rec.MediaKey, r.rec.Bytes = meme.TypeText, text, "", 0
 	return meme.Answer{Type: meme.TypeText, Text: text}
 }

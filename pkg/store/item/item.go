@@ -55,7 +55,43 @@ func Generation(rec meme.Record) map[string]any {
 	if len(rec.StageMS) > 0 {
 		a["stage_ms"] = rec.StageMS
 	}
+	if rec.Recipe != "" {
+		a["recipe"] = rec.Recipe
+	}
+	if len(rec.Candidates) > 0 {
+		cands := make([]map[string]any, len(rec.Candidates))
+		for i, c := range rec.Candidates {
+			m := map[string]any{"recipe": c.Recipe, "captions": nonNil(c.Captions), "p": c.P}
+			for k, v := range map[string]string{"template": c.Template, "angle": c.Angle, "image_prompt": c.ImagePrompt} {
+				if v != "" {
+					m[k] = v
+				}
+			}
+			cands[i] = m
+		}
+		a["candidates"] = cands
+		a["pick"] = int64(rec.Pick)
+	}
+	if rec.JudgeModel != "" {
+		a["judge_model"] = rec.JudgeModel
+		a["judge_ms"] = rec.JudgeMS
+	}
+	if len(rec.JudgeRank) > 0 {
+		rank := make([]int64, len(rec.JudgeRank))
+		for i, r := range rec.JudgeRank {
+			rank[i] = int64(r)
+		}
+		a["judge_rank"] = rank
+	}
 	return a
+}
+
+// nonNil keeps an empty list a list (DynamoDB L, JSON []), not null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // Battle is the battle side of a result as attributes.

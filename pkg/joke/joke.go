@@ -1,0 +1,482 @@
+// Package joke is the joke engine: one generator call (CHAT_MODEL) writes
+// several meme candidates, each made by a named recipe (scene, template,
+// reaction, chat-callback, clip, text) and, for templates, filling a
+// shortlist of meme templates; a judge call (JUDGE_MODEL, another model
+// family) ranks them shown in shuffled order. The recipes, the prompts and
+// the few-shot examples are data (data/), with golden tests of the exact
+// text sent.
+package joke
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"text/template"
+	"unicode/utf8"
+
+	openai "github.com/sashabaranov/go-openai"
+	yaml "go.yaml.in/yaml/v3"
+
+	"punchline/pkg/media/offline"
+	"punchline/pkg/media/templates"
+	"punchline/pkg/meme"
+)
+
+// Chat is the chat-completion call (*openai.Client has it).
+type Chat interface {
+	CreateChatCompletion(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
+}
+
+var (
+	//go:embed data/recipes.yaml
+	recipesYAML []byte
+	//go:embed data/generator.tmpl
+	generatorTmpl string
+	//go:embed data/judge.tmpl
+	judgeText string
+)
+
+// Recipe is how a meme is made (data/recipes.yaml).
+type Recipe struct {
+	Name        string    `yaml:"name"`
+	Needs       []string  `yaml:"needs"`
+	Instruction string    `yaml:"instruction"`
+	Shape       string    `yaml:"shape"`
+	Examples    []Example `yaml:"examples"`
+}
+
+// Example is a few-shot example of a recipe's candidate, per language.
+type Example struct {
+	Lang      string `yaml:"lang"`
+	Prompt    string `yaml:"prompt"`
+	Candidate string `yaml:"candidate"`
+}
+
+// Recipes are every recipe, in the order the generator is shown them.
+var Recipes = func() []Recipe {
+	var rs []Recipe
+	if err := yaml.Unmarshal(recipesYAML, &rs); err != nil {
+		panic("joke: data/recipes.yaml: " + err.Error()) // embedded data, checked by tests
+	}
+	return rs
+}()
+
+var generator = template.Must(template.New("generator").Parse(generatorTmpl))
+
+// Can is what this deployment can make: a recipe runs only when all it
+// needs is here.
+type Can struct {
+	Image bool // an image model is configured
+	Video bool // ffmpeg is present
+}
+
+// Options configure an Engine.
+type Options struct {
+	Chat       Chat     // the generator's client
+	Model      string   // CHAT_MODEL
+	Judge      Chat     // the judge's client (the same provider, usually)
+	JudgeModel string   // JUDGE_MODEL
+	Candidates int      // CANDIDATES
+	Recipes    []string // RECIPES: the recipes allowed; empty allows all
+	Can        Can
+	Templates  Templates // the library the shortlist comes from
+	Vision     bool      // JUDGE_VISION: show the judge template candidates as pictures
+	// Shortlist is how many templates the generator is shown (6–8).
+	Shortlist int
+	// Rand, when set, makes the shuffles of a request (tests).
+	Rand func() *rand.Rand
+}
+
+// Engine writes and judges memes.
+type Engine struct {
+	o       Options
+	allowed map[string]bool
+}
+
+// New returns an engine; zero settings get the documented defaults.
+func New(o Options) *Engine {
+	if o.Candidates <= 0 {
+		o.Candidates = 4
+	}
+	if o.Shortlist <= 0 {
+		o.Shortlist = 7
+	}
+	e := &Engine{o: o, allowed: map[string]bool{}}
+	for _, r := range o.Recipes {
+		e.allowed[r] = true
+	}
+	return e
+}
+
+// Model is the generator's model; JudgeModel the judge's.
+func (e *Engine) Model() string      { return e.o.Model }
+func (e *Engine) JudgeModel() string { return e.o.JudgeModel }
+
+// Brief is one request's material for the generator: the topic, its
+// language and shape, the recipes that may run, and the template
+// shortlist.
+type Brief struct {
+	Prompt    string
+	Lang      string
+	Shape     offline.Shape
+	Recipes   []Recipe
+	Templates []*templates.Template
+}
+
+// Brief decides what the generator is offered for prompt: the recipes that
+// can run here (what they need is present, RECIPES allows them, and
+// chat-callback only for transcripts) and a shortlist of templates: those
+// whose fits match the prompt's shape first, then others at random.
+func (e *Engine) Brief(prompt string, usable []*templates.Template, rng *rand.Rand) Brief {
+	b := Brief{Prompt: prompt, Lang: meme.DetectLang(prompt), Shape: offline.ShapeOf(prompt)}
+	var pics, clips []*templates.Template
+	for _, t := range usable {
+		if t.Kind == templates.KindClip {
+			clips = append(clips, t)
+		} else {
+			pics = append(pics, t)
+		}
+	}
+	have := map[string]bool{
+		"image": e.o.Can.Image, "video": e.o.Can.Video, "templates": len(pics) > 0,
+		"clips": len(clips) > 0 && e.o.Can.Video, "transcript": b.Shape.Kind == "dialogue",
+	}
+	for _, r := range Recipes {
+		if len(e.allowed) > 0 && !e.allowed[r.Name] {
+			continue
+		}
+		ok := true
+		for _, n := range r.Needs {
+			ok = ok && have[n]
+		}
+		if ok {
+			b.Recipes = append(b.Recipes, r)
+		}
+	}
+	offered := map[string]bool{}
+	for _, r := range b.Recipes {
+		offered[r.Name] = true
+	}
+	if offered[meme.RecipeTemplate] || offered[meme.RecipeReaction] || offered[meme.RecipeChatCallback] {
+		b.Templates = shortlist(pics, b.Shape.Kind, e.o.Shortlist, rng)
+	}
+	if offered[meme.RecipeClip] {
+		b.Templates = append(b.Templates, shortlist(clips, b.Shape.Kind, 2, rng)...)
+	}
+	return b
+}
+
+// shortlist is up to n templates: those that fit shape first (at most
+// half of n), the rest at random, each group shuffled.
+func shortlist(ts []*templates.Template, shape string, n int, rng *rand.Rand) []*templates.Template {
+	var fit, other []*templates.Template
+	for _, t := range ts {
+		if contains(t.Fits, shape) {
+			fit = append(fit, t)
+		} else {
+			other = append(other, t)
+		}
+	}
+	rng.Shuffle(len(fit), func(i, j int) { fit[i], fit[j] = fit[j], fit[i] })
+	rng.Shuffle(len(other), func(i, j int) { other[i], other[j] = other[j], other[i] })
+	k := min(len(fit), (n+1)/2)
+	out := append(fit[:k:k], other[:min(len(other), n-k)]...)
+	return append(out, fit[k:min(len(fit), k+n-len(out))]...) // too few others: more that fit
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// promptTail bounds the topic we send: long prompts are mostly chat
+// transcripts whose joke is at the end.
+const promptTail = 2000
+
+// languages names the prompt's language for the generator.
+var languages = map[string]string{"en": "English", "ru": "Russian", "und": "the topic's language"}
+
+// GeneratorRequest is the exact chat request the generator is sent.
+func (e *Engine) GeneratorRequest(b Brief) (openai.ChatCompletionRequest, error) {
+	type exampleView struct{ Prompt, Captions string }
+	type tplView struct {
+		ID, About, UseWhen, Slots string
+		Examples                  []exampleView
+	}
+	type recipeView struct {
+		Recipe
+		Examples []Example
+	}
+	data := struct {
+		N          int
+		Language   string
+		Transcript bool
+		Recipes    []recipeView
+		Templates  []tplView
+	}{N: e.o.Candidates, Language: languages[b.Lang], Transcript: b.Shape.Kind == "dialogue"}
+	if data.Language == "" {
+		data.Language = "the topic's language"
+	}
+	for _, r := range b.Recipes {
+		v := recipeView{Recipe: r}
+		for _, ex := range r.Examples {
+			if ex.Lang == b.Lang || (b.Lang != "ru" && ex.Lang == "en") {
+				v.Examples = append(v.Examples, ex)
+			}
+		}
+		data.Recipes = append(data.Recipes, v)
+	}
+	for _, t := range b.Templates {
+		about := t.About[b.Lang]
+		if about == "" {
+			about = t.About["en"]
+		}
+		var slots []string
+		for _, s := range t.Slots() {
+			slot := s.Role
+			if s.MaxChars > 0 {
+				slot += fmt.Sprintf(" ≤%d", s.MaxChars)
+			}
+			slots = append(slots, slot)
+		}
+		v := tplView{ID: t.ID, About: about, UseWhen: t.UseWhen, Slots: strings.Join(slots, ", ")}
+		for _, ex := range t.Examples {
+			if ex.Lang == b.Lang && len(v.Examples) < 2 {
+				caps, _ := json.Marshal(ex.Captions)
+				v.Examples = append(v.Examples, exampleView{Prompt: ex.Prompt, Captions: string(caps)})
+			}
+		}
+		data.Templates = append(data.Templates, v)
+	}
+	var sys bytes.Buffer
+	if err := generator.Execute(&sys, data); err != nil {
+		return openai.ChatCompletionRequest{}, fmt.Errorf("generator prompt: %w", err)
+	}
+	return openai.ChatCompletionRequest{
+		Model: e.o.Model,
+		Messages: []openai.ChatCompletionMessage{
+			{Role: openai.ChatMessageRoleSystem, Content: sys.String()},
+			{Role: openai.ChatMessageRoleUser, Content: topic(b)},
+		},
+		Temperature: 1.0,
+		MaxTokens:   400 + 220*e.o.Candidates,
+	}, nil
+}
+
+// topic is the user message: the prompt, its tail when long; a transcript
+// is shown most recent message first.
+func topic(b Brief) string {
+	p := b.Prompt
+	if n := len(p); n > promptTail {
+		p = strings.ToValidUTF8(p[n-promptTail:], "")
+	}
+	if b.Shape.Kind != "dialogue" {
+		return "Topic: " + p
+	}
+	lines := strings.Split(strings.TrimSpace(p), "\n")
+	var out []string
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			out = append(out, l)
+		}
+	}
+	return "Topic: a chat transcript, most recent message first:\n" + strings.Join(out, "\n")
+}
+
+// Generate asks the generator for candidates and keeps the valid ones.
+func (e *Engine) Generate(ctx context.Context, b Brief, lib Library) ([]meme.Candidate, error) {
+	req, err := e.GeneratorRequest(b)
+	if err != nil {
+		return nil, err
+	}
+	answer, err := complete(ctx, e.o.Chat, req)
+	if err != nil {
+		return nil, fmt.Errorf("generate with %s: %w", e.o.Model, err)
+	}
+	cands, err := ParseCandidates(answer, b.Prompt)
+	if err != nil {
+		return nil, fmt.Errorf("generate with %s: %w", e.o.Model, err)
+	}
+	valid := Validate(cands, b, lib)
+	if len(valid) == 0 {
+		return nil, fmt.Errorf("generate with %s: none of %d candidates is usable", e.o.Model, len(cands))
+	}
+	return valid, nil
+}
+
+func complete(ctx context.Context, c Chat, req openai.ChatCompletionRequest) (string, error) {
+	resp, err := c.CreateChatCompletion(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	if len(resp.Choices) == 0 {
+		return "", errors.New("no choices in answer")
+	}
+	return resp.Choices[0].Message.Content, nil
+}
+
+// Library finds templates by id (templates.Library).
+type Library interface {
+	Get(id string) *templates.Template
+}
+
+// Caps on what a candidate may hold; longer values are cut.
+const (
+	maxCaptionRunes = 200
+	maxTextRunes    = 280
+	maxImagePrompt  = 1000
+	maxAngle        = 200
+)
+
+// Validate keeps the candidates that can be made from b: an offered
+// recipe, a template that exists and was shortlisted (for the recipes
+// that take one), as many captions as its slots (extra ones are dropped,
+// too few lose the candidate), captions cut to their limits, and no
+// caption that merely repeats the topic. Probabilities outside 0..1 are
+// clamped.
+func Validate(cands []meme.Candidate, b Brief, lib Library) []meme.Candidate {
+	offered := map[string]bool{}
+	for _, r := range b.Recipes {
+		offered[r.Name] = true
+	}
+	listed := map[string]bool{}
+	for _, t := range b.Templates {
+		listed[t.ID] = true
+	}
+	topicKey := normalise(b.Prompt)
+	var out []meme.Candidate
+	for _, c := range cands {
+		if !offered[c.Recipe] {
+			continue
+		}
+		c.P = min(1, max(0, c.P))
+		c.Angle = meme.Truncate(c.Angle, maxAngle)
+		c.ImagePrompt = meme.Truncate(c.ImagePrompt, maxImagePrompt)
+		var slots []templates.Box
+		switch c.Recipe {
+		case meme.RecipeTemplate, meme.RecipeChatCallback, meme.RecipeClip:
+			if c.Template == "" {
+				continue
+			}
+		case meme.RecipeReaction:
+		default:
+			c.Template = "" // scene and text take no template
+		}
+		if c.Template != "" {
+			t := lib.Get(c.Template)
+			if t == nil || !listed[c.Template] || !t.Active() || (t.Kind == templates.KindClip) != (c.Recipe == meme.RecipeClip) {
+				continue
+			}
+			slots = t.Slots()
+		}
+		n := len(c.Captions)
+		switch {
+		case c.Template != "":
+			if n < len(slots) {
+				continue
+			}
+			c.Captions = c.Captions[:len(slots)]
+			for i, s := range slots {
+				limit := maxCaptionRunes
+				if s.MaxChars > 0 {
+					limit = s.MaxChars
+				}
+				c.Captions[i] = meme.Truncate(c.Captions[i], limit)
+			}
+		case c.Recipe == meme.RecipeScene:
+			if n == 0 || n > 2 {
+				continue
+			}
+			if n == 1 {
+				c.Captions = []string{"", c.Captions[0]}
+			}
+			for i := range c.Captions {
+				c.Captions[i] = meme.Truncate(c.Captions[i], maxCaptionRunes)
+			}
+		default: // text, and reaction without a template: one caption
+			if n == 0 {
+				continue
+			}
+			limit := maxCaptionRunes
+			if c.Recipe == meme.RecipeText {
+				limit = maxTextRunes
+			}
+			c.Captions = []string{meme.Truncate(strings.Join(c.Captions, "\n"), limit)}
+		}
+		if (c.Recipe == meme.RecipeScene || (c.Recipe == meme.RecipeReaction && c.Template == "")) && c.ImagePrompt == "" {
+			c.ImagePrompt = meme.Truncate(strings.Join(nonEmpty(c.Captions), " / "), maxImagePrompt)
+		}
+		if len(nonEmpty(c.Captions)) == 0 || copies(c.Captions, topicKey) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// copies reports whether a caption is the topic itself (a model that
+// repeats the prompt has not made a joke).
+func copies(caps []string, topicKey string) bool {
+	if utf8.RuneCountInString(topicKey) < 12 {
+		return false // a short topic may well be part of a caption
+	}
+	for _, c := range caps {
+		if normalise(c) == topicKey {
+			return true
+		}
+	}
+	return false
+}
+
+func normalise(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(strings.Trim(s, " .!?…\"'«»"))), " ")
+}
+
+// Favourite is the generator's own pick: the highest p, the first on a tie.
+func Favourite(cands []meme.Candidate) int {
+	best := 0
+	for i, c := range cands {
+		if c.P > cands[best].P {
+			best = i
+		}
+	}
+	return best
+}
+
+// Plan turns a candidate into the plan the pipeline renders.
+func Plan(c meme.Candidate, lang string) meme.Plan {
+	text := strings.Join(nonEmpty(c.Captions), "\n")
+	p := meme.Plan{Lang: lang, Format: meme.TypeImage, ImagePrompt: c.ImagePrompt, Text: text}
+	switch {
+	case c.Recipe == meme.RecipeText:
+		p.Format, p.Layout, p.Bottom = meme.TypeText, meme.LayoutClassic, text
+	case c.Template != "":
+		p.Template, p.Captions = c.Template, c.Captions
+	case c.Recipe == meme.RecipeReaction:
+		p.Layout, p.Bottom = meme.LayoutBar, c.Captions[0]
+	default: // scene
+		p.Layout, p.Top, p.Bottom = meme.LayoutClassic, c.Captions[0], c.Captions[1]
+	}
+	return p
+}
+
+func shapeOf(prompt string) offline.Shape { return offline.ShapeOf(prompt) }

@@ -1,0 +1,140 @@
+package joke
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"punchline/pkg/media/templates"
+	"punchline/pkg/meme"
+)
+
+// Templates is the template library the engine draws its shortlist from.
+type Templates interface {
+	Get(id string) *templates.Template
+	Usable() []*templates.Template
+}
+
+// PlanShare is the share of the answer budget (before the finishing
+// reserve) a pipeline gives the engine: writing and judging take longer
+// than one plan, and the winner's picture still needs its time.
+const PlanShare = 0.6
+
+// Judging budget: the judge gets at most JudgeSlice, and never more than
+// judgeShare of the planning time left when the generator is done.
+const (
+	JudgeSlice = 2500 * time.Millisecond
+	judgeShare = 0.5
+	// The reversed second judging runs beside the first only with this
+	// much planning time left: it costs tokens, not time.
+	secondJudge = 2 * JudgeSlice
+)
+
+// Plan writes candidates for prompt, has them judged, and returns the
+// winner as a plan with the record of how it was chosen. ctx's deadline is
+// the whole planning budget: the generator may use it less the judge's
+// slice. A judge that fails, is late or answers nonsense leaves the
+// generator's favourite as the winner. Plan fails only when the generator
+// does (no usable candidate in time).
+func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
+	lib := e.o.Templates
+	if lib == nil {
+		lib = templates.NewLibrary()
+	}
+	rng := e.rng()
+	b := e.Brief(prompt, usableHere(lib.Usable(), e.o.Can.Video), rng)
+	if len(b.Recipes) == 0 {
+		return meme.Plan{}, errors.New("joke: no recipe can run here")
+	}
+	gctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		gctx, cancel = context.WithDeadline(ctx, dl.Add(-min(JudgeSlice, time.Duration(float64(time.Until(dl))*judgeShare))))
+		defer cancel()
+	}
+	cands, err := e.Generate(gctx, b, lib)
+	if err != nil {
+		return meme.Plan{}, err
+	}
+	pick := Favourite(cands)
+	var rank []int
+	var judgeMS int64
+	if len(cands) > 1 && e.o.Judge != nil && e.o.JudgeModel != "" {
+		start := time.Now()
+		rank = e.judge(ctx, b, cands, lib, rng)
+		judgeMS = time.Since(start).Milliseconds()
+		if len(rank) > 0 {
+			pick = rank[0]
+		}
+	}
+	plan := Plan(cands[pick], b.Lang)
+	plan.Recipe, plan.Candidates, plan.Pick = cands[pick].Recipe, cands, pick
+	if len(cands) > 1 {
+		plan.JudgeModel, plan.JudgeRank, plan.JudgeMS = e.o.JudgeModel, rank, judgeMS
+	}
+	return plan, nil
+}
+
+// judge ranks cands shown in a shuffled order, and, with time to spare,
+// again in the reverse order at the same time; the two rankings are
+// combined. nil when no judging succeeded in time.
+func (e *Engine) judge(ctx context.Context, b Brief, cands []meme.Candidate, lib Library, rng *rand.Rand) []int {
+	slice := JudgeSlice
+	if dl, ok := ctx.Deadline(); ok {
+		slice = min(slice, time.Until(dl))
+	}
+	jctx, cancel := context.WithTimeout(ctx, slice)
+	defer cancel()
+	order := rng.Perm(len(cands))
+	var pictures map[int]string
+	if e.o.Vision {
+		pictures = Pictures(cands, lib, b.Lang)
+	}
+	orders := [][]int{order}
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) >= secondJudge {
+		rev := make([]int, len(order))
+		for i, c := range order {
+			rev[len(order)-1-i] = c
+		}
+		orders = append(orders, rev)
+	}
+	results := make(chan []int, len(orders))
+	for _, o := range orders {
+		go func() {
+			r, err := e.Judge(jctx, b.Prompt, b.Lang, cands, o, lib, pictures)
+			if err != nil {
+				r = nil
+			}
+			results <- r
+		}()
+	}
+	var got [][]int
+	for range orders {
+		if r := <-results; r != nil {
+			got = append(got, r)
+		}
+	}
+	if len(got) == 0 {
+		return nil
+	}
+	return Combine(got...)
+}
+
+func (e *Engine) rng() *rand.Rand {
+	if e.o.Rand != nil {
+		return e.o.Rand()
+	}
+	return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+}
+
+// usableHere drops clip templates where no video can be made.
+func usableHere(ts []*templates.Template, video bool) []*templates.Template {
+	var out []*templates.Template
+	for _, t := range ts {
+		if t.Kind != templates.KindClip || video {
+			out = append(out, t)
+		}
+	}
+	return out
+}

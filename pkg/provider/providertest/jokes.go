@@ -1,0 +1,136 @@
+package providertest
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// text is a message's content: a string, or the text parts of a list.
+func text(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	_ = json.Unmarshal(raw, &parts)
+	var b strings.Builder
+	for _, p := range parts {
+		if p.Type == "text" {
+			b.WriteString(p.Text)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+var (
+	wantN      = regexp.MustCompile(`write exactly (\d+) different`)
+	recipeLine = regexp.MustCompile(`(?m)^- recipe ([a-z-]+):`)
+	tplLine    = regexp.MustCompile(`(?m)^- template ([a-z0-9-]+) \(slots: ([^)]*)\)`)
+	slotLimit  = regexp.MustCompile(`≤(\d+)`)
+)
+
+// writeCandidates answers a generator request as a model would: as many
+// candidates as asked, cycling through the recipes offered, filling the
+// templates offered with the right number of captions (within their
+// limits), in fenced JSON with prose around it.
+func writeCandidates(system, user string) string {
+	n := 4
+	if m := wantN.FindStringSubmatch(system); m != nil {
+		n, _ = strconv.Atoi(m[1])
+	}
+	var recipes []string
+	for _, m := range recipeLine.FindAllStringSubmatch(system, -1) {
+		recipes = append(recipes, m[1])
+	}
+	type tpl struct {
+		id     string
+		limits []int
+	}
+	var tpls []tpl
+	for _, m := range tplLine.FindAllStringSubmatch(system, -1) {
+		t := tpl{id: m[1]}
+		for _, slot := range strings.Split(m[2], ",") {
+			limit := 60
+			if l := slotLimit.FindStringSubmatch(slot); l != nil {
+				limit, _ = strconv.Atoi(l[1])
+			}
+			t.limits = append(t.limits, limit)
+		}
+		tpls = append(tpls, t)
+	}
+	topic := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(user, "\n", 2)[0], "Topic:"))
+	words := strings.Fields(topic)
+	caption := func(k, limit int) string {
+		c := fmt.Sprintf("%s, take %d", strings.Join(words[:min(len(words), 4)], " "), k+1)
+		if r := []rune(c); len(r) > limit {
+			c = string(r[:limit])
+		}
+		return c
+	}
+	var cands []map[string]any
+	ti := 0
+	for k := 0; k < n && len(recipes) > 0; k++ {
+		r := recipes[k%len(recipes)]
+		c := map[string]any{"recipe": r, "angle": fmt.Sprintf("angle %d", k+1), "p": 0.5 - 0.1*float64(k)}
+		switch r {
+		case "scene":
+			c["captions"] = []string{"when the test server", "answers like a real provider"}
+			c["image_prompt"] = "a robot shrugging in an office"
+		case "text":
+			c["captions"] = []string{"Test servers: the only providers that never rate-limit you."}
+		case "reaction":
+			c["captions"] = []string{"When " + caption(k, 80)}
+			c["image_prompt"] = "a surprised cat, close-up"
+		default: // template, chat-callback, clip: a listed template, all slots
+			if len(tpls) == 0 {
+				continue
+			}
+			t := tpls[ti%len(tpls)]
+			ti++
+			caps := make([]string, len(t.limits))
+			for i, l := range t.limits {
+				caps[i] = caption(k+i, l)
+			}
+			c["template"], c["captions"] = t.id, caps
+		}
+		cands = append(cands, c)
+	}
+	b, _ := json.Marshal(map[string]any{"candidates": cands})
+	return "Here are your memes:\n```json\n" + string(b) + "\n```\nHope they win!"
+}
+
+var candidateLine = regexp.MustCompile(`(?m)^Candidate (\d+): (.*)$`)
+
+// rankLongest answers a judge request: the candidates ranked by the length
+// of their description, longest first (ties by number), so the verdict
+// does not depend on the order shown.
+func rankLongest(user string) string {
+	type c struct {
+		n, size int
+	}
+	var cs []c
+	for _, m := range candidateLine.FindAllStringSubmatch(user, -1) {
+		n, _ := strconv.Atoi(m[1])
+		cs = append(cs, c{n, len(m[2])})
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].size != cs[j].size {
+			return cs[i].size > cs[j].size
+		}
+		return cs[i].n < cs[j].n
+	})
+	rank := make([]int, len(cs))
+	for i, x := range cs {
+		rank[i] = x.n
+	}
+	b, _ := json.Marshal(map[string]any{"ranking": rank})
+	return string(b)
+}
