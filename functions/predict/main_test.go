@@ -274,8 +274,9 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 	if !strings.Contains(u, "X-Amz-Signature=") || !strings.Contains(u, bucket) {
 		t.Errorf("url %s is not a presigned S3 URL", u)
 	}
-	jpg := getJPEG(t, u)                                                                                        // anonymous fetch of the presigned URL
-	if prov.Chats.Load() != 3 || prov.Judges.Load() != 2 || prov.Images.Load() != 1 || prov.Files.Load() != 1 { // one generator, two judgings
+	jpg := getJPEG(t, u) // anonymous fetch of the presigned URL
+	// One generator call, two judgings (shuffled and reversed), one picture.
+	if prov.Chats.Load() != 3 || prov.Judges.Load() != 2 || prov.Images.Load() != 1 || prov.Files.Load() != 1 {
 		t.Errorf("provider calls: chat %d image %d file %d", prov.Chats.Load(), prov.Images.Load(), prov.Files.Load())
 	}
 	if req := prov.LastImageRequest(); req["image_size"] != "square_hd" || !strings.Contains(fmt.Sprint(req["prompt"]), "robot shrugging") {
