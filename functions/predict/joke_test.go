@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"punchline/pkg/provider/providertest"
+)
+
+// lastItem is the merged local results item for result_id id.
+func lastItem(t *testing.T, dir, id string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var e struct {
+			K   string         `json:"k"`
+			Set map[string]any `json:"set"`
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.UseNumber()
+		if dec.Decode(&e) == nil && e.K == id {
+			for k, v := range e.Set {
+				item[k] = v
+			}
+		}
+	}
+	return item
+}
+
+// With the provider answering like a real model, a request makes one
+// generator call and two judgings (time allows), answers with the judged
+// winner, and records every candidate, the pick and the ranking. With the
+// judge hanging, the generator's favourite answers, on time.
+func TestRunJudgesCandidates(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		set     func(*providertest.Behavior)
+		judged  bool
+		maxTime time.Duration
+	}{
+		{"judged", func(*providertest.Behavior) {}, true, 3 * time.Second},
+		{"judge hangs", func(b *providertest.Behavior) { b.JudgeHang = true }, false, 12 * time.Second},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			prov := providertest.New()
+			defer prov.Close()
+			prov.Set(c.set)
+			dir := t.TempDir()
+			base, logs := startRun(t, map[string]string{
+				"DATA_DIR": dir, "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL, "SPECULATE": "off",
+				"JUDGE_MODEL": "judge-model", "CHAT_MODEL": "writer-model",
+			})
+			start := time.Now()
+			got := post(t, base+"/", `{"result_id":77,"prompt":"Cats vs dogs"}`)
+			if took := time.Since(start); took > c.maxTime {
+				t.Errorf("answered after %v", took)
+			}
+			if got["type"] == nil {
+				t.Fatalf("answer %v", got)
+			}
+			if prov.Chats.Load()-prov.Judges.Load() != 1 || prov.Judges.Load() != 2 {
+				t.Errorf("%d generator calls, %d judgings", prov.Chats.Load()-prov.Judges.Load(), prov.Judges.Load())
+			}
+			item := lastItem(t, dir, "77")
+			cands, _ := item["candidates"].([]any)
+			rank, _ := item["judge_rank"].([]any)
+			pick, _ := item["pick"].(json.Number)
+			if len(cands) != 4 || item["judge_model"] != "judge-model" || item["chat_model"] != "writer-model" {
+				t.Fatalf("item %v\nlogs %s", item, logs.String())
+			}
+			winner := cands[mustInt(t, pick)].(map[string]any)
+			if item["recipe"] != winner["recipe"] || (winner["template"] != nil && item["template"] != winner["template"]) {
+				t.Errorf("answer %v/%v is not the winner %v", item["recipe"], item["template"], winner)
+			}
+			if c.judged {
+				if len(rank) != 4 || rank[0].(json.Number).String() != pick.String() {
+					t.Errorf("pick %v, ranking %v", pick, rank)
+				}
+				if mustInt(t, pick) == 0 {
+					t.Errorf("the judged winner is the generator's favourite; the test server's judge should overrule it")
+				}
+			} else {
+				if len(rank) != 0 || mustInt(t, pick) != 0 || !strings.Contains(item["fallback"].(string), "judge") {
+					t.Errorf("unjudged: pick %v, ranking %v, fallback %v", pick, rank, item["fallback"])
+				}
+			}
+		})
+	}
+}
+
+func mustInt(t *testing.T, n json.Number) int {
+	t.Helper()
+	i, err := n.Int64()
+	if err != nil {
+		t.Fatalf("not an integer: %q", n)
+	}
+	return int(i)
+}
