@@ -1,6 +1,6 @@
 // Package report turns result items into what analysts ask first: win
 // rate with a Wilson 95% interval, meh rate and battle counts per strategy,
-// image model, format, language, template and template source, as a text table, a CSV and a chart.
+// recipe, image model, format, language, template and template source, as a text table, a CSV and a chart.
 package report
 
 import (
@@ -16,6 +16,7 @@ import (
 // Dimensions reported, as item attributes, in order.
 var Dimensions = []struct{ Name, Attr string }{
 	{"strategy", "strategy"},
+	{"recipe", "recipe"},
 	{"image model", "image_model"},
 	{"format", "type"},
 	{"language", "lang"},

@@ -60,7 +60,7 @@ func check(t *testing.T, dir string, out string) {
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) != 1+2+2+1+2+2+2 { // header; strategy, model, format, language, template, source
+	if err != nil || len(recs) != 1+2+1+2+1+2+2+2 { // header; strategy, recipe, model, format, language, template, source
 		t.Errorf("csv: %v %v", err, recs)
 	}
 	p, err := os.Open(filepath.Join(dir, "report", "report.png"))
