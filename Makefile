@@ -28,6 +28,10 @@ arena-fake: ## Serve a stand-in arena + ModelChorus for the local results (then 
 report: ## Win rate (Wilson 95%), meh rate, battles per strategy/model/format/language; CSV + PNG in DATA_DIR/report
 	$(GO) run ./pkg/tools/report
 
+.PHONY: eval
+eval: ## Run the eval prompt set (N=…) through the pipeline (configured provider, else the test server); A=… B=… (K=V,…) compare two configurations; HTML in .data/eval
+	$(GO) run ./pkg/tools/eval -out $(or $(OUT),.data/eval) $(if $(N),-n $(N)) $(if $(A),-a "$(A)") $(if $(B),-b "$(B)")
+
 .PHONY: templates-lint
 templates-lint: ## Validate a template folder (DIR=…, default the house set) and render a contact sheet to .data/templates-lint.png
 	$(GO) run ./pkg/tools/templateslint $(if $(DIR),-dir "$(DIR)") -out $(or $(OUT),.data/templates-lint.png)

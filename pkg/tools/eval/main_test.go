@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPromptSet(t *testing.T) {
+	ps, err := Prompts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) < 60 {
+		t.Fatalf("%d prompts, want at least 60", len(ps))
+	}
+	count := map[string]int{}
+	for _, p := range ps {
+		count[p.Lang]++
+		count[p.Kind]++
+		if strings.TrimSpace(p.Prompt) == "" {
+			t.Errorf("empty prompt %+v", p)
+		}
+	}
+	for key, least := range map[string]int{"en": 15, "ru": 15, "transcript": 6, "comparison": 6, "list": 4, "question": 4} {
+		if count[key] < least {
+			t.Errorf("%d %s prompts, want at least %d", count[key], key, least)
+		}
+	}
+	if langs := len(count) - 6; langs < 8 { // kinds are six of the keys
+		t.Errorf("only %d languages", langs)
+	}
+}
+
+// The harness end to end on the provider test server: two configurations,
+// a contact sheet whose pictures all load in a real browser, the judge's
+// verdicts and the pairwise preference with its interval.
+func TestEvalSmoke(t *testing.T) {
+	out := t.TempDir()
+	var stdout bytes.Buffer
+	noKey := func(string) string { return "" }
+	err := run(context.Background(), []string{"-n", "6", "-a", "RECIPES=scene", "-b", "CANDIDATES=3", "-out", out}, noKey, &stdout)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	for _, want := range []string{"provider test server", "A (RECIPES=scene): 6 image", "pairwise (", "B preferred in", "95% CI", "contact sheet:"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	if n := strings.Count(html, `class="row"`); n != 6 {
+		t.Errorf("%d rows, want 6", n)
+	}
+	if n := strings.Count(html, `class="winner"`); n != 12 {
+		t.Errorf("%d winners marked, want one per answer (12)", n)
+	}
+	if !strings.Contains(html, "judge: ") || !strings.Contains(html, "Cybercab") {
+		t.Errorf("page lacks verdicts or prompts")
+	}
+	if title := loadInChromium(t, filepath.Join(out, "index.html")); title != "loaded 12 of 12" {
+		t.Errorf("chromium: %q", title)
+	}
+}
+
+// loadInChromium opens the page in headless Chromium and returns the title
+// its script sets once every picture has loaded or failed.
+func loadInChromium(t *testing.T, page string) string {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium missing (run make deps): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--no-first-run", "--disable-dev-shm-usage", "--user-data-dir="+t.TempDir(), "--allow-file-access-from-files",
+		"--virtual-time-budget=10000", "--dump-dom", "file://"+page)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	m := regexp.MustCompile(`<title>([^<]*)</title>`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no title in the page")
+	}
+	return m[1]
+}
