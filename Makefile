@@ -104,8 +104,8 @@ bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (cl
 	done
 
 .PHONY: bench-deadline
-bench-deadline: ## Naive vs our pipeline on a heavy-tailed provider: p50/p95/p99/max, image and text shares (~80 s)
-	$(GO) test -run '^$$' -bench '^BenchmarkDeadline$$' -benchtime 1x ./functions/predict
+bench-deadline: ## Naive vs our pipeline on a heavy-tailed provider: p50/p95/p99/max, image and text shares (~80 s); BENCH_ENV=K=V,… varies ours
+	BENCH_ENV="$(BENCH_ENV)" $(GO) test -run '^$$' -bench '^BenchmarkDeadline$$' -benchtime 1x ./functions/predict
 
 .PHONY: load
 load: ## 50 concurrent clients for LOAD_SECONDS (60) against the local server and a realistic provider

@@ -179,10 +179,19 @@ func BenchmarkDeadline(b *testing.B) {
 
 		// (b) ours: the handler main builds, in-process, same draws.
 		realistic(prov, 7)
-		cfg, err := config.LoadPredict(envFunc(map[string]string{
+		env := map[string]string{
 			"PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL, "IMAGE_MODELS": strings.Join(models, ","),
 			"FETCH_ALLOW_HOSTS": provURL.Host, "DATA_DIR": b.TempDir(),
-		}))
+		}
+		// BENCH_ENV (K=V,…) varies ours, e.g. RECIPES=scene,JUDGE_MODEL=off to
+		// measure what judging adds.
+		for _, kv := range strings.Split(os.Getenv("BENCH_ENV"), ",") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				env[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			}
+		}
+		fmt.Printf("ours with %q\n", os.Getenv("BENCH_ENV"))
+		cfg, err := config.LoadPredict(envFunc(env))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -214,11 +223,12 @@ func BenchmarkDeadline(b *testing.B) {
 		fmt.Printf("p99 ours/naive = %.2f\n", float64(us.p99)/float64(nv.p99))
 		// What the clients cannot see: which rung made the image answers.
 		rungs := map[string]int{}
-		for _, r := range []string{"full", "offline-bg", "text"} {
+		for _, r := range []string{"full", "template", "offline-bg", "text"} {
 			rungs[r] = strings.Count(logs.String(), `"Rung":"`+r+`"`)
 		}
-		fmt.Printf("ours by rung: provider picture %d, offline background %d, text %d; hedges fired %d\n",
-			rungs["full"], rungs["offline-bg"], rungs["text"], strings.Count(logs.String(), `"HedgeFired":1`))
+		fmt.Printf("ours by rung: full %d, offline template %d, offline background %d, text %d; hedges fired %d; judged %d\n",
+			rungs["full"], rungs["template"], rungs["offline-bg"], rungs["text"], strings.Count(logs.String(), `"HedgeFired":1`),
+			strings.Count(logs.String(), `"JudgeMs":`)-strings.Count(logs.String(), `"JudgeMs":0,`))
 		b.ReportMetric(float64(us.p99.Milliseconds()), "ours-p99-ms")
 		b.ReportMetric(float64(nv.p99.Milliseconds()), "naive-p99-ms")
 		b.ReportMetric(100*float64(us.images)/float64(us.n), "ours-image-%")
