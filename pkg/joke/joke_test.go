@@ -158,11 +158,25 @@ func TestGeneratorPromptGolden(t *testing.T) {
 		{"generator-ru-transcript", "Вася: ты где?\nПетя: уже выхожу\nВася: ты это час назад писал", Options{Model: "gpt-4o-mini", Candidates: 3, Can: Can{Image: true}}},
 		{"generator-scene-only", "When the deploy works on Friday", Options{Model: "gpt-4o-mini", Candidates: 2, Recipes: []string{"scene"}, Can: Can{Image: true}}},
 		{"generator-text-only", "adulting", Options{Model: "gpt-4o-mini", Candidates: 2, Recipes: []string{"text"}}},
+		{"generator-clip", "When the build goes green", Options{Model: "gpt-4o-mini", Candidates: 2, Recipes: []string{"clip"}, Can: Can{Video: true}}},
 	}
+	clips, problems := templates.Load(templates.Files(map[string][]byte{
+		"dramatic-zoom/template.yaml": []byte("id: dramatic-zoom\nkind: clip\nasset: clip.mp4\ntrim: [0, 3]\nspeech: none\n" +
+			"boxes:\n  - {x: 0, y: 0, w: 1, h: 0.2, role: caption, style: bar, max_chars: 90}\n" +
+			"about: {en: \"A slow dramatic zoom into a shocked face.\", ru: \"Медленный драматичный наезд камеры на шокированное лицо.\"}\n" +
+			"use_when: \"a sudden realisation\"\nfits: [reaction]\n" +
+			"examples:\n  - {lang: en, prompt: \"deploy\", captions: [\"When you realise you deployed to production\"]}\n" +
+			"license: {source: \"test\", holder: \"us\", license: \"CC0-1.0\"}\n"),
+		"dramatic-zoom/clip.mp4": append([]byte{0, 0, 0, 32}, []byte("ftypisom0000000000000000")...),
+	}), templates.SourceDir)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	withClips := append(lib.Usable(), clips...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := New(c.o)
-			req, err := e.GeneratorRequest(e.Brief(c.prompt, lib.Usable(), rand.New(rand.NewPCG(7, 7))))
+			req, err := e.GeneratorRequest(e.Brief(c.prompt, withClips, rand.New(rand.NewPCG(7, 7))))
 			if err != nil {
 				t.Fatal(err)
 			}
