@@ -59,9 +59,15 @@ type Plan struct {
 	// When Template is set, Layout, Top, Bottom and ImagePrompt are unused.
 	Template string
 	Captions []string
-	// How the plan was chosen, when a joke engine wrote it: the winner's
-	// recipe, every candidate, the winner's index, and the judge's model,
-	// ranking (empty when the judge failed or was late) and time.
+	// How the plan was chosen, when a joke engine wrote it.
+	Choice
+}
+
+// Choice is how a joke engine chose a meme: the winner's recipe, every
+// candidate the generator wrote, the winner's index in them, and the
+// judge's model, ranking (candidate indices, best first; empty when the
+// judge failed or was late) and time. Zero when no generator ran.
+type Choice struct {
 	Recipe     string
 	Candidates []Candidate
 	Pick       int
@@ -133,19 +139,10 @@ type Record struct {
 	// TemplateSource where it came from: house, dir or bucket.
 	Template       string
 	TemplateSource string
-	// The joke engine's work: the recipe of the answer, every candidate
-	// the generator wrote, which one won (Pick, an index into Candidates,
-	// -1 for none), the judge's model, its ranking (candidate indices, best
-	// first) and time. Zero when no generator ran.
-	Recipe     string
-	Candidates []Candidate
-	Pick       int
-	JudgeModel string
-	JudgeRank  []int
-	JudgeMS    int64
-	LatencyMS  int64
-	StageMS    map[string]int64
-	Status     string // StatusDone once recorded
+	Choice         // the joke engine's work, when it ran
+	LatencyMS      int64
+	StageMS        map[string]int64
+	Status         string // StatusDone once recorded
 }
 
 // Generation status of a results item: a request claims the result_id

@@ -369,8 +369,7 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	r.rec.ChatModel = p.o.ChatModel
-	r.rec.Recipe, r.rec.Candidates, r.rec.Pick = plan.Recipe, plan.Candidates, plan.Pick
-	r.rec.JudgeModel, r.rec.JudgeRank, r.rec.JudgeMS = plan.JudgeModel, plan.JudgeRank, plan.JudgeMS
+	r.rec.Choice = plan.Choice
 	if plan.JudgeModel != "" {
 		r.stageMS[StageJudge] = plan.JudgeMS
 		if len(plan.JudgeRank) == 0 {

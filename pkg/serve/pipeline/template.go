@@ -46,7 +46,7 @@ func (p *Pipeline) templateMeme(ctx context.Context, r *run, plan meme.Plan, src
 	r.rec.ImageModel = ""
 	if r.rung == "" {
 		r.rung = rungFull
-		if !p.o.Offline {
+		if src == sourceOffline && !p.o.Offline {
 			r.rung = rungTemplate // the planner failed; the offline template meme stands in
 		}
 	}

@@ -146,3 +146,21 @@ func TestClipTemplatesNeedVideo(t *testing.T) {
 		}
 	}
 }
+
+// A template the planner chose is the full answer, not a fallback rung.
+func TestPlannedTemplateIsFullRung(t *testing.T) {
+	planned := planFunc(func(context.Context, string) (meme.Plan, error) {
+		return meme.Plan{Lang: "en", Format: "image", Template: "two-buttons", Captions: []string{"a", "b", "c"}, Text: "t"}, nil
+	})
+	var logs strings.Builder
+	results := &memResults{}
+	New(Options{Planner: planned, Imager: goodImage(), Media: &memMedia{objs: map[string][]byte{}}, Results: results,
+		Templates: houseLibrary(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))}).
+		Generate(context.Background(), meme.Request{ResultID: 1, HasResultID: true, Prompt: "x"}, time.Now())
+	if m := emf(t, []byte(logs.String())); m["Rung"] != "full" {
+		t.Errorf("rung %v", m["Rung"])
+	}
+	if rec := results.records()[0]; rec.Strategy != "llm-template" || rec.Template != "two-buttons" || rec.Fallback != "" {
+		t.Errorf("record %+v", rec)
+	}
+}
