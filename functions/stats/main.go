@@ -1,5 +1,6 @@
-// Command stats pulls the arena's battle results into the results table
-// and ModelChorus' image leaderboard into the state table: on an
+// Command stats pulls the arena's battle results into the results table,
+// recomputes the learned policy from them, and puts ModelChorus' image
+// leaderboard into the state table: on an
 // EventBridge schedule on Lambda, one pass locally (`make stats`), which
 // prints its summary. Wiring only; the work is in pkg/statsync.
 package main
@@ -18,6 +19,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"punchline/pkg/learn"
 	"punchline/pkg/platform/config"
 	"punchline/pkg/platform/httpretry"
 	"punchline/pkg/platform/reqlog"
@@ -63,7 +65,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 // Report is one pass's outcome, returned to Lambda and printed locally.
 type Report struct {
-	Arena       statsync.Summary `json:"arena"`
+	Arena  statsync.Summary `json:"arena"`
+	Policy struct {
+		Version string `json:"version,omitempty"`
+		Battles int    `json:"battles"`
+		Arms    int    `json:"arms"`
+		Error   string `json:"error,omitempty"`
+	} `json:"policy"`
 	ModelChorus struct {
 		Models    int    `json:"models,omitempty"`
 		Leader    string `json:"image_leader,omitempty"`
@@ -73,10 +81,12 @@ type Report struct {
 }
 
 type pass struct {
-	sync   statsync.Options
-	chorus *modelchorus.Client
-	state  modelchorus.State
-	log    *slog.Logger
+	sync    statsync.Options
+	chorus  *modelchorus.Client
+	state   store.State
+	results store.Results
+	policy  learn.Settings
+	log     *slog.Logger
 }
 
 // run syncs the arena, then snapshots ModelChorus; a ModelChorus failure
@@ -88,6 +98,13 @@ func (p *pass) run(ctx context.Context) (Report, error) {
 	p.log.InfoContext(ctx, "arena sync", "summary", sum, "error", err)
 	if err != nil {
 		return rep, fmt.Errorf("arena sync: %w", err)
+	}
+	pol, perr := learn.Update(ctx, p.results, p.state, time.Now(), p.policy)
+	if perr != nil {
+		rep.Policy.Error = perr.Error()
+		p.log.ErrorContext(ctx, "policy update failed", "error", perr)
+	} else {
+		rep.Policy.Version, rep.Policy.Battles, rep.Policy.Arms = pol.Version, pol.Battles, len(pol.Arms)
 	}
 	snap, cerr := p.chorus.Save(ctx, p.state, time.Now())
 	if cerr != nil {
@@ -116,8 +133,10 @@ func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, 
 			Logger:        log,
 			RefreshWindow: cfg.RefreshWindow,
 		},
-		chorus: modelchorus.New(hc, cfg.ModelChorusURL),
-		state:  stores.State,
-		log:    log,
+		chorus:  modelchorus.New(hc, cfg.ModelChorusURL),
+		state:   stores.State,
+		results: stores.Results,
+		policy:  learn.Settings{Window: cfg.PolicyWindow, HalfLife: cfg.PolicyHalfLife},
+		log:     log,
 	}, closeFn, nil
 }

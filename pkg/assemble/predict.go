@@ -18,6 +18,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"punchline/pkg/joke"
+	"punchline/pkg/learn"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/media/video"
 	"punchline/pkg/platform/awsenv"
@@ -89,10 +90,12 @@ func Predict(ctx context.Context, cfg config.Predict, getenv func(string) string
 		oc.BaseURL = cfg.ProviderBaseURL
 		oc.HTTPClient = api
 		chat := openai.NewClientWithConfig(oc)
+		learned := loadPolicy(ctx, stores.State, log)
 		jokes = joke.New(joke.Options{
 			Chat: chat, Model: cfg.ChatModel, Judge: chat, JudgeModel: cfg.JudgeModel, Vision: cfg.JudgeVision,
 			Candidates: cfg.Candidates, Recipes: cfg.Recipes, Templates: lib,
-			Can: joke.Can{Image: true, Video: opts.Video != nil},
+			Can:    joke.Can{Image: true, Video: opts.Video != nil},
+			Policy: learned.Policy, Explore: cfg.Explore,
 		})
 		opts.Planner, opts.PlanShare = jokes, joke.PlanShare
 		opts.ChatModel = cfg.ChatModel
@@ -159,4 +162,23 @@ func loadTemplates(ctx context.Context, cfg config.Predict, media store.Media, l
 		go lib.Watch(ctx, src, templatesRefresh)
 	}
 	return lib
+}
+
+// policyRefresh is how often the learned policy is re-read, in the
+// background.
+const policyRefresh = 5 * time.Minute
+
+// loadPolicy reads the learned policy once (bounded: the prior stands in
+// when the state table is slow or the policy unreadable) and keeps
+// refreshing it in the background, never on the request path.
+func loadPolicy(ctx context.Context, state learn.Loader, log *slog.Logger) *learn.Holder {
+	h := learn.NewHolder()
+	if state == nil {
+		return h
+	}
+	lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	h.Refresh(lctx, state, time.Now(), log)
+	cancel()
+	go h.Watch(ctx, state, policyRefresh, log)
+	return h
 }

@@ -22,6 +22,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	yaml "go.yaml.in/yaml/v3"
 
+	"punchline/pkg/learn"
 	"punchline/pkg/media/offline"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
@@ -90,6 +91,11 @@ type Options struct {
 	Shortlist int
 	// Rand, when set, makes the shuffles of a request (tests).
 	Rand func() *rand.Rand
+	// Policy, when set, draws the request's recipe (Thompson sampling,
+	// Explore of the draws uniform) and ranks the template shortlist; unset,
+	// every runnable recipe is offered and the shortlist is shuffled.
+	Policy  func() *learn.Policy
+	Explore float64
 }
 
 // Engine writes and judges memes.
@@ -126,6 +132,7 @@ type Brief struct {
 	Shape     offline.Shape
 	Recipes   []Recipe
 	Templates []*templates.Template
+	Draw      learn.Choice // the policy's draw, when one was made
 }
 
 // Brief decides what the generator is offered for prompt: the recipes that
@@ -162,18 +169,42 @@ func (e *Engine) Brief(prompt string, usable []*templates.Template, rng *rand.Ra
 	for _, r := range b.Recipes {
 		offered[r.Name] = true
 	}
+	if e.o.Policy != nil && len(b.Recipes) > 0 {
+		// The recipe is the arm: drawn before the generator call, which
+		// then writes all its candidates within it.
+		names := make([]string, len(b.Recipes))
+		for i, r := range b.Recipes {
+			names[i] = r.Name
+		}
+		policy := e.o.Policy()
+		b.Draw = policy.Choose(names, b.Lang, learn.KindOf(prompt), e.o.Explore, rng)
+		b.Draw.Version = policy.Version
+		for _, r := range b.Recipes {
+			if r.Name == b.Draw.Recipe {
+				b.Recipes = []Recipe{r}
+				break
+			}
+		}
+		offered = map[string]bool{b.Draw.Recipe: true}
+	}
+	policy := learn.Prior()
+	if e.o.Policy != nil {
+		policy = *e.o.Policy()
+	}
 	if offered[meme.RecipeTemplate] || offered[meme.RecipeReaction] || offered[meme.RecipeChatCallback] {
-		b.Templates = shortlist(pics, b.Shape.Kind, e.o.Shortlist, rng)
+		b.Templates = shortlist(pics, b.Shape.Kind, e.o.Shortlist, &policy, rng)
 	}
 	if offered[meme.RecipeClip] {
-		b.Templates = append(b.Templates, shortlist(clips, b.Shape.Kind, 2, rng)...)
+		b.Templates = append(b.Templates, shortlist(clips, b.Shape.Kind, 2, &policy, rng)...)
 	}
 	return b
 }
 
 // shortlist is up to n templates: those that fit shape first (at most
-// half of n), the rest at random, each group shuffled.
-func shortlist(ts []*templates.Template, shape string, n int, rng *rand.Rand) []*templates.Template {
+// half of n), then the rest, each group in the order of one Thompson draw
+// of each template's posterior (random on the prior, so new templates get
+// shown).
+func shortlist(ts []*templates.Template, shape string, n int, policy *learn.Policy, rng *rand.Rand) []*templates.Template {
 	var fit, other []*templates.Template
 	for _, t := range ts {
 		if contains(t.Fits, shape) {
@@ -182,11 +213,24 @@ func shortlist(ts []*templates.Template, shape string, n int, rng *rand.Rand) []
 			other = append(other, t)
 		}
 	}
-	rng.Shuffle(len(fit), func(i, j int) { fit[i], fit[j] = fit[j], fit[i] })
-	rng.Shuffle(len(other), func(i, j int) { other[i], other[j] = other[j], other[i] })
+	fit, other = ranked(fit, policy, rng), ranked(other, policy, rng)
 	k := min(len(fit), (n+1)/2)
 	out := append(fit[:k:k], other[:min(len(other), n-k)]...)
 	return append(out, fit[k:min(len(fit), k+n-len(out))]...) // too few others: more that fit
+}
+
+// ranked orders ts by the policy's template draws.
+func ranked(ts []*templates.Template, policy *learn.Policy, rng *rand.Rand) []*templates.Template {
+	byID := map[string]*templates.Template{}
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		byID[t.ID], ids[i] = t, t.ID
+	}
+	out := make([]*templates.Template, len(ts))
+	for i, id := range policy.RankTemplates(ids, rng) {
+		out[i] = byID[id]
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

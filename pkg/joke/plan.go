@@ -53,9 +53,11 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 		gctx, cancel = context.WithDeadline(ctx, dl.Add(-min(JudgeSlice, time.Duration(float64(time.Until(dl))*judgeShare))))
 		defer cancel()
 	}
+	drawn := meme.Choice{Recipe: b.Draw.Recipe, Propensity: b.Draw.Propensity, PolicyVersion: b.Draw.Version, Explore: b.Draw.Explore}
 	cands, err := e.Generate(gctx, b, lib)
 	if err != nil {
-		return meme.Plan{}, err
+		// The arm drawn is recorded even when a fallback answers.
+		return meme.Plan{Choice: drawn}, err
 	}
 	pick := Favourite(cands)
 	var rank []int
@@ -69,6 +71,7 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 		}
 	}
 	plan := Plan(cands[pick], b.Lang)
+	plan.Choice = drawn
 	plan.Recipe, plan.Candidates, plan.Pick = cands[pick].Recipe, cands, pick
 	if len(cands) > 1 {
 		plan.JudgeModel, plan.JudgeRank, plan.JudgeMS = e.o.JudgeModel, rank, judgeMS

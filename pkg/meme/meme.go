@@ -68,12 +68,18 @@ type Plan struct {
 // judge's model, ranking (candidate indices, best first; empty when the
 // judge failed or was late) and time. Zero when no generator ran.
 type Choice struct {
-	Recipe     string
-	Candidates []Candidate
-	Pick       int
-	JudgeModel string
-	JudgeRank  []int
-	JudgeMS    int64
+	// Recipe is the arm the policy drew for this request (the candidates
+	// are made within it), with the probability it had (Propensity), the
+	// policy that drew it, and whether the draw was uniform exploration.
+	Recipe        string
+	Propensity    float64
+	PolicyVersion string
+	Explore       bool
+	Candidates    []Candidate
+	Pick          int
+	JudgeModel    string
+	JudgeRank     []int
+	JudgeMS       int64
 }
 
 // Lines are the plan's non-empty captions, setup first.

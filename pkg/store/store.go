@@ -32,6 +32,7 @@ type Results interface {
 	BattleHashes(ctx context.Context, ids []int64) (map[int64]string, error)
 	PutBattle(ctx context.Context, id int64, b meme.BattleSide) (bool, error)
 	Scan(ctx context.Context, fn func(map[string]any) error) error
+	Fetch(ctx context.Context, ids []int64, attrs ...string) ([]map[string]any, error)
 }
 
 // State holds small JSON documents by key (checkpoints, snapshots).

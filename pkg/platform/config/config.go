@@ -32,6 +32,9 @@ const (
 	DefaultArenaStatsURL   = "https://api.aimemearena.com/api/battles"
 	DefaultModelChorusURL  = "https://http-actions.modelchorus.com"
 	DefaultTemplatesPrefix = "templates/"
+	DefaultExplore         = 0.1
+	DefaultPolicyWindow    = 28 * 24 * time.Hour
+	DefaultPolicyHalfLife  = 7 * 24 * time.Hour
 )
 
 // NotInTemplate are the names a loader reads that template.yaml does not
@@ -72,6 +75,7 @@ type Predict struct {
 	JudgeVision         bool     // show the judge template candidates as pictures
 	Candidates          int      // candidates per generator call
 	Recipes             []string // the recipes allowed; empty: all
+	Explore             float64  // share of requests whose recipe is drawn uniformly
 	ImageModels         []string
 	Deadline            time.Duration
 	AuthToken           string
@@ -95,6 +99,8 @@ func (c Predict) Online() bool { return c.ProviderAPIKey != "" || c.ProviderAPIK
 type Stats struct {
 	Stores
 	RefreshWindow  time.Duration
+	PolicyWindow   time.Duration // outcomes the policy learns from
+	PolicyHalfLife time.Duration // how fast old outcomes fade
 	ArenaStatsURL  string
 	ArenaAPIKey    string
 	ModelChorusURL string
@@ -111,7 +117,7 @@ type Report struct {
 func LoadPredict(getenv func(string) string) (Predict, error) {
 	r := &reader{getenv: getenv}
 	c := Predict{
-		Stores:              r.stores(false, true),
+		Stores:              r.stores(true, true),
 		Port:                r.str("PORT", DefaultPort),
 		ProviderBaseURL:     strings.TrimRight(r.str("PROVIDER_BASE_URL", DefaultProviderBaseURL), "/"),
 		ProviderAPIKey:      r.str("PROVIDER_API_KEY", ""),
@@ -121,6 +127,7 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		JudgeVision:         r.onOff("JUDGE_VISION", false),
 		Candidates:          r.count("CANDIDATES", DefaultCandidates, 1, 8),
 		Recipes:             r.list("RECIPES", ""),
+		Explore:             r.share("EXPLORE", DefaultExplore),
 		ImageModels:         r.list("IMAGE_MODELS", DefaultImageModels),
 		Deadline:            r.dur("DEADLINE", DefaultDeadline),
 		AuthToken:           r.str("AUTH_TOKEN", ""),
@@ -177,6 +184,8 @@ func LoadStats(getenv func(string) string) (Stats, error) {
 	c := Stats{
 		Stores:         r.stores(true, false),
 		RefreshWindow:  r.dur("REFRESH_WINDOW", DefaultRefreshWindow),
+		PolicyWindow:   r.dur("POLICY_WINDOW", DefaultPolicyWindow),
+		PolicyHalfLife: r.dur("POLICY_HALF_LIFE", DefaultPolicyHalfLife),
 		ArenaStatsURL:  r.str("ARENA_STATS_URL", DefaultArenaStatsURL),
 		ArenaAPIKey:    r.str("ARENA_API_KEY", ""),
 		ModelChorusURL: strings.TrimRight(r.str("MODELCHORUS_URL", DefaultModelChorusURL), "/"),
@@ -270,6 +279,23 @@ func (r *reader) onOff(name string, def bool) bool {
 
 // recipes are the names RECIPES may list (the joke engine's recipes).
 var recipes = map[string]bool{"scene": true, "template": true, "reaction": true, "chat-callback": true, "clip": true, "text": true}
+
+// share is a fraction in 0..1.
+func (r *reader) share(name string, def float64) float64 {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+	if strings.HasSuffix(v, "%") {
+		f /= 100
+	}
+	if err != nil || !(f >= 0 && f <= 1) {
+		r.fail("%s=%q: want a share from 0 to 1 (or 0%%..100%%)", name, v)
+		return def
+	}
+	return f
+}
 
 // count is a whole number in lo..hi.
 func (r *reader) count(name string, def, lo, hi int) int {

@@ -21,7 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Port != "8080" || c.ProviderBaseURL != DefaultProviderBaseURL || c.Deadline != 12*time.Second ||
 		c.MediaURLTTL != time.Hour || c.DataDir != ".data" || c.FormatPolicy != "auto" || c.Online() || c.OnLambda ||
-		len(c.ImageModels) != 1 || !c.Media || c.State {
+		len(c.ImageModels) != 1 || !c.Media || !c.State || c.Explore != 0.1 {
 		t.Errorf("predict defaults %+v", c)
 	}
 	s, err := LoadStats(none)
@@ -74,6 +74,9 @@ func TestLoadRejects(t *testing.T) {
 		{predict, "CANDIDATES", "four"},
 		{predict, "RECIPES", "scene,limerick"},
 		{predict, "JUDGE_VISION", "maybe"},
+		{predict, "EXPLORE", "1.5"},
+		{predict, "EXPLORE", "lots"},
+		{stats, "POLICY_WINDOW", "28d"},
 		{predict, "TEMPLATES_PREFIX", "templates"},
 		{predict, "TEMPLATES_PREFIX", "/templates/"},
 		{predict, "TEMPLATES_PREFIX", "media/templates/"},

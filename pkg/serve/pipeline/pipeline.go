@@ -366,6 +366,7 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 		p.o.Logger.WarnContext(ctx, "plan failed; using offline plan", "error", err)
 		r.provErrs++
 		r.fallback("plan")
+		r.rec.Choice = plan.Choice // the arm drawn, if any, though a fallback answers
 		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	r.rec.ChatModel = p.o.ChatModel

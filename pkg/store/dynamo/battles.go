@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,49 +57,21 @@ const batchGetMax = 100
 // BattleHashes returns, for each of ids that has a result item of ours
 // (one with created_at), its stored battle_hash, "" when it has none.
 func (s *Results) BattleHashes(ctx context.Context, ids []int64) (map[int64]string, error) {
+	items, err := s.Fetch(ctx, ids, item.CreatedAt, item.Hash)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[int64]string, len(ids))
-	for start := 0; start < len(ids); start += batchGetMax {
-		keys := make([]map[string]types.AttributeValue, 0, batchGetMax)
-		seen := map[int64]bool{}
-		for _, id := range ids[start:min(start+batchGetMax, len(ids))] {
-			if !seen[id] { // BatchGetItem rejects duplicate keys
-				seen[id] = true
-				keys = append(keys, key(id))
-			}
+	for _, it := range items {
+		if _, ours := it[item.CreatedAt]; !ours {
+			continue
 		}
-		req := map[string]types.KeysAndAttributes{s.table: {
-			Keys:                 keys,
-			ProjectionExpression: aws.String("result_id, created_at, battle_hash"),
-		}}
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > 0 {
-				// Unprocessed keys mean throttling: back off before asking again.
-				if err := wait.Sleep(ctx, time.Duration(attempt*attempt)*50*time.Millisecond); err != nil {
-					return nil, err
-				}
-			}
-			if attempt > 8 {
-				return nil, fmt.Errorf("batch get %s: keys still unprocessed after %d tries", s.table, attempt)
-			}
-			res, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("batch get %s: %w", s.table, err)
-			}
-			for _, got := range res.Responses[s.table] {
-				var row struct {
-					ID        int64  `dynamodbav:"result_id"`
-					CreatedAt string `dynamodbav:"created_at"`
-					Hash      string `dynamodbav:"battle_hash"`
-				}
-				if err := attributevalue.UnmarshalMap(got, &row); err != nil {
-					return nil, fmt.Errorf("batch get %s: %w", s.table, err)
-				}
-				if row.CreatedAt != "" {
-					out[row.ID] = row.Hash
-				}
-			}
-			req = res.UnprocessedKeys
+		id, ok := it[item.Key].(float64)
+		if !ok {
+			continue
 		}
+		h, _ := it[item.Hash].(string)
+		out[int64(id)] = h
 	}
 	return out, nil
 }
@@ -145,4 +118,56 @@ func (s *Results) Scan(ctx context.Context, fn func(map[string]any) error) error
 		}
 	}
 	return nil
+}
+
+// Fetch returns the items of ids that exist, with the attributes named
+// (all when none are), reading in batches of 100.
+func (s *Results) Fetch(ctx context.Context, ids []int64, attrs ...string) ([]map[string]any, error) {
+	var out []map[string]any
+	for start := 0; start < len(ids); start += batchGetMax {
+		keys := make([]map[string]types.AttributeValue, 0, batchGetMax)
+		seen := map[int64]bool{}
+		for _, id := range ids[start:min(start+batchGetMax, len(ids))] {
+			if !seen[id] {
+				seen[id] = true
+				keys = append(keys, key(id))
+			}
+		}
+		ka := types.KeysAndAttributes{Keys: keys}
+		if len(attrs) > 0 {
+			names := map[string]string{}
+			var proj []string
+			for i, a := range append([]string{item.Key}, attrs...) {
+				k := "#f" + strconv.Itoa(i)
+				names[k] = a
+				proj = append(proj, k)
+			}
+			ka.ProjectionExpression = aws.String(strings.Join(proj, ", "))
+			ka.ExpressionAttributeNames = names
+		}
+		req := map[string]types.KeysAndAttributes{s.table: ka}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 0 {
+				if err := wait.Sleep(ctx, time.Duration(attempt*attempt)*50*time.Millisecond); err != nil {
+					return nil, err
+				}
+			}
+			if attempt > 8 {
+				return nil, fmt.Errorf("batch get %s: keys still unprocessed after %d tries", s.table, attempt)
+			}
+			res, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("batch get %s: %w", s.table, err)
+			}
+			for _, got := range res.Responses[s.table] {
+				var m map[string]any
+				if err := attributevalue.UnmarshalMap(got, &m); err != nil {
+					return nil, fmt.Errorf("batch get %s: %w", s.table, err)
+				}
+				out = append(out, m)
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	return out, nil
 }

@@ -57,6 +57,11 @@ func Generation(rec meme.Record) map[string]any {
 	}
 	if rec.Recipe != "" {
 		a["recipe"] = rec.Recipe
+		if rec.PolicyVersion != "" {
+			a["propensity"] = rec.Propensity
+			a["policy_version"] = rec.PolicyVersion
+			a["explore"] = rec.Explore
+		}
 	}
 	if len(rec.Candidates) > 0 {
 		cands := make([]map[string]any, len(rec.Candidates))

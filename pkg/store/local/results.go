@@ -128,3 +128,17 @@ func jsonValues(attrs map[string]any) map[string]any {
 	_ = dec.Decode(&out)
 	return out
 }
+
+// Fetch returns copies of the items of ids that exist, with result_id set
+// (the named attributes and more: a local store has no projections).
+func (s *Results) Fetch(_ context.Context, ids []int64, _ ...string) ([]map[string]any, error) {
+	var out []map[string]any
+	for _, id := range ids {
+		k := strconv.FormatInt(id, 10)
+		if it, ok := s.Get(k); ok {
+			it[item.Key] = json.Number(k)
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
