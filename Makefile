@@ -103,6 +103,10 @@ bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (cl
 			$$f $(BENCH_DIR)/pillow.txt; \
 	done
 
+.PHONY: bench-policy
+bench-policy: ## Simulated arena, 10,000 battles through the real stats code: regret of Thompson sampling vs uniform and ε-greedy, drift detection (~40 s)
+	$(GO) test -run '^$$' -bench '^BenchmarkPolicy$$' -benchtime 1x ./pkg/learn
+
 .PHONY: bench-deadline
 bench-deadline: ## Naive vs our pipeline on a heavy-tailed provider: p50/p95/p99/max, image and text shares (~80 s); BENCH_ENV=K=V,… varies ours
 	BENCH_ENV="$(BENCH_ENV)" $(GO) test -run '^$$' -bench '^BenchmarkDeadline$$' -benchtime 1x ./functions/predict
