@@ -35,6 +35,7 @@ const (
 	DefaultExplore         = 0.1
 	DefaultPolicyWindow    = 28 * 24 * time.Hour
 	DefaultPolicyHalfLife  = 7 * 24 * time.Hour
+	DefaultSweepWindow     = 30 * 24 * time.Hour
 )
 
 // NotInTemplate are the names a loader reads that template.yaml does not
@@ -99,6 +100,7 @@ func (c Predict) Online() bool { return c.ProviderAPIKey != "" || c.ProviderAPIK
 type Stats struct {
 	Stores
 	RefreshWindow  time.Duration
+	SweepWindow    time.Duration // results re-read by the daily sweep; 0: no sweep
 	PolicyWindow   time.Duration // outcomes the policy learns from
 	PolicyHalfLife time.Duration // how fast old outcomes fade
 	ArenaStatsURL  string
@@ -184,6 +186,7 @@ func LoadStats(getenv func(string) string) (Stats, error) {
 	c := Stats{
 		Stores:         r.stores(true, false),
 		RefreshWindow:  r.dur("REFRESH_WINDOW", DefaultRefreshWindow),
+		SweepWindow:    r.durOrOff("SWEEP_WINDOW", DefaultSweepWindow),
 		PolicyWindow:   r.dur("POLICY_WINDOW", DefaultPolicyWindow),
 		PolicyHalfLife: r.dur("POLICY_HALF_LIFE", DefaultPolicyHalfLife),
 		ArenaStatsURL:  r.str("ARENA_STATS_URL", DefaultArenaStatsURL),

@@ -49,7 +49,11 @@ type Options struct {
 	State         State
 	Logger        *slog.Logger
 	RefreshWindow time.Duration // our results created this recently are re-read by id
-	Concurrency   int           // parallel arena queries and writes; default 4
+	// SweepWindow: once a day every result created this recently (beyond
+	// the refresh window) is re-read by id, a day at a time, so late votes
+	// reach the table; 0 turns the sweep off.
+	SweepWindow time.Duration
+	Concurrency int // parallel arena queries and writes; default 4
 	// Budget is how long the run may keep starting work; when it is spent
 	// the run saves its place and returns. 0: until ctx's deadline less 20s,
 	// or unbounded without one.
@@ -70,6 +74,7 @@ type Checkpoint struct {
 // Summary is what a run did.
 type Summary struct {
 	Refreshed  int            `json:"refreshed"`  // our recent results asked for by id
+	Swept      int            `json:"swept"`      // results re-read by a daily sweep that finished in this pass
 	Requests   int            `json:"requests"`   // arena queries
 	Battles    int            `json:"battles"`    // distinct battles seen
 	Ours       int            `json:"ours"`       // sides that are results of ours
@@ -117,6 +122,9 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	err := s.refresh(ctx)
 	if err == nil {
 		err = s.discover(ctx)
+	}
+	if err == nil {
+		err = s.sweep(ctx)
 	}
 	s.sum.ElapsedMS = o.Now().Sub(start).Milliseconds()
 	if errors.Is(err, errBudget) {
@@ -167,6 +175,80 @@ func (s *syncer) query(ctx context.Context, q arena.Query) ([]arena.Battle, erro
 	s.sum.Skipped += skipped
 	s.mu.Unlock()
 	return battles, err
+}
+
+// SweepKey is the state item of the daily sweep.
+const SweepKey = "sync/sweep"
+
+// Sweep is the daily sweep's progress, saved after every day it reads.
+type Sweep struct {
+	Started string `json:"started,omitempty"`  // the running sweep's start (TimeLayout)
+	NextDay string `json:"next_day,omitempty"` // the next creation day it reads
+	Done    string `json:"done,omitempty"`     // when the last sweep finished
+	Days    int    `json:"days"`               // days read by the running (or last) sweep
+	Results int    `json:"results"`            // results re-read by it
+}
+
+// sweep re-reads, once a day, the results created in the sweep window but
+// older than the refresh window, a day at a time from the oldest, saving
+// its place after each day so a pass that runs out of budget resumes.
+func (s *syncer) sweep(ctx context.Context) error {
+	if s.o.SweepWindow <= s.o.RefreshWindow {
+		return nil
+	}
+	var sw Sweep
+	if _, err := s.o.State.Load(ctx, SweepKey, &sw); err != nil {
+		return fmt.Errorf("load sweep: %w", err)
+	}
+	now := s.o.Now().UTC()
+	if sw.Started == "" {
+		if done, err := time.Parse(meme.TimeLayout, sw.Done); err == nil && now.Sub(done) < 24*time.Hour {
+			return nil // swept less than a day ago
+		}
+		sw = Sweep{Started: now.Format(meme.TimeLayout), NextDay: now.Add(-s.o.SweepWindow).Format(meme.DayLayout)}
+	}
+	until := now.Add(-s.o.RefreshWindow) // the refresh reads the rest
+	for {
+		day, err := time.Parse(meme.DayLayout, sw.NextDay)
+		if err != nil {
+			return fmt.Errorf("sweep next_day %q: %w", sw.NextDay, err)
+		}
+		if !day.Before(until) {
+			sw.Started, sw.NextDay, sw.Done = "", "", now.Format(meme.TimeLayout)
+			s.sum.Swept = sw.Results
+			return s.saveSweep(ctx, sw)
+		}
+		if s.spent() {
+			return errBudget
+		}
+		ids, err := s.o.Results.Created(ctx, day, minTime(day.Add(24*time.Hour-time.Millisecond), until))
+		if err != nil {
+			return fmt.Errorf("sweep %s: %w", sw.NextDay, err)
+		}
+		if err := s.byIDs(ctx, ids); err != nil {
+			return err
+		}
+		sw.Days++
+		sw.Results += len(ids)
+		sw.NextDay = day.Add(24 * time.Hour).Format(meme.DayLayout)
+		if err := s.saveSweep(ctx, sw); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *syncer) saveSweep(ctx context.Context, sw Sweep) error {
+	if err := s.o.State.Save(ctx, SweepKey, sw); err != nil {
+		return fmt.Errorf("save sweep: %w", err)
+	}
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // discover pages back by date from where the last pass stopped (or from

@@ -337,3 +337,68 @@ func TestBudgetResumes(t *testing.T) {
 		t.Fatalf("%d runs wrote %d sides, want several runs and exactly 6000", runs+1, written)
 	}
 }
+
+// The daily sweep re-reads a 10-day-old result whose votes changed (which
+// neither the refresh window nor discovery reaches), shows its progress in
+// the state table, and an unchanged sweep writes nothing.
+func TestSweepFindsLateVotes(t *testing.T) {
+	e := newLocalEnv(t)
+	old := arenatest.Generate(20, 10, now.Add(-10*24*time.Hour), 1)
+	e.serve(old, firstSide)
+	// Newer battles fill more than a page, so discovery's first page stops
+	// well short of ten days ago.
+	e.arena.Put(arenatest.Generate(4000, 600, now, 100_000)...)
+	if sum := e.run(e.opts()); sum.Written != 20 {
+		t.Fatalf("first run wrote %d", sum.Written)
+	}
+	e.arena.Update(old[3].BattleID, func(it *arenatest.Item) { it.Result = "second"; it.Votes["second"] = 50 })
+	if sum := e.run(e.opts()); sum.Written != 0 {
+		t.Fatalf("without the sweep a 10-day-old change is missed, yet %d were written", sum.Written)
+	}
+	o := e.opts()
+	o.SweepWindow = 30 * 24 * time.Hour
+	sum := e.run(o)
+	if sum.Written != 1 || sum.Swept != 20 {
+		t.Fatalf("sweep: %+v", sum)
+	}
+	if got := e.table()[str(old[3].Result1ID)]; got["outcome"] != "loss" || str(got["votes_second"]) != "50" {
+		t.Errorf("swept battle: %v", got)
+	}
+	var sw statsync.Sweep
+	if ok, err := e.state.Load(context.Background(), statsync.SweepKey, &sw); !ok || err != nil || sw.Done == "" || sw.Days < 27 || sw.Results != 20 {
+		t.Errorf("sweep progress %+v, %v", sw, err)
+	}
+	if sum := e.run(o); sum.Written != 0 || sum.Swept != 0 {
+		t.Errorf("a second sweep the same day: %+v", sum)
+	}
+	o.Now = func() time.Time { return now.Add(25 * time.Hour) }
+	if sum := e.run(o); sum.Written != 0 || sum.Swept != 20 {
+		t.Errorf("an unchanged sweep a day later: %+v", sum)
+	}
+}
+
+// A sweep that runs out of budget saves its place; the next pass resumes
+// where it stopped and finishes.
+func TestSweepResumes(t *testing.T) {
+	e := newLocalEnv(t)
+	e.serve(arenatest.Generate(30, 3, now.Add(-5*24*time.Hour), 1), firstSide)
+	e.run(e.opts())
+	o := e.opts()
+	o.SweepWindow = 30 * 24 * time.Hour
+	var calls int
+	o.Now = func() time.Time { calls++; return now.Add(time.Duration(calls) * time.Second) }
+	o.Budget = 40 * time.Second // a few days of the sweep, then the budget is spent
+	e.run(o)
+	var sw statsync.Sweep
+	_, _ = e.state.Load(context.Background(), statsync.SweepKey, &sw)
+	if sw.Started == "" || sw.Done != "" || sw.Days == 0 {
+		t.Fatalf("a sweep cut short: %+v", sw)
+	}
+	firstDays := sw.Days
+	o.Budget = 0
+	e.run(o)
+	_, _ = e.state.Load(context.Background(), statsync.SweepKey, &sw)
+	if sw.Done == "" || sw.Days <= firstDays || sw.Results != 30 {
+		t.Errorf("resumed sweep %+v (first part read %d days)", sw, firstDays)
+	}
+}
