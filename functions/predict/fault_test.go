@@ -93,10 +93,11 @@ func TestFaultMatrix(t *testing.T) {
 				`{"recipe": "scene", "captions": ["x", "y", "z"]},` +
 				`{"recipe": "limerick", "captions": ["?"]}]}`
 		}, "image", allRecipes},
-		{"judge hangs", func(b *providertest.Behavior) { b.JudgeHang = true }, "image", allRecipes},
-		{"judge 500", func(b *providertest.Behavior) { b.JudgeStatus = 500 }, "image", allRecipes},
+		// The recipe is drawn per request, so a judged answer may be any type.
+		{"judge hangs", func(b *providertest.Behavior) { b.JudgeHang = true }, "", allRecipes},
+		{"judge 500", func(b *providertest.Behavior) { b.JudgeStatus = 500 }, "", allRecipes},
 		{"judge ranks out of range", func(b *providertest.Behavior) { b.JudgeContent = `{"ranking": [9, 0, -1, 2, 2, 1.5, "x"]}` }, "", allRecipes}, // candidate 2 wins, whatever it is
-		{"judge answers nonsense", func(b *providertest.Behavior) { b.JudgeContent = "They are all hilarious!" }, "image", allRecipes},
+		{"judge answers nonsense", func(b *providertest.Behavior) { b.JudgeContent = "They are all hilarious!" }, "", allRecipes},
 	}
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
