@@ -292,7 +292,7 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 	}
 	want := map[string]string{
 		"type": "image", "strategy": "llm-classic", "chat_model": "test-chat", "image_model": "flux/schnell",
-		"lang": "en", "caption": "when the test server / answers like a real provider",
+		"lang": "en", "caption": "when the test server / answers like a real provider ha ha ha", // the judge picks the longest
 		"prompt": "Cybercab steering wheel confuses Tesla's robot vibe",
 	}
 	for k, v := range want {

@@ -80,12 +80,15 @@ func writeCandidates(system, user string) string {
 	for k := 0; k < n && len(recipes) > 0; k++ {
 		r := recipes[k%len(recipes)]
 		c := map[string]any{"recipe": r, "angle": fmt.Sprintf("angle %d", k+1), "p": 0.5 - 0.1*float64(k)}
+		// Later candidates run longer, so the judge (longest first) never
+		// agrees with the generator's favourite (the first).
+		more := strings.Repeat(" ha", k)
 		switch r {
 		case "scene":
-			c["captions"] = []string{"when the test server", "answers like a real provider"}
+			c["captions"] = []string{"when the test server", "answers like a real provider" + more}
 			c["image_prompt"] = "a robot shrugging in an office"
 		case "text":
-			c["captions"] = []string{"Test servers: the only providers that never rate-limit you."}
+			c["captions"] = []string{"Test servers: the only providers that never rate-limit you." + more}
 		case "reaction":
 			c["captions"] = []string{"When " + caption(k, 80)}
 			c["image_prompt"] = "a surprised cat, close-up"
