@@ -110,21 +110,33 @@ func writeCandidates(system, user string) string {
 	return "Here are your memes:\n```json\n" + string(b) + "\n```\nHope they win!"
 }
 
-var candidateLine = regexp.MustCompile(`(?m)^Candidate (\d+): (.*)$`)
+var (
+	candidateLine = regexp.MustCompile(`(?m)^Candidate (\d+): (.*)$`)
+	angleNumber   = regexp.MustCompile(`Idea: angle (\d+)`)
+)
 
-// rankLongest answers a judge request: the candidates ranked by the length
-// of their description, longest first (ties by number), so the verdict
-// does not depend on the order shown.
-func rankLongest(user string) string {
+// rankLatest answers a judge request: the candidates ranked by the number
+// of their angle ("angle 3" before "angle 1": the generator writes its
+// favourite first, so this judge always overrules it), then by the length
+// of their description, then by number, so the verdict does not depend on
+// the order shown.
+func rankLatest(user string) string {
 	type c struct {
-		n, size int
+		n, angle, size int
 	}
 	var cs []c
 	for _, m := range candidateLine.FindAllStringSubmatch(user, -1) {
 		n, _ := strconv.Atoi(m[1])
-		cs = append(cs, c{n, len(m[2])})
+		x := c{n: n, size: len(m[2])}
+		if a := angleNumber.FindStringSubmatch(m[2]); a != nil {
+			x.angle, _ = strconv.Atoi(a[1])
+		}
+		cs = append(cs, x)
 	}
 	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].angle != cs[j].angle {
+			return cs[i].angle > cs[j].angle
+		}
 		if cs[i].size != cs[j].size {
 			return cs[i].size > cs[j].size
 		}

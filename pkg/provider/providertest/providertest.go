@@ -39,7 +39,8 @@ type Behavior struct {
 	// server answers like a real model: a generator request (our joke
 	// engine's) gets the candidates it asks for, built from the recipes and
 	// templates it offers; a judge request (lines "Candidate <n>:") gets a
-	// ranking that prefers the longest description, whatever the order.
+	// ranking that prefers the last-written candidate (by its angle number),
+	// whatever the order shown.
 	ChatContent      string
 	GeneratorContent string        // when set, the answer to generator calls
 	JudgeContent     string        // when set, the answer to judge calls
@@ -203,7 +204,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	case judging && b.JudgeContent != "":
 		content = b.JudgeContent
 	case judging:
-		content = rankLongest(user)
+		content = rankLatest(user)
 	case b.GeneratorContent != "":
 		content = b.GeneratorContent
 	default:
