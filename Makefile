@@ -25,8 +25,8 @@ arena-fake: ## Serve a stand-in arena + ModelChorus for the local results (then 
 	$(GO) run ./pkg/tools/arenafake
 
 .PHONY: report
-report: ## Win rate (Wilson 95%), meh rate, battles per strategy/model/format/language; CSV + PNG in DATA_DIR/report
-	$(GO) run ./pkg/tools/report
+report: ## Win rates (Wilson 95%) per strategy/recipe/model/format/language/template, the learned posteriors per arm, traffic by recipe; CSV + PNGs in DATA_DIR/report; HTML=1 adds a gallery of the best and worst memes
+	HTML=$(HTML) $(GO) run ./pkg/tools/report
 
 .PHONY: eval
 eval: ## Run the eval prompt set (N=…) through the pipeline (configured provider, else the test server); A=… B=… (K=V,…) compare two configurations; HTML in .data/eval

@@ -15,7 +15,9 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
+	"punchline/pkg/learn"
 	"punchline/pkg/platform/config"
 	"punchline/pkg/stats/report"
 	"punchline/pkg/store"
@@ -31,6 +33,7 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	html := getenv("HTML") == "1" // make report HTML=1: also the gallery page
 	cfg, err := config.LoadReport(getenv)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
@@ -73,6 +76,40 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "\nwrote %s and %s\n", csvPath, pngPath)
+
+	// What the learning loop sees: the posteriors (as the stats function
+	// computes them, with the default window and half-life) and where the
+	// traffic went.
+	policy := learn.Compute(items, time.Now(), learn.Settings{Window: config.DefaultPolicyWindow, HalfLife: config.DefaultPolicyHalfLife})
+	if err := report.Arms(stdout, policy); err != nil {
+		return err
+	}
+	trafficPath := filepath.Join(dir, "traffic.png")
+	traffic, err := report.TrafficChart(report.Traffic(items))
+	if err != nil {
+		return err
+	}
+	if err := writeFile(trafficPath, func(w io.Writer) error { return png.Encode(w, traffic) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", trafficPath)
+
+	if html {
+		galleryPath := filepath.Join(dir, "gallery.html")
+		// Local media sit under DATA_DIR, beside the report folder; S3
+		// media are not linked (the page shows their captions).
+		media := func(key string) string {
+			if cfg.ResultsTable != "" {
+				return ""
+			}
+			return "../" + key
+		}
+		sections := report.Gallery(items, 3, media)
+		if err := writeFile(galleryPath, func(w io.Writer) error { return report.WriteGallery(w, sections) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s (%d recipes and templates)\n", galleryPath, len(sections))
+	}
 	return nil
 }
 

@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"punchline/pkg/media/mediatest"
+	"punchline/pkg/media/render"
 	"punchline/pkg/meme"
 	"punchline/pkg/store/dynamo"
 	"punchline/pkg/store/local"
@@ -100,4 +105,113 @@ func TestReportDynamoDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, dir, out.String())
+}
+
+// The learning loop made visible: posteriors per arm, the traffic chart,
+// and with HTML=1 a gallery whose pictures all load in headless Chromium.
+func TestReportPolicyAndGallery(t *testing.T) {
+	dir := t.TempDir()
+	s, err := local.OpenResults(filepath.Join(dir, "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := local.NewMedia(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now().UTC()
+	id := int64(0)
+	for day := 0; day < 6; day++ {
+		for _, recipe := range []string{"template", "scene", "text"} {
+			for k := 0; k < 3+day*(map[string]int{"template": 2}[recipe]); k++ {
+				id++
+				at := now.Add(-time.Duration(6-day) * 24 * time.Hour).Add(time.Duration(k) * time.Minute)
+				rec := meme.Record{ResultID: id, CreatedAt: at, Prompt: fmt.Sprintf("prompt %d", id), Lang: "ru", Type: meme.TypeImage,
+					Caption: "caption " + recipe, Strategy: "llm-" + recipe, Status: meme.StatusDone, Choice: meme.Choice{Recipe: recipe}}
+				if recipe == "template" {
+					rec.Template, rec.TemplateSource = "two-buttons", "house"
+				}
+				if recipe == "text" {
+					rec.Type, rec.Text = meme.TypeText, "a text meme"
+				} else {
+					jpg, _, err := render.MemeJPEG(mediatest.Scene(200, 200), render.Caption{Top: recipe, Bottom: fmt.Sprint(id)})
+					if err != nil {
+						t.Fatal(err)
+					}
+					rec.MediaKey = fmt.Sprintf("media/x/%d.jpg", id)
+					if err := media.Put(ctx, rec.MediaKey, "image/jpeg", jpg); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := s.PutGeneration(ctx, rec); err != nil {
+					t.Fatal(err)
+				}
+				outcome := map[string]string{"template": "win", "scene": "loss", "text": "meh"}[recipe]
+				if _, err := s.PutBattle(ctx, id, meme.BattleSide{BattleID: id, BattleDate: at.Format(meme.TimeLayout), OpponentResultID: 900000 + id,
+					Side: 1, Outcome: outcome, VotesFirst: int64(k + 1), VotesSecond: 2, Hash: "h"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	s.Close()
+	var out bytes.Buffer
+	if err := run(ctx, getenv(map[string]string{"DATA_DIR": dir, "HTML": "1"}), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"learned policy", "template/ru/statement", "scene/ru/statement", "traffic.png", "gallery.html"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if i, j := strings.Index(out.String(), "template/ru/statement"), strings.Index(out.String(), "scene/ru/statement"); i > j {
+		t.Errorf("the most battled arm should come first")
+	}
+	f, err := os.Open(filepath.Join(dir, "report", "traffic.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 500 {
+		t.Errorf("traffic chart: %v", err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report", "gallery.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"recipe template", "recipe scene", "recipe text", "template two-buttons", "a text meme"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("gallery lacks %q", want)
+		}
+	}
+	imgs := strings.Count(string(page), "<img ")
+	if title := chromiumTitle(t, filepath.Join(dir, "report", "gallery.html")); imgs == 0 || title != fmt.Sprintf("loaded %d of %d", imgs, imgs) {
+		t.Errorf("chromium: %q for %d pictures", title, imgs)
+	}
+}
+
+// chromiumTitle opens a page in headless Chromium and returns the title its
+// script sets once the pictures have loaded or failed.
+func chromiumTitle(t *testing.T, page string) string {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium missing (run make deps): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--no-first-run", "--disable-dev-shm-usage", "--user-data-dir="+t.TempDir(), "--allow-file-access-from-files",
+		"--virtual-time-budget=10000", "--dump-dom", "file://"+page)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	m := regexp.MustCompile(`<title>([^<]*)</title>`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatal("no title")
+	}
+	return m[1]
 }

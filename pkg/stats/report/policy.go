@@ -1,0 +1,247 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"image"
+	"image/color"
+	"io"
+	"math"
+	"sort"
+
+	"punchline/pkg/learn"
+	"punchline/pkg/media/render"
+	"punchline/pkg/media/scene"
+	"punchline/pkg/meme"
+)
+
+// Arms writes each arm's posterior mean with its 95% interval and the
+// (decayed) battles behind it, most battled first.
+func Arms(w io.Writer, p learn.Policy) error {
+	keys := make([]string, 0, len(p.Arms))
+	for k := range p.Arms {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return p.Arms[keys[i]].N > p.Arms[keys[j]].N })
+	fmt.Fprintf(w, "\nlearned policy (%d battles, window %s, half-life %s; prior mean %.2f)\n", p.Battles, p.Window, p.HalfLife, p.Prior.Mean())
+	fmt.Fprintf(w, "%-34s %8s %7s %15s\n", "arm (recipe/lang/kind)", "battles", "mean", "95% interval")
+	for _, k := range keys {
+		b := p.Arms[k]
+		lo, hi := b.Interval()
+		if _, err := fmt.Fprintf(w, "%-34s %8.1f %6.1f%% %6.1f–%5.1f%%\n", k, b.N, 100*b.Mean(), 100*lo, 100*hi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Share is one day's share of answers by recipe.
+type Share struct {
+	Day    string
+	Counts map[string]int
+	Total  int
+}
+
+// Traffic is the share of answers each recipe got, by creation day.
+func Traffic(items []map[string]any) []Share {
+	byDay := map[string]*Share{}
+	for _, it := range items {
+		recipe, _ := it["recipe"].(string)
+		at, _ := it["created_at"].(string)
+		if recipe == "" || len(at) < 10 {
+			continue
+		}
+		d := byDay[at[:10]]
+		if d == nil {
+			d = &Share{Day: at[:10], Counts: map[string]int{}}
+			byDay[at[:10]] = d
+		}
+		d.Counts[recipe]++
+		d.Total++
+	}
+	out := make([]Share, 0, len(byDay))
+	for _, d := range byDay {
+		out = append(out, *d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Day < out[j].Day })
+	return out
+}
+
+var recipeColours = map[string]string{
+	meme.RecipeScene: "#1f77b4", meme.RecipeTemplate: "#ff7f0e", meme.RecipeReaction: "#2ca02c",
+	meme.RecipeChatCallback: "#9467bd", meme.RecipeClip: "#8c564b", meme.RecipeText: "#d62728",
+}
+
+// TrafficChart draws each recipe's daily share of answers as a line: how
+// the policy moves traffic to what wins.
+func TrafficChart(days []Share) (*image.RGBA, error) {
+	const W, H, x0, x1, y0, y1 = 1000, 520, 70.0, 820.0, 60.0, 460.0
+	sc := scene.Scene{Size: []int{W, H}, Background: "#ffffff"}
+	px := func(x, y float64) (float64, float64) { return x / W, y / H }
+	line := func(xa, ya, xb, yb float64, colour string, width float64) {
+		ax, ay := px(xa, ya)
+		bx, by := px(xb, yb)
+		sc.Shapes = append(sc.Shapes, scene.Shape{Line: []float64{ax, ay, bx, by}, Width: width, Stroke: colour})
+	}
+	for _, f := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		y := y1 - f*(y1-y0)
+		line(x0, y, x1, y, "#e5e5e5", 0.001)
+	}
+	line(x0, y0, x0, y1, "#333333", 0.002)
+	line(x0, y1, x1, y1, "#333333", 0.002)
+	recipes := map[string]bool{}
+	for _, d := range days {
+		for r := range d.Counts {
+			recipes[r] = true
+		}
+	}
+	names := make([]string, 0, len(recipes))
+	for r := range recipes {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	xAt := func(i int) float64 {
+		if len(days) < 2 {
+			return (x0 + x1) / 2
+		}
+		return x0 + float64(i)*(x1-x0)/float64(len(days)-1)
+	}
+	for _, r := range names {
+		colour := recipeColours[r]
+		if colour == "" {
+			colour = "#7f7f7f"
+		}
+		for i := 1; i < len(days); i++ {
+			a := float64(days[i-1].Counts[r]) / math.Max(1, float64(days[i-1].Total))
+			b := float64(days[i].Counts[r]) / math.Max(1, float64(days[i].Total))
+			line(xAt(i-1), y1-a*(y1-y0), xAt(i), y1-b*(y1-y0), colour, 0.004)
+		}
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	img := sc.Paint()
+	ink := colour("#222222")
+	if _, err := render.Label(img, "Share of answers by recipe, per day", 20, 34, 22, ink); err != nil {
+		return nil, err
+	}
+	for _, f := range []float64{0, 0.5, 1} {
+		if _, err := render.Label(img, fmt.Sprintf("%d%%", int(100*f)), 20, y1-f*(y1-y0)+5, 14, ink); err != nil {
+			return nil, err
+		}
+	}
+	if len(days) > 0 {
+		_, _ = render.Label(img, days[0].Day, x0, y1+28, 14, ink)
+		_, _ = render.Label(img, days[len(days)-1].Day, x1-80, y1+28, 14, ink)
+	}
+	for i, r := range names {
+		c := recipeColours[r]
+		if c == "" {
+			c = "#7f7f7f"
+		}
+		if _, err := render.Label(img, "— "+r, x1+20, y0+20+float64(i)*26, 18, colour(c)); err != nil {
+			return nil, err
+		}
+	}
+	return img, nil
+}
+
+func colour(hex string) color.RGBA {
+	v, _ := scene.ParseColor(hex)
+	return v
+}
+
+// GalleryItem is one meme on the gallery page.
+type GalleryItem struct {
+	Media, Type, Text, Prompt, Caption, Outcome string
+	Votes                                       string
+	Score                                       float64
+}
+
+// GallerySection is the best and worst memes of one recipe or template.
+type GallerySection struct {
+	Title       string
+	Best, Worst []GalleryItem
+}
+
+// Gallery picks, per recipe and per template, the n most and least
+// successful decided memes: scored by outcome, then by the vote margin.
+// media maps an item's media_key to a link the page can load ("" leaves
+// the picture out).
+func Gallery(items []map[string]any, n int, media func(key string) string) []GallerySection {
+	groups := map[string][]GalleryItem{}
+	for _, it := range items {
+		outcome, _ := it["outcome"].(string)
+		r, ok := learn.Reward(outcome)
+		if !ok {
+			continue
+		}
+		first, second := num(it["votes_first"]), num(it["votes_second"])
+		if side := num(it["side"]); side == 2 {
+			first, second = second, first
+		}
+		str := func(k string) string { v, _ := it[k].(string); return v }
+		g := GalleryItem{Type: str("type"), Text: str("text"), Prompt: str("prompt"), Caption: str("caption"), Outcome: outcome,
+			Votes: fmt.Sprintf("%.0f : %.0f", first, second), Score: r + (first-second)/math.Max(1, first+second)/10}
+		if key := str("media_key"); key != "" {
+			g.Media = media(key)
+		}
+		if recipe := str("recipe"); recipe != "" {
+			groups["recipe "+recipe] = append(groups["recipe "+recipe], g)
+		}
+		if tpl := str("template"); tpl != "" {
+			groups["template "+tpl] = append(groups["template "+tpl], g)
+		}
+	}
+	titles := make([]string, 0, len(groups))
+	for t := range groups {
+		titles = append(titles, t)
+	}
+	sort.Strings(titles)
+	var out []GallerySection
+	for _, t := range titles {
+		g := groups[t]
+		sort.SliceStable(g, func(i, j int) bool { return g[i].Score > g[j].Score })
+		k := min(n, len(g))
+		worst := append([]GalleryItem(nil), g[len(g)-min(n, len(g)-k):]...)
+		out = append(out, GallerySection{Title: t, Best: g[:k], Worst: worst})
+	}
+	return out
+}
+
+func num(v any) float64 {
+	var f float64
+	fmt.Sscan(fmt.Sprint(v), &f)
+	return f
+}
+
+var galleryPage = template.Must(template.New("gallery").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>punchline gallery</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 20px; color: #222; }
+h2 { font-size: 16px; border-top: 1px solid #ddd; padding-top: 10px; }
+.strip { display: flex; gap: 12px; flex-wrap: wrap; }
+.meme { width: 220px; font-size: 12px; }
+.meme img, .meme video { width: 220px; display: block; }
+.meme .text { white-space: pre-wrap; background: #fffbe6; padding: 6px; }
+.win { color: #1a7f37; } .loss, .meh { color: #b42318; }
+</style></head><body>
+<h1>What wins: the best and worst memes per recipe and template</h1>
+{{range .}}<h2>{{.Title}}</h2>
+<div class="strip">{{range .Best}}<div class="meme">{{template "meme" .}}</div>{{end}}</div>
+{{if .Worst}}<div class="strip">{{range .Worst}}<div class="meme">{{template "meme" .}}</div>{{end}}</div>{{end}}
+{{end}}
+<script>
+window.addEventListener('load', () => {
+  const imgs = [...document.images];
+  document.title = 'loaded ' + imgs.filter(i => i.complete && i.naturalWidth > 0).length + ' of ' + imgs.length;
+});
+</script></body></html>
+{{define "meme"}}{{if and .Media (eq .Type "image")}}<img src="{{.Media}}" alt="meme">{{else if and .Media (eq .Type "video")}}<video src="{{.Media}}" controls muted></video>{{else}}<div class="text">{{.Text}}{{.Caption}}</div>{{end}}
+<div class="{{.Outcome}}"><b>{{.Outcome}}</b> {{.Votes}}</div><div>{{.Caption}}</div><div><i>{{.Prompt}}</i></div>{{end}}
+`))
+
+// WriteGallery writes the gallery page.
+func WriteGallery(w io.Writer, sections []GallerySection) error {
+	return galleryPage.Execute(w, sections)
+}
