@@ -300,6 +300,9 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 			t.Errorf("%s = %#v, want %q", k, out.Item[k], v)
 		}
 	}
+	if order, ok := out.Item["image_order"].(*types.AttributeValueMemberL); !ok || len(order.Value) != 1 {
+		t.Errorf("image_order = %#v", out.Item["image_order"])
+	}
 	for _, k := range []string{"created_at", "media_key", "text"} {
 		if _, ok := out.Item[k].(*types.AttributeValueMemberS); !ok {
 			t.Errorf("%s missing", k)

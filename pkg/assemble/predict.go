@@ -98,6 +98,7 @@ func Predict(ctx context.Context, cfg config.Predict, getenv func(string) string
 			Policy: learned.Policy, Explore: cfg.Explore,
 		})
 		opts.Planner, opts.PlanShare = jokes, joke.PlanShare
+		opts.ModelOrder = func(models []string) []string { return learned.Policy().Order(models) }
 		opts.ChatModel = cfg.ChatModel
 		opts.Imager = imagegen.New(api, cfg.ProviderBaseURL, key, cfg.ImageModels, policy.Client())
 		if cfg.TTSModel != "" {

@@ -80,6 +80,9 @@ type Policy struct {
 	Prior     Beta            `json:"prior"`     // the pooled prior every posterior starts from
 	Arms      map[string]Beta `json:"arms"`      // by ArmKey
 	Templates map[string]Beta `json:"templates"` // by template id
+	// ImageModels is the evidence on image models, best first: predict
+	// tries the configured models in this order.
+	ImageModels []ModelScore `json:"image_models,omitempty"`
 }
 
 // Language groups and prompt kinds of an arm.

@@ -23,13 +23,19 @@ type Results interface {
 	Fetch(ctx context.Context, ids []int64, attrs ...string) ([]map[string]any, error)
 }
 
-// Saver stores the policy (the state table).
+// Saver stores the policy (the state table), and reads the leaderboard
+// snapshot beside it.
 type Saver interface {
 	Save(ctx context.Context, key string, v any) error
+	Load(ctx context.Context, key string, v any) (bool, error)
 }
 
 // attrs are the attributes Compute reads.
-var attrs = []string{"created_at", "recipe", "lang", "prompt", "outcome", "battle_date", "opponent_result_id", "template"}
+var attrs = []string{"created_at", "recipe", "lang", "prompt", "outcome", "battle_date", "opponent_result_id", "template",
+	"image_model", "image_order", "stage_ms"}
+
+// chorusKey is ModelChorus' latest snapshot in the state table.
+const chorusKey = "modelchorus/latest"
 
 // Update recomputes the policy from the results created in the window (a
 // battle comes after its result) and saves it as policy/latest and a dated
@@ -44,6 +50,13 @@ func Update(ctx context.Context, res Results, st Saver, now time.Time, s Setting
 		return Policy{}, fmt.Errorf("policy: read results: %w", err)
 	}
 	p := Compute(items, now, s)
+	var board struct {
+		Leaderboard []Standing `json:"image_leaderboard"`
+	}
+	if _, err := st.Load(ctx, chorusKey, &board); err != nil {
+		board.Leaderboard = nil // no leaderboard: our own evidence alone
+	}
+	p.ImageModels = ModelScores(items, board.Leaderboard)
 	if err := st.Save(ctx, LatestKey, p); err != nil {
 		return p, fmt.Errorf("policy: save: %w", err)
 	}

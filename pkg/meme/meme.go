@@ -145,7 +145,8 @@ type Record struct {
 	// TemplateSource where it came from: house, dir or bucket.
 	Template       string
 	TemplateSource string
-	Choice         // the joke engine's work, when it ran
+	Choice                  // the joke engine's work, when it ran
+	ImageOrder     []string // the image models in the order they were tried
 	LatencyMS      int64
 	StageMS        map[string]int64
 	Status         string // StatusDone once recorded

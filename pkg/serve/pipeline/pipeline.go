@@ -91,8 +91,11 @@ type Options struct {
 	PlanShare float64
 	Video     Clipper   // nil: no video; plans asking for one get a still
 	Templates Templates // meme templates; nil: none
-	Voice     Speaker   // nil: clips are silent
-	Now       func() time.Time
+	// ModelOrder, when set, orders the image models by evidence (the
+	// learned policy); unset, the configured order stands.
+	ModelOrder func(models []string) []string
+	Voice      Speaker // nil: clips are silent
+	Now        func() time.Time
 }
 
 // Budget shares and waits.
@@ -410,6 +413,12 @@ func (p *Pipeline) startImage(ctx context.Context, r *run, prompt string) *job {
 	jctx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-finishReserve))
 	j := &job{done: make(chan struct{}), cancel: cancel, started: time.Now()}
 	models := p.o.Imager.Models()
+	if p.o.ModelOrder != nil {
+		models = p.o.ModelOrder(models)
+	}
+	if r.rec.ImageOrder == nil {
+		r.rec.ImageOrder = models
+	}
 	if len(models) == 1 && p.o.HedgeAfter > 0 {
 		models = []string{models[0], models[0]} // a second call often lands on a faster worker
 	}

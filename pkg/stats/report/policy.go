@@ -35,6 +35,19 @@ func Arms(w io.Writer, p learn.Policy) error {
 	return nil
 }
 
+// ImageModels writes the image models in the order the evidence gives
+// them (predict tries the configured ones in this order).
+func ImageModels(w io.Writer, scores []learn.ModelScore) error {
+	fmt.Fprintf(w, "\nimage models by evidence (tried first → answered, median time, ModelChorus Elo):\n")
+	for i, s := range scores {
+		if _, err := fmt.Fprintf(w, "%d. %-28s tried %4d, success %5.1f%%, %6.0f ms, Elo %4.0f, score %.3f\n",
+			i+1, s.Model, s.Tried, 100*s.Success, s.LatencyMS, s.Elo, s.Score); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Share is one day's share of answers by recipe.
 type Share struct {
 	Day    string

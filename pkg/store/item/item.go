@@ -77,6 +77,9 @@ func Generation(rec meme.Record) map[string]any {
 		a["candidates"] = cands
 		a["pick"] = int64(rec.Pick)
 	}
+	if len(rec.ImageOrder) > 0 {
+		a["image_order"] = rec.ImageOrder
+	}
 	if rec.JudgeModel != "" {
 		a["judge_model"] = rec.JudgeModel
 		a["judge_ms"] = rec.JudgeMS

@@ -84,6 +84,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err := report.Arms(stdout, policy); err != nil {
 		return err
 	}
+	if err := report.ImageModels(stdout, learn.ModelScores(items, nil)); err != nil {
+		return err
+	}
 	trafficPath := filepath.Join(dir, "traffic.png")
 	traffic, err := report.TrafficChart(report.Traffic(items))
 	if err != nil {
