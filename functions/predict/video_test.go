@@ -1,19 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"punchline/pkg/media/mediatest"
 )
 
 var page = template.Must(template.New("page").Parse(`<!doctype html><html><head><title>pending</title></head><body>
@@ -36,29 +33,11 @@ v.addEventListener('loadeddata', () => {
 // and returns what the page saw: duration, readyState and playback time.
 func playInChromium(t *testing.T, clipURL string) string {
 	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium missing (run make deps): %v", err)
-	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = page.Execute(w, clipURL)
 	}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--no-first-run", "--disable-dev-shm-usage", "--user-data-dir="+t.TempDir(),
-		"--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=15000", "--dump-dom", srv.URL)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	m := regexp.MustCompile(`<title>([^<]*)</title>`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("no title in %s", out.String())
-	}
-	return m[1]
+	return mediatest.BrowserTitle(t, srv.URL)
 }
 
 // `make run` with FORMAT_POLICY=video answers with a clip, and the clip

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/wait"
 )
 
 // State keys of the policy.
@@ -142,14 +143,5 @@ func check(p Policy, now time.Time) error {
 // Watch refreshes the policy every interval until ctx ends, off the
 // request path.
 func (h *Holder) Watch(ctx context.Context, st Loader, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			h.Refresh(ctx, st, now, log)
-		}
-	}
+	wait.Every(ctx, every, func(now time.Time) { h.Refresh(ctx, st, now, log) })
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"punchline/pkg/platform/wait"
 )
 
 // house is the set shipped in the binary (licences in house/LICENSES.md).
@@ -245,16 +247,7 @@ func (l *Library) Reload(ctx context.Context, src Sources) []Problem {
 // Watch reloads the library every interval until ctx ends, off the
 // request path: a request always sees a whole set, old or new.
 func (l *Library) Watch(ctx context.Context, src Sources, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			l.Reload(ctx, src)
-		}
-	}
+	wait.Every(ctx, every, func(time.Time) { l.Reload(ctx, src) })
 }
 
 // Files is an in-memory file system of the given files (slash-separated

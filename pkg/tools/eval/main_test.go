@@ -5,12 +5,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"punchline/pkg/media/mediatest"
 )
 
 func TestPromptSet(t *testing.T) {
@@ -72,32 +71,7 @@ func TestEvalSmoke(t *testing.T) {
 	// Every picture on the page loads (A's six scene answers at least;
 	// B's recipe is drawn per prompt, and a text meme has no picture).
 	imgs := strings.Count(html, "<img ")
-	if title := loadInChromium(t, filepath.Join(out, "index.html")); imgs < 6 || title != fmt.Sprintf("loaded %d of %d", imgs, imgs) {
+	if title := mediatest.BrowserTitle(t, "file://"+filepath.Join(out, "index.html")); imgs < 6 || title != fmt.Sprintf("loaded %d of %d", imgs, imgs) {
 		t.Errorf("chromium: %q for %d pictures", title, imgs)
 	}
-}
-
-// loadInChromium opens the page in headless Chromium and returns the title
-// its script sets once every picture has loaded or failed.
-func loadInChromium(t *testing.T, page string) string {
-	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium missing (run make deps): %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--no-first-run", "--disable-dev-shm-usage", "--user-data-dir="+t.TempDir(), "--allow-file-access-from-files",
-		"--virtual-time-budget=10000", "--dump-dom", "file://"+page)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	m := regexp.MustCompile(`<title>([^<]*)</title>`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("no title in the page")
-	}
-	return m[1]
 }

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -186,32 +184,7 @@ func TestReportPolicyAndGallery(t *testing.T) {
 		}
 	}
 	imgs := strings.Count(string(page), "<img ")
-	if title := chromiumTitle(t, filepath.Join(dir, "report", "gallery.html")); imgs == 0 || title != fmt.Sprintf("loaded %d of %d", imgs, imgs) {
+	if title := mediatest.BrowserTitle(t, "file://"+filepath.Join(dir, "report", "gallery.html")); imgs == 0 || title != fmt.Sprintf("loaded %d of %d", imgs, imgs) {
 		t.Errorf("chromium: %q for %d pictures", title, imgs)
 	}
-}
-
-// chromiumTitle opens a page in headless Chromium and returns the title its
-// script sets once the pictures have loaded or failed.
-func chromiumTitle(t *testing.T, page string) string {
-	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium missing (run make deps): %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--no-first-run", "--disable-dev-shm-usage", "--user-data-dir="+t.TempDir(), "--allow-file-access-from-files",
-		"--virtual-time-budget=10000", "--dump-dom", "file://"+page)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	m := regexp.MustCompile(`<title>([^<]*)</title>`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatal("no title")
-	}
-	return m[1]
 }
