@@ -352,6 +352,41 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 			t.Errorf("duplicate answers differ: %v vs %v", a, answers[0])
 		}
 	}
+
+	// Someone who guesses a future result_id cannot pre-set the meme the
+	// arena gets for it: the claim binds the prompt, so the arena's request
+	// gets a meme of its own, and the first record is left as it was and
+	// marked with a conflict for analysts.
+	prov.Set(func(b *providertest.Behavior) { b.ImageDelay = 0 })
+	preset := post(t, base+"/", `{"result_id":5000,"prompt":"an attacker's preset joke"}`)
+	arena := post(t, base+"/", `{"result_id":5000,"prompt":"the arena's real prompt"}`)
+	if arena["type"] != "image" || path(arena["url"]) == path(preset["url"]) || prov.Images.Load() != 4 {
+		t.Errorf("arena's answer %v, preset %v, %d image calls", arena, preset, prov.Images.Load())
+	}
+	// Same prompt up to white space is the same request: a retry.
+	retry := post(t, base+"/", `{"result_id":5000,"prompt":"  an attacker's   preset joke "}`)
+	if path(retry["url"]) != path(preset["url"]) || prov.Images.Load() != 4 {
+		t.Errorf("retry of the first prompt %v, want %v", retry, preset)
+	}
+	out, err = moto.DynamoDB().GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(table),
+		Key:       map[string]types.AttributeValue{"result_id": &types.AttributeValueMemberN{Value: "5000"}},
+	})
+	if err != nil || out.Item == nil {
+		t.Fatalf("GetItem 5000: %v", err)
+	}
+	if p, _ := out.Item["prompt"].(*types.AttributeValueMemberS); p == nil || p.Value != "an attacker's preset joke" {
+		t.Errorf("prompt = %#v, want the first record's", out.Item["prompt"])
+	}
+	if n, _ := out.Item["conflicts"].(*types.AttributeValueMemberN); n == nil || n.Value != "1" {
+		t.Errorf("conflicts = %#v, want 1", out.Item["conflicts"])
+	}
+	if h, _ := out.Item["prompt_hash"].(*types.AttributeValueMemberS); h == nil || len(h.Value) != 32 {
+		t.Errorf("prompt_hash = %#v", out.Item["prompt_hash"])
+	}
+	if !strings.Contains(logs.String(), "result_id claimed with another prompt") {
+		t.Errorf("no conflict warning in logs")
+	}
 }
 
 // path is a URL without its query (a presigned URL is signed anew each time).

@@ -4,6 +4,8 @@
 package meme
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -167,6 +169,16 @@ type Claim struct {
 	Type     string // when done: the answer's type, media key and text
 	MediaKey string
 	Text     string
+	// PromptHash is the claim's prompt (PromptHash): only a request with
+	// the same prompt may wait for or replay it.
+	PromptHash string
+}
+
+// PromptHash identifies a prompt up to white space: the claim on a
+// result_id binds it, so nobody can pre-set the meme another prompt gets.
+func PromptHash(prompt string) string {
+	sum := sha256.Sum256([]byte(strings.Join(strings.Fields(prompt), " ")))
+	return hex.EncodeToString(sum[:16])
 }
 
 // Times written as text (stored attributes, checkpoints, snapshots) are

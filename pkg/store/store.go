@@ -26,7 +26,8 @@ import (
 // Results is the results table: one item per result_id.
 type Results interface {
 	PutGeneration(ctx context.Context, rec meme.Record) error
-	Claim(ctx context.Context, id int64, at, staleBefore time.Time) (meme.Claim, error)
+	Claim(ctx context.Context, id int64, promptHash string, at, staleBefore time.Time) (meme.Claim, error)
+	Conflict(ctx context.Context, id int64) error
 	Lookup(ctx context.Context, id int64) (meme.Claim, error)
 	Created(ctx context.Context, from, to time.Time) ([]int64, error)
 	BattleHashes(ctx context.Context, ids []int64) (map[int64]string, error)

@@ -149,7 +149,7 @@ func emf(t *testing.T, logs []byte) map[string]any {
 		}
 		aws := m["_aws"].(map[string]any)
 		defs := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)
-		if defs["Namespace"] != Namespace || len(defs["Metrics"].([]any)) != 5+len(stages) {
+		if defs["Namespace"] != Namespace || len(defs["Metrics"].([]any)) != 6+len(stages) {
 			t.Errorf("EMF directive %v", aws)
 		}
 		for _, d := range defs["Metrics"].([]any) {
@@ -213,6 +213,48 @@ func TestDuplicateOfStuckRequest(t *testing.T) {
 	ans := p.Generate(context.Background(), meme.Request{ResultID: 9, HasResultID: true, Prompt: "x"}, start)
 	if ans.Type != meme.TypeText || time.Since(start) > 2*time.Second || f.calls.Load() != 0 {
 		t.Errorf("answer %+v after %v with %d image calls", ans, time.Since(start), f.calls.Load())
+	}
+}
+
+// Someone who posts a guessed future result_id first cannot pre-set the
+// meme the arena's request for it gets: the claim binds the prompt.
+func TestPresetMemeForFutureResultID(t *testing.T) {
+	tests := []struct {
+		name        string
+		first, then string
+		replayed    bool
+	}{
+		{"another prompt gets its own meme", "an attacker's preset joke", "the arena's real prompt", false},
+		{"the same prompt is a retry", "monday again", "monday again", true},
+		{"white space does not make a prompt new", "monday again", "  monday\tagain ", true},
+		{"case does", "monday again", "Monday again", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			results := &memResults{}
+			media := &memMedia{objs: map[string][]byte{}}
+			var logs bytes.Buffer
+			p := New(Options{Planner: goodPlan, Imager: goodImage(), Media: media, Results: results,
+				Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			first := p.Generate(context.Background(), meme.Request{ResultID: 5000, HasResultID: true, Prompt: tc.first}, time.Now())
+			logs.Reset()
+			then := p.Generate(context.Background(), meme.Request{ResultID: 5000, HasResultID: true, Prompt: tc.then}, time.Now())
+			if first.Type != meme.TypeImage || then.Type != meme.TypeImage {
+				t.Fatalf("answers %+v, %+v", first, then)
+			}
+			if got := then.URL == first.URL; got != tc.replayed {
+				t.Errorf("replayed = %v (%s vs %s), want %v", got, then.URL, first.URL, tc.replayed)
+			}
+			if m := emf(t, logs.Bytes()); (m["PromptConflict"] == 1.0) == tc.replayed {
+				t.Errorf("PromptConflict = %v on the second request", m["PromptConflict"])
+			}
+			recs := results.records()
+			wantConflicts := map[bool]int{true: 0, false: 1}[tc.replayed]
+			if len(recs) != 1 || recs[0].Prompt != tc.first || results.conflicts[5000] != wantConflicts {
+				t.Errorf("%d records (%+v), %d conflicts; want the first request's record only and %d conflicts",
+					len(recs), recs, results.conflicts[5000], wantConflicts)
+			}
+		})
 	}
 }
 

@@ -60,6 +60,7 @@ func (p *Pipeline) metrics(ctx context.Context, r *run, ans meme.Answer) {
 		metric{"HedgeFired", "Count", b(r.hedged)},
 		metric{"ProviderErrors", "Count", int64(r.provErrs)},
 		metric{"SpeculativeUsed", "Count", b(r.spec)},
+		metric{"PromptConflict", "Count", b(r.conflict)},
 		metric{"Bytes", "Bytes", r.rec.Bytes},
 	)
 	defs := make([]map[string]string, 0, len(ms))

@@ -50,7 +50,8 @@ type Media interface {
 // work starts so duplicates find it.
 type Results interface {
 	PutGeneration(ctx context.Context, rec meme.Record) error
-	Claim(ctx context.Context, id int64, at, staleBefore time.Time) (meme.Claim, error)
+	Claim(ctx context.Context, id int64, promptHash string, at, staleBefore time.Time) (meme.Claim, error)
+	Conflict(ctx context.Context, id int64) error
 	Lookup(ctx context.Context, id int64) (meme.Claim, error)
 }
 
@@ -169,6 +170,7 @@ type run struct {
 	stageMS  map[Stage]int64
 	rung     string
 	claimed  bool // we own the result_id's item
+	conflict bool // the result_id was claimed with another prompt: answer, record nothing
 	hedged   bool
 	provErrs int
 	spec     bool // the picture came from the raw prompt
@@ -206,7 +208,8 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 	}
 	log := p.o.Logger
 	cctx, cancel := context.WithTimeout(ctx, claimTimeout)
-	c, err := p.o.Results.Claim(cctx, r.req.ResultID, r.arrived, r.arrived.Add(-staleClaim))
+	hash := meme.PromptHash(r.req.Prompt)
+	c, err := p.o.Results.Claim(cctx, r.req.ResultID, hash, r.arrived, r.arrived.Add(-staleClaim))
 	cancel()
 	if err != nil {
 		// Without the table we cannot deduplicate; answering matters more.
@@ -215,6 +218,19 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 	}
 	if c.Claimed {
 		r.claimed = true
+		return meme.Answer{}, false
+	}
+	if c.PromptHash != "" && c.PromptHash != hash {
+		// Another prompt holds this result_id: replaying would let anyone
+		// who guesses a future id pre-set the meme the arena gets. This
+		// request gets its own meme; the first record stays as it was.
+		r.conflict = true
+		log.WarnContext(ctx, "result_id claimed with another prompt; answering without replay or record")
+		cctx, cancel := context.WithTimeout(ctx, claimTimeout)
+		if err := p.o.Results.Conflict(cctx, r.req.ResultID); err != nil {
+			log.WarnContext(ctx, "count conflict failed", "error", err)
+		}
+		cancel()
 		return meme.Answer{}, false
 	}
 	start := time.Now()
@@ -560,7 +576,7 @@ func (p *Pipeline) record(ctx context.Context, r *run, ans meme.Answer) {
 	r.rec.StageMS = r.stageNames()
 	p.o.Logger.InfoContext(ctx, "answer", "type", ans.Type, "strategy", r.rec.Strategy, "rung", r.rung,
 		"fallback", r.rec.Fallback, "latency_ms", r.rec.LatencyMS, "stage_ms", r.rec.StageMS, "bytes", r.rec.Bytes)
-	if !r.req.HasResultID || p.o.Results == nil {
+	if !r.req.HasResultID || p.o.Results == nil || r.conflict {
 		return
 	}
 	r.rec.ResultID = r.req.ResultID

@@ -73,12 +73,13 @@ func (m *memMedia) URL(_ context.Context, key string) (string, error) { return "
 
 // memResults is an in-memory results table with claims.
 type memResults struct {
-	mu       sync.Mutex
-	recs     []meme.Record
-	err      error // every PutGeneration fails with it
-	failPuts int   // the first failPuts calls fail
-	claimErr error
-	items    map[int64]meme.Claim
+	mu        sync.Mutex
+	recs      []meme.Record
+	err       error // every PutGeneration fails with it
+	failPuts  int   // the first failPuts calls fail
+	claimErr  error
+	items     map[int64]meme.Claim
+	conflicts map[int64]int
 }
 
 func (r *memResults) PutGeneration(_ context.Context, rec meme.Record) error {
@@ -95,11 +96,11 @@ func (r *memResults) PutGeneration(_ context.Context, rec meme.Record) error {
 	if r.items == nil {
 		r.items = map[int64]meme.Claim{}
 	}
-	r.items[rec.ResultID] = meme.Claim{State: rec.Status, Type: rec.Type, MediaKey: rec.MediaKey, Text: rec.Text}
+	r.items[rec.ResultID] = meme.Claim{State: rec.Status, Type: rec.Type, MediaKey: rec.MediaKey, Text: rec.Text, PromptHash: meme.PromptHash(rec.Prompt)}
 	return nil
 }
 
-func (r *memResults) Claim(_ context.Context, id int64, _, _ time.Time) (meme.Claim, error) {
+func (r *memResults) Claim(_ context.Context, id int64, promptHash string, _, _ time.Time) (meme.Claim, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.claimErr != nil {
@@ -111,8 +112,18 @@ func (r *memResults) Claim(_ context.Context, id int64, _, _ time.Time) (meme.Cl
 	if c, ok := r.items[id]; ok {
 		return c, nil
 	}
-	r.items[id] = meme.Claim{State: meme.StatusPending}
+	r.items[id] = meme.Claim{State: meme.StatusPending, PromptHash: promptHash}
 	return meme.Claim{Claimed: true}, nil
+}
+
+func (r *memResults) Conflict(_ context.Context, id int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.conflicts == nil {
+		r.conflicts = map[int64]int{}
+	}
+	r.conflicts[id]++
+	return nil
 }
 
 func (r *memResults) Lookup(_ context.Context, id int64) (meme.Claim, error) {

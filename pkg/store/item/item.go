@@ -22,6 +22,11 @@ const (
 	MediaKey  = "media_key"
 	Text      = "text"
 	Hash      = "battle_hash"
+	// PromptHash binds a claim to its prompt; Conflicts counts requests
+	// with another prompt that came for the same result_id.
+	PromptHash = "prompt_hash"
+	Conflicts  = "conflicts"
+	Prompt     = "prompt"
 )
 
 // Time formats a time as stored: meme.TimeLayout in UTC.
@@ -34,7 +39,8 @@ func Generation(rec meme.Record) map[string]any {
 	a := map[string]any{
 		CreatedAt:    Time(rec.CreatedAt),
 		Day:          rec.CreatedAt.UTC().Format(meme.DayLayout),
-		"prompt":     rec.Prompt,
+		Prompt:       rec.Prompt,
+		PromptHash:   meme.PromptHash(rec.Prompt),
 		Type:         rec.Type,
 		"strategy":   rec.Strategy,
 		"latency_ms": rec.LatencyMS,
@@ -121,15 +127,18 @@ func Battle(b meme.BattleSide) map[string]any {
 }
 
 // ClaimAttrs are the attributes a claim reads back.
-var ClaimAttrs = []string{Status, CreatedAt, Type, MediaKey, Text}
+var ClaimAttrs = []string{Status, CreatedAt, Type, MediaKey, Text, PromptHash, Prompt}
 
 // Claim interprets the stored generation attributes of a result (attr
 // returns "" for a missing one). An item recorded before statuses existed
 // (created_at, no status) is done.
 func Claim(attr func(name string) string) meme.Claim {
-	c := meme.Claim{State: attr(Status), Type: attr(Type), MediaKey: attr(MediaKey), Text: attr(Text)}
+	c := meme.Claim{State: attr(Status), Type: attr(Type), MediaKey: attr(MediaKey), Text: attr(Text), PromptHash: attr(PromptHash)}
 	if c.State == "" && attr(CreatedAt) != "" {
 		c.State = meme.StatusDone
+	}
+	if c.PromptHash == "" && attr(Prompt) != "" { // recorded before claims bound prompts
+		c.PromptHash = meme.PromptHash(attr(Prompt))
 	}
 	return c
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 )
 
@@ -92,6 +93,28 @@ func (s *items) merge(e entry) {
 func (s *items) update(ctx context.Context, key string, attrs map[string]any) error {
 	_, err := s.updateIf(ctx, key, nil, attrs)
 	return err
+}
+
+// add adds delta to the number attribute name of the item at key (a
+// missing one counts as 0), as DynamoDB's ADD does: read and write happen
+// under one lock, so concurrent adds all count.
+func (s *items) add(_ context.Context, key, name string, delta int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	if v, ok := s.m[key][name].(json.Number); ok {
+		n, _ = v.Int64()
+	}
+	e := entry{Key: key, Set: map[string]any{name: json.Number(strconv.FormatInt(n+delta, 10))}}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("add to %s of %s: %w", name, key, err)
+	}
+	if _, err := s.f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("add to %s of %s: %w", name, key, err)
+	}
+	s.merge(e)
+	return nil
 }
 
 // updateIf is update when cond, given the current item (nil if none),

@@ -92,7 +92,7 @@ func (s *Results) Scan(_ context.Context, fn func(map[string]any) error) error {
 }
 
 // Claim marks result id as being made, as dynamo.Results.Claim does.
-func (s *Results) Claim(ctx context.Context, id int64, at, staleBefore time.Time) (meme.Claim, error) {
+func (s *Results) Claim(ctx context.Context, id int64, promptHash string, at, staleBefore time.Time) (meme.Claim, error) {
 	k := strconv.FormatInt(id, 10)
 	ok, err := s.updateIf(ctx, k, func(it map[string]any) bool {
 		st, _ := it[item.Status].(string)
@@ -102,7 +102,7 @@ func (s *Results) Claim(ctx context.Context, id int64, at, staleBefore time.Time
 		}
 		claimed, _ := it[item.ClaimedAt].(string)
 		return st == meme.StatusPending && claimed < item.Time(staleBefore)
-	}, map[string]any{item.Status: meme.StatusPending, item.ClaimedAt: item.Time(at)})
+	}, map[string]any{item.Status: meme.StatusPending, item.ClaimedAt: item.Time(at), item.PromptHash: promptHash})
 	if err != nil || ok {
 		return meme.Claim{Claimed: ok}, err
 	}
@@ -141,4 +141,10 @@ func (s *Results) Fetch(_ context.Context, ids []int64, _ ...string) ([]map[stri
 		}
 	}
 	return out, nil
+}
+
+// Conflict counts a request that came for result id with another prompt,
+// as dynamo.Results.Conflict does.
+func (s *Results) Conflict(ctx context.Context, id int64) error {
+	return s.add(ctx, strconv.FormatInt(id, 10), item.Conflicts, 1)
 }

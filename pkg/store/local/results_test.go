@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"punchline/pkg/meme"
 )
@@ -61,5 +63,45 @@ func TestSurvivesRestartAndMerges(t *testing.T) {
 	defer s2.Close()
 	if item, ok := s2.Get("6"); !ok || item["type"] != "image" {
 		t.Errorf("write after torn line lost: %v", item)
+	}
+}
+
+// The claim binds its prompt, and conflicting requests are counted (all of
+// them, concurrent or not) across a restart, as DynamoDB's ADD would.
+func TestClaimBindsPromptAndCountsConflicts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	ctx := context.Background()
+	s, err := OpenResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	hash := meme.PromptHash("first prompt")
+	if c, err := s.Claim(ctx, 7, hash, now, now.Add(-time.Minute)); err != nil || !c.Claimed {
+		t.Fatalf("first claim %+v, %v", c, err)
+	}
+	c, err := s.Claim(ctx, 7, meme.PromptHash("other prompt"), now, now.Add(-time.Minute))
+	if err != nil || c.Claimed || c.PromptHash != hash || c.State != meme.StatusPending {
+		t.Fatalf("second claim %+v, %v; want the first's pending claim and hash", c, err)
+	}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Conflict(ctx, 7); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	s.Close()
+	s, err = OpenResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if it, _ := s.Get("7"); it["conflicts"] != json.Number("20") || it["prompt_hash"] != hash {
+		t.Errorf("after restart: %v", it)
 	}
 }
