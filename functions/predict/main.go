@@ -48,11 +48,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return nil
 	}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort("", cfg.Port))
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddr, cfg.Port))
 	if err != nil {
-		return fmt.Errorf("listen on port %s: %w", cfg.Port, err)
+		return fmt.Errorf("listen on %s port %s: %w", cfg.ListenAddr, cfg.Port, err)
 	}
-	cfg.MediaBaseURL = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	cfg.MediaBaseURL = "http://" + linkHost(ln.Addr().(*net.TCPAddr))
 	h, closeFn, err := newHandler(ctx, cfg, getenv, log)
 	if err != nil {
 		ln.Close()
@@ -68,7 +68,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", cfg.MediaBaseURL, "online", cfg.Online())
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.MediaBaseURL, "online", cfg.Online())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -90,4 +90,14 @@ func newHandler(ctx context.Context, cfg config.Predict, getenv func(string) str
 		return nil, nil, err
 	}
 	return app.Handler, app.Close, nil
+}
+
+// linkHost is where links to local media point: localhost when the
+// listener is on 127.0.0.1 or all interfaces (as links always were), else
+// its address (localhost need not resolve to ::1).
+func linkHost(a *net.TCPAddr) string {
+	if a.IP.IsUnspecified() || a.IP.Equal(net.IPv4(127, 0, 0, 1)) {
+		return fmt.Sprintf("localhost:%d", a.Port)
+	}
+	return a.String()
 }

@@ -110,9 +110,11 @@ func TestLambdaURLEvents(t *testing.T) {
 }
 
 // freePort returns a loopback port nobody listens on right now.
-func freePort(t testing.TB) string {
+func freePort(t testing.TB) string { return freePortOn(t, "127.0.0.1") }
+
+func freePortOn(t testing.TB, host string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,11 @@ func freePort(t testing.TB) string {
 // startRun runs the real run() with env and waits for it to listen.
 func startRun(t testing.TB, env map[string]string) (base string, logs *syncBuffer) {
 	t.Helper()
-	port := freePort(t)
+	host := "127.0.0.1"
+	if a := env["LISTEN_ADDR"]; a != "" {
+		host = a
+	}
+	port := freePortOn(t, host)
 	env["PORT"] = port
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &syncBuffer{}
@@ -135,7 +141,7 @@ func startRun(t testing.TB, env map[string]string) (base string, logs *syncBuffe
 			t.Errorf("run: %v", err)
 		}
 	})
-	base = "http://127.0.0.1:" + port
+	base = "http://" + net.JoinHostPort(host, port)
 	for i := 0; i < 100; i++ {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
@@ -241,6 +247,47 @@ func TestRunOffline(t *testing.T) {
 		if strings.Contains(line, `"msg":"answer"`) && !strings.Contains(line, `"result_id":1`) {
 			t.Errorf("answer log without result_id: %s", line)
 		}
+	}
+}
+
+// A local run is not on the network unless LISTEN_ADDR says so, and its
+// media route reaches media files only (GET /media/..%2fresults.jsonl used
+// to return every prompt).
+func TestRunListensOnLoopbackAndConfinesMedia(t *testing.T) {
+	for _, addr := range []string{"", "::1"} {
+		t.Run("LISTEN_ADDR="+addr, func(t *testing.T) {
+			env := map[string]string{"DATA_DIR": t.TempDir()}
+			if addr != "" {
+				if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+					t.Skipf("no IPv6 loopback here: %v", err)
+				} else {
+					ln.Close()
+				}
+				env["LISTEN_ADDR"] = addr
+			}
+			base, logs := startRun(t, env)
+			want := map[string]string{"": `"addr":"127.0.0.1:`, "::1": `"addr":"[::1]:`}[addr]
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("listening line without %s: %s", want, logs.String())
+			}
+			got := post(t, base+"/", `{"result_id":7,"prompt":"a secret prompt"}`)
+			u, err := url.Parse(got["url"].(string))
+			if wantHost := map[string]string{"": "localhost", "::1": "::1"}[addr]; err != nil || u.Hostname() != wantHost {
+				t.Fatalf("media link %v: %v", got["url"], err)
+			}
+			getJPEG(t, u.String()) // the link itself reaches the listener
+			for _, p := range []string{"/media/..%2fresults.jsonl", "/media/%2e%2e/results.jsonl", "/results.jsonl", "/media/..%2f..%2fetc/passwd"} {
+				resp, err := http.Get(base + p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK || strings.Contains(string(body), "secret") {
+					t.Errorf("GET %s = %d %q", p, resp.StatusCode, body)
+				}
+			}
+		})
 	}
 }
 

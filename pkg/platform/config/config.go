@@ -19,6 +19,7 @@ import (
 // Defaults (docs/architecture.md, "Configuration").
 const (
 	DefaultPort            = "8080"
+	DefaultListenAddr      = "127.0.0.1" // local runs are not reachable from the network unless asked
 	DefaultProviderBaseURL = "https://api.aimlapi.com/v1"
 	DefaultChatModel       = "gpt-4o-mini"
 	DefaultJudgeModel      = "claude-3-5-haiku-20241022" // another family than the writer: judges agree with people more
@@ -42,6 +43,7 @@ const (
 // set, and why.
 var NotInTemplate = map[string]string{
 	"PORT":                   "the local server's port",
+	"LISTEN_ADDR":            "the local server's address (an IP); Lambda has no listener",
 	"DATA_DIR":               "the local stores' folder",
 	"PROVIDER_API_KEY":       "a key given directly, for local runs; Lambda reads PROVIDER_API_KEY_PARAM from SSM",
 	"FETCH_ALLOW_HOSTS":      "private or loopback providers, for tests and local runs",
@@ -68,6 +70,7 @@ type Stores struct {
 type Predict struct {
 	Stores
 	Port                string
+	ListenAddr          string // the local server's IP address
 	ProviderBaseURL     string
 	ProviderAPIKey      string
 	ProviderAPIKeyParam string
@@ -121,6 +124,7 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 	c := Predict{
 		Stores:              r.stores(true, true),
 		Port:                r.str("PORT", DefaultPort),
+		ListenAddr:          r.str("LISTEN_ADDR", DefaultListenAddr),
 		ProviderBaseURL:     strings.TrimRight(r.str("PROVIDER_BASE_URL", DefaultProviderBaseURL), "/"),
 		ProviderAPIKey:      r.str("PROVIDER_API_KEY", ""),
 		ProviderAPIKeyParam: r.str("PROVIDER_API_KEY_PARAM", ""),
@@ -160,6 +164,9 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 	}
 	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
 		r.fail("PORT=%q: want 0..65535", c.Port)
+	}
+	if net.ParseIP(c.ListenAddr) == nil {
+		r.fail("LISTEN_ADDR=%q: want an IP address such as 127.0.0.1, ::1 or 0.0.0.0 (the port is PORT)", c.ListenAddr)
 	}
 	switch c.FormatPolicy {
 	case "auto", "image", "video", "text":

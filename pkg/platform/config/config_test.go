@@ -60,6 +60,8 @@ func TestLoadRejects(t *testing.T) {
 		name, value string
 	}{
 		{predict, "PORT", "http"},
+		{predict, "LISTEN_ADDR", "0.0.0.0:8080"}, // the port is PORT
+		{predict, "LISTEN_ADDR", "localhost"},
 		{predict, "DEADLINE", "-1s"},
 		{predict, "DEADLINE", "20s"}, // past the arena's 15 s
 		{predict, "MEDIA_URL_TTL", "forever"},

@@ -72,15 +72,23 @@ func (s *Media) URL(_ context.Context, key string) (string, error) {
 	return s.baseURL + "/" + key, nil
 }
 
-// Handler serves GET /media/… from the store, without directory listings.
+// mediaTypes are the files the handler serves: what the pipeline writes.
+var mediaTypes = map[string]bool{".jpg": true, ".mp4": true}
+
+// Handler serves GET /media/… from the media folder only: the file server
+// is rooted there (results.jsonl and templates beside it are out of reach
+// whatever the path decodes to), serves only media files and no listings.
 func (s *Media) Handler() http.Handler {
-	files := http.FileServer(http.Dir(s.dir))
+	files := http.StripPrefix("/media", http.FileServer(http.Dir(filepath.Join(s.dir, "media"))))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") || strings.Contains(path.Base(r.URL.Path), ".put-") {
+		p := r.URL.Path
+		if !strings.HasPrefix(p, "/media/") || strings.Contains(p, "..") || strings.Contains(p, "\\") ||
+			!mediaTypes[strings.ToLower(path.Ext(p))] || strings.HasPrefix(path.Base(p), ".") {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("Cache-Control", "private, max-age=3600")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
 	})
 }

@@ -30,7 +30,29 @@ func TestPutServeAndConfine(t *testing.T) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
-	for path, want := range map[string]int{"/media/2026/11/21/1-ab.jpg": 200, "/media/2026/": 404, "/media/nope.jpg": 404} {
+	// What lies beside the media folder, and what is in it but no media
+	// file, must stay out of reach.
+	for name, body := range map[string]string{"results.jsonl": "every prompt", "templates/a/template.yaml": "id: a", "media/notes.txt": "x", "media/.put-123": "half"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for path, want := range map[string]int{
+		"/media/2026/11/21/1-ab.jpg": 200, "/media/2026/": 404, "/media/nope.jpg": 404,
+		"/media/..%2fresults.jsonl":                404, // the reported attack
+		"/media/%2e%2e/results.jsonl":              404,
+		"/media/..%2ftemplates/a/template.yaml":    404,
+		"/media/2026/..%2f..%2f..%2fresults.jsonl": 404,
+		"/results.jsonl":                           404,
+		"/media/notes.txt":                         404, // in the folder, not a media file
+		"/media/.put-123":                          404,
+		"/media/..%5cresults.jsonl":                404,
+		"/media/2026/11/21/1-ab.JPG":               404, // no such file: case is kept
+	} {
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
