@@ -77,3 +77,47 @@ func LastLine(s string) string {
 	}
 	return ""
 }
+
+// Visible reports whether s has a character that draws: a letter, digit,
+// punctuation or symbol. A prompt of zero-width or control characters
+// only has nothing to joke about.
+func Visible(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) {
+			return true
+		}
+	}
+	return false
+}
+
+// CleanText drops what a text answer must not echo from a prompt or a
+// model: control characters (newlines kept, tabs as spaces) and the
+// bidirectional overrides and isolates, which can make an answer read
+// differently from what it says.
+func CleanText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r != '\n' && (unicode.IsControl(r) || isBidiControl(r)) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case unicode.IsControl(r) || isBidiControl(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func isBidiControl(r rune) bool {
+	return r == 0x061C || r == 0x200E || r == 0x200F || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+}

@@ -73,6 +73,8 @@ func ParseRequest(body []byte) (meme.Request, error) {
 	switch n := utf8.RuneCountInString(prompt); {
 	case n == 0:
 		return bad("prompt is empty")
+	case !meme.Visible(prompt):
+		return bad("prompt has no visible characters")
 	case n > meme.MaxPromptRunes:
 		return bad("prompt has %d characters; at most %d are allowed", n, meme.MaxPromptRunes)
 	}
@@ -121,8 +123,8 @@ func parseResultID(v json.RawMessage) (id int64, ok bool, msg string) {
 		return 0, false, "result_id must be an integer, got a fraction"
 	case f < 0:
 		return 0, false, "result_id must be ≥ 0"
-	case f > 1<<53:
-		return 0, false, "result_id is out of range"
+	case f >= 1<<53: // from 2^53 on, a float no longer holds every integer: 9007199254740993.0 reads as …992
+		return 0, false, "result_id is out of range: written as a decimal it must be below 2^53 (write it as an integer)"
 	}
 	return int64(f), true, ""
 }

@@ -36,6 +36,9 @@ func TestParseRequestAccepts(t *testing.T) {
 		{"exactly max runes", `{"prompt":"` + long + `"}`, 0, false, long},
 		{"chat transcript", `{"prompt":"A: hi\nB: hello\nA: why"}`, 0, false, "A: hi\nB: hello\nA: why"},
 		{"emoji", `{"prompt":"🙂 мем"}`, 0, false, "🙂 мем"},
+		{"emoji only", `{"prompt":"🙂"}`, 0, false, "🙂"},
+		{"integer id past 2^53 is exact", `{"result_id":9007199254740993,"prompt":"hi"}`, 9007199254740993, true, "hi"},
+		{"decimal id just below 2^53", `{"result_id":9007199254740991.0,"prompt":"hi"}`, 9007199254740991, true, "hi"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +93,14 @@ func TestParseRequestRejects(t *testing.T) {
 		{"empty string id", `{"result_id":"","prompt":"hi"}`, "empty string"},
 		{"huge id", `{"result_id":99999999999999999999,"prompt":"hi"}`, "out of range"},
 		{"huge float id", `{"result_id":1e300,"prompt":"hi"}`, "out of range"},
+		// 9007199254740993.0 used to read as …992 and replay that id's meme.
+		{"decimal id past 2^53 read as a neighbour", `{"result_id":9007199254740993.0,"prompt":"hi"}`, "below 2^53"},
+		{"decimal id at 2^53", `{"result_id":9007199254740992.0,"prompt":"hi"}`, "below 2^53"},
+		{"exponent id at 2^53", `{"result_id":9.007199254740992e15,"prompt":"hi"}`, "below 2^53"},
+		// A prompt with nothing to draw used to get a captionless image.
+		{"zero-width prompt", `{"prompt":"\u200b\u200c\u200d\ufeff"}`, "no visible characters"},
+		{"bidi-only prompt", `{"prompt":"\u202e\u2066\u2069"}`, "no visible characters"},
+		{"control-only prompt", `{"prompt":"\u0001\u0007\u007f"}`, "no visible characters"},
 		{"invalid utf8", "{\"prompt\":\"\xff\xfe\"}", "UTF-8"},
 		{"oversized body", `{"prompt":"` + strings.Repeat("a", meme.MaxBodyBytes) + `"}`, "exceeds 65536 bytes"},
 	}
@@ -131,6 +142,7 @@ func FuzzParseRequest(f *testing.F) {
 		`{"result_id": 12345, "prompt": "Cybercab steering wheel confuses Tesla's robot vibe"}`,
 		`{"result_id":"7","prompt":"кот и понедельник"}`,
 		`{"prompt":"  "}`, `{"result_id":1e3,"prompt":"x"}`, `[]`, `{"prompt":"\ud800"}`, "{\"prompt\":\"\xff\"}",
+		`{"result_id":9007199254740993.0,"prompt":"\u200b"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -144,7 +156,7 @@ func FuzzParseRequest(f *testing.F) {
 			return
 		}
 		n := utf8.RuneCountInString(req.Prompt)
-		if n == 0 || n > meme.MaxPromptRunes || !utf8.ValidString(req.Prompt) || strings.TrimSpace(req.Prompt) != req.Prompt {
+		if n == 0 || n > meme.MaxPromptRunes || !utf8.ValidString(req.Prompt) || strings.TrimSpace(req.Prompt) != req.Prompt || !meme.Visible(req.Prompt) {
 			t.Fatalf("accepted prompt violates the contract: %q", req.Prompt)
 		}
 		if req.ResultID < 0 || (!req.HasResultID && req.ResultID != 0) {

@@ -84,7 +84,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			if !rw.wrote {
 				// An error loses the battle: answer with the last rung instead.
-				writeJSON(rw, http.StatusOK, meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(st.prompt)})
+				writeJSON(rw, http.StatusOK, meme.Answer{Type: meme.TypeText, Text: meme.CleanText(meme.TextMeme(st.prompt))})
 			}
 		}
 		s.log.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path,
@@ -119,7 +119,9 @@ func (s *Server) handlePredict() http.Handler {
 			st.prompt = req.Prompt
 		}
 		arrived, _ := ctx.Value(arrivalKey{}).(time.Time)
-		writeJSON(w, http.StatusOK, s.gen.Generate(ctx, req, arrived))
+		ans := s.gen.Generate(ctx, req, arrived)
+		ans.Text = meme.CleanText(ans.Text) // whatever made it, a prompt's or a model's controls are not echoed
+		writeJSON(w, http.StatusOK, ans)
 	})
 }
 

@@ -133,6 +133,19 @@ func TestAuthToken(t *testing.T) {
 
 // A panic anywhere in generation still answers 200 with a text meme and
 // is logged with the request's result_id.
+// A prompt (or a model) with bidi overrides and control characters used
+// to have them echoed into the text answer, where they reorder what it
+// says; newlines stay.
+func TestTextAnswerDoesNotEchoBidiOrControls(t *testing.T) {
+	s := NewServer(Options{Generator: genFunc(func(_ context.Context, req meme.Request, _ time.Time) meme.Answer {
+		return meme.Answer{Type: meme.TypeText, Text: "Me: " + req.Prompt + "\n\x1b[31mred\x00"}
+	})})
+	_, body := do(t, s, "POST", "/", `{"prompt":"pay \u202egnp.exe\u202c now\u0007"}`, nil)
+	if got, want := body["text"], "Me: pay gnp.exe now\n[31mred"; got != want {
+		t.Errorf("text %q, want %q", got, want)
+	}
+}
+
 func TestPanicAnswersWithTextMeme(t *testing.T) {
 	var logs bytes.Buffer
 	s := NewServer(Options{

@@ -47,7 +47,7 @@ func Generation(rec meme.Record) map[string]any {
 		Status:       rec.Status,
 	}
 	for name, v := range map[string]string{
-		"lang": rec.Lang, MediaKey: rec.MediaKey, "caption": rec.Caption, Text: rec.Text,
+		"lang": rec.Lang, MediaKey: rec.MediaKey, "caption": rec.Caption, Text: meme.CleanText(rec.Text),
 		"chat_model": rec.ChatModel, "image_model": rec.ImageModel, "fallback": rec.Fallback,
 		"template": rec.Template, "template_source": rec.TemplateSource,
 	} {
