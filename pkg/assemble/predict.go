@@ -84,8 +84,14 @@ func Predict(ctx context.Context, cfg config.Predict, getenv func(string) string
 			closeFn()
 			return nil, fmt.Errorf("FETCH_ALLOW_HOSTS: %w", err)
 		}
-		// Deadlines come from each call's context; the client timeout is a backstop.
-		api := &http.Client{Timeout: 30 * time.Second}
+		redirects, err := fetch.APIRedirects(cfg.ProviderBaseURL)
+		if err != nil {
+			closeFn()
+			return nil, fmt.Errorf("PROVIDER_BASE_URL: %w", err)
+		}
+		// Deadlines come from each call's context; the client timeout is a
+		// backstop. The key goes to the provider's host and port only.
+		api := &http.Client{Timeout: 30 * time.Second, CheckRedirect: redirects}
 		oc := openai.DefaultConfig(key)
 		oc.BaseURL = cfg.ProviderBaseURL
 		oc.HTTPClient = api

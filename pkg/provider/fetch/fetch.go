@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -155,4 +156,37 @@ func Get(ctx context.Context, c *http.Client, url string, maxBytes int64) ([]byt
 		return nil, fmt.Errorf("get %.80q: over %d bytes: %w", url, maxBytes, ErrTooLarge)
 	}
 	return body, nil
+}
+
+// APIRedirects is the CheckRedirect for a client that carries the
+// provider's key: a redirect may stay on base's scheme, host and port only
+// (another port on the same host is another service), and the key is never
+// sent again, wherever the redirect points.
+func APIRedirects(base string) (func(*http.Request, []*http.Request) error, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("provider base URL %q: want http(s)://host[:port]/…", base)
+	}
+	scheme, host := u.Scheme, canonicalHost(u)
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 3 {
+			return errors.New("too many redirects")
+		}
+		if req.URL.Scheme != scheme || canonicalHost(req.URL) != host {
+			return fmt.Errorf("redirect to %s://%s refused: the provider is %s://%s: %w", req.URL.Scheme, req.URL.Host, scheme, host, ErrDenied)
+		}
+		for _, h := range []string{"Authorization", "X-Api-Key", "Api-Key", "Cookie"} {
+			req.Header.Del(h)
+		}
+		return nil
+	}, nil
+}
+
+// canonicalHost is u's host:port, the port filled in from the scheme.
+func canonicalHost(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -144,5 +145,59 @@ func TestGetLimits(t *testing.T) {
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("slow drip held the download for %s", d)
+	}
+}
+
+// The provider API client used to follow a redirect anywhere, loopback
+// included, and to send the key along on a redirect to another port of
+// the same host. Now a redirect stays on the provider's scheme, host and
+// port, and never carries the key.
+func TestAPIRedirectsKeepTheKeyHome(t *testing.T) {
+	var otherAuth atomic.Value
+	other, otherConns := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherAuth.Store(r.Header.Get("Authorization"))
+	}))
+	var sawAuth atomic.Value
+	var prov *httptest.Server
+	prov, _ = countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/same":
+			http.Redirect(w, r, "/landed", http.StatusFound)
+		case "/other-port": // same host, another port: another service
+			http.Redirect(w, r, "http://127.0.0.1:"+strconv.Itoa(other.Listener.Addr().(*net.TCPAddr).Port)+"/x", http.StatusFound)
+		case "/landed":
+			sawAuth.Store(r.Header.Get("Authorization"))
+		}
+	}))
+	check, err := fetch.APIRedirects(prov.URL + "/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{CheckRedirect: check}
+	get := func(path string) error {
+		req, _ := http.NewRequest("GET", prov.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer secret-key")
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get("/same"); err != nil {
+		t.Fatalf("same-host redirect: %v", err)
+	}
+	if got := sawAuth.Load(); got != "" {
+		t.Errorf("the key followed a same-host redirect: %q", got)
+	}
+	if err := get("/other-port"); !errors.Is(err, fetch.ErrDenied) {
+		t.Errorf("redirect to another port: %v, want ErrDenied", err)
+	}
+	if otherConns.Load() != 0 || otherAuth.Load() != nil {
+		t.Errorf("the other port was reached (%d connections, auth %v)", otherConns.Load(), otherAuth.Load())
+	}
+	for _, bad := range []string{"", "ftp://x", "not a url", "/relative"} {
+		if _, err := fetch.APIRedirects(bad); err == nil {
+			t.Errorf("APIRedirects(%q) accepted", bad)
+		}
 	}
 }

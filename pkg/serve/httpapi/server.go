@@ -119,6 +119,11 @@ func (s *Server) handlePredict() http.Handler {
 			st.prompt = req.Prompt
 		}
 		arrived, _ := ctx.Value(arrivalKey{}).(time.Time)
+		// A client that hangs up does not stop the work: the arena retries,
+		// and the retry should replay the full meme, not a degraded one cut
+		// short. The platform's deadline (Lambda's) still holds.
+		ctx, cancel := keepDeadline(ctx)
+		defer cancel()
 		ans := s.gen.Generate(ctx, req, arrived)
 		ans.Text = meme.CleanText(ans.Text) // whatever made it, a prompt's or a model's controls are not echoed
 		writeJSON(w, http.StatusOK, ans)
@@ -188,3 +193,12 @@ func (r *recorder) Write(p []byte) (int, error) {
 }
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// keepDeadline is ctx without its cancellation but with its deadline.
+func keepDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	out := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(out, dl)
+	}
+	return out, func() {}
+}

@@ -146,6 +146,47 @@ func TestTextAnswerDoesNotEchoBidiOrControls(t *testing.T) {
 	}
 }
 
+// A client that disconnected used to cancel the pipeline, which then
+// recorded a degraded offline meme as done for the retry to replay. The
+// work now runs to its own deadline, and the platform's deadline stays.
+func TestClientGoneKeepsWorking(t *testing.T) {
+	tests := []struct {
+		name         string
+		withDeadline bool
+	}{{"no platform deadline", false}, {"Lambda deadline kept", true}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			type seen struct {
+				err      error
+				deadline time.Time
+				has      bool
+			}
+			got := make(chan seen, 1)
+			s := NewServer(Options{Generator: genFunc(func(ctx context.Context, _ meme.Request, _ time.Time) meme.Answer {
+				time.Sleep(100 * time.Millisecond) // the client hangs up meanwhile
+				dl, has := ctx.Deadline()
+				got <- seen{ctx.Err(), dl, has}
+				return meme.Answer{Type: meme.TypeText, Text: "full meme"}
+			})})
+			ctx, cancel := context.WithCancel(context.Background())
+			want := time.Now().Add(time.Hour)
+			if tc.withDeadline {
+				ctx, cancel = context.WithDeadline(context.Background(), want)
+			}
+			req := httptest.NewRequest("POST", "/", strings.NewReader(`{"result_id":1,"prompt":"hi"}`)).WithContext(ctx)
+			time.AfterFunc(10*time.Millisecond, cancel)
+			s.ServeHTTP(httptest.NewRecorder(), req)
+			g := <-got
+			if g.err != nil {
+				t.Errorf("generator's context: %v after the client left", g.err)
+			}
+			if g.has != tc.withDeadline || (tc.withDeadline && !g.deadline.Equal(want)) {
+				t.Errorf("deadline %v (%v), want %v (%v)", g.deadline, g.has, want, tc.withDeadline)
+			}
+		})
+	}
+}
+
 func TestPanicAnswersWithTextMeme(t *testing.T) {
 	var logs bytes.Buffer
 	s := NewServer(Options{

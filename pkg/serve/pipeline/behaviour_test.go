@@ -49,6 +49,7 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 		wantSpec   bool
 		wantHedged bool
 		maxLatency time.Duration
+		wantLog    string // why a picture failed, logged
 		check      func(t *testing.T, f *fakeImager)
 	}{
 		{
@@ -80,6 +81,7 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 				return pic(), nil
 			},
 			wantModel: "m", wantRung: rungFull, wantSpec: true, maxLatency: time.Second,
+			wantLog: `"msg":"image call failed","error":"image model m: 500"`,
 		},
 		{
 			name: "refused prompt is retried softened", models: []string{"m"},
@@ -100,6 +102,7 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 			name: "refused twice drops a rung", models: []string{"m", "n"},
 			do:        func(context.Context, string, string) (image.Image, error) { return nil, meme.ErrRefused },
 			wantModel: "offline", wantRung: rungOffline, maxLatency: time.Second,
+			wantLog: `"msg":"image call failed","error":"image model m: ` + meme.ErrRefused.Error() + `"`,
 			check: func(t *testing.T, f *fakeImager) {
 				if n := f.calls.Load(); n != 2 {
 					t.Errorf("%d image calls: a refusal must not be tried on other models", n)
@@ -134,6 +137,9 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 			}
 			if c.check != nil {
 				c.check(t, f)
+			}
+			if c.wantLog != "" && !strings.Contains(logs.String(), c.wantLog) {
+				t.Errorf("logs lack %s:\n%s", c.wantLog, logs.String())
 			}
 		})
 	}

@@ -440,7 +440,13 @@ func (p *Pipeline) startImage(ctx context.Context, r *run, prompt string) *job {
 	}
 	attempts := make([]func(context.Context) (image.Image, error), len(models))
 	for i, m := range models {
-		attempts[i] = func(ctx context.Context) (image.Image, error) { return p.o.Imager.GenerateWith(ctx, m, prompt) }
+		attempts[i] = func(ctx context.Context) (image.Image, error) {
+			img, err := p.o.Imager.GenerateWith(ctx, m, prompt)
+			if err != nil {
+				err = fmt.Errorf("image model %s: %w", m, err)
+			}
+			return img, err
+		}
 	}
 	go func() {
 		defer close(j.done)
@@ -450,6 +456,13 @@ func (p *Pipeline) startImage(ctx context.Context, r *run, prompt string) *job {
 		}, attempts...)
 		if j.out.Winner >= 0 {
 			j.model = models[j.out.Winner]
+		}
+		// Why a picture failed is what an operator needs first; attempts
+		// cancelled because another won are not failures.
+		for _, err := range j.out.Errors {
+			if !errors.Is(err, context.Canceled) {
+				p.o.Logger.WarnContext(ctx, "image call failed", "error", err)
+			}
 		}
 	}()
 	return j
