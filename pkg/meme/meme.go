@@ -210,6 +210,11 @@ type BattleSide struct {
 // other models with the same prompt is pointless.
 var ErrRefused = errors.New("prompt refused by provider")
 
+// ErrRejected means the store refused an item itself (too large, invalid):
+// writing it again will fail again, so the caller skips it, unlike a
+// throttle or an outage.
+var ErrRejected = errors.New("item rejected by the store")
+
 // Error codes. httpapi maps each to one HTTP status; nothing else does.
 const (
 	CodeBadRequest       = "BAD_REQUEST"

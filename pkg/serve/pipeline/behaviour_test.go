@@ -131,7 +131,7 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 			if len(recs) != 1 || recs[0].ImageModel != c.wantModel {
 				t.Fatalf("records %+v, want image model %s", recs, c.wantModel)
 			}
-			m := emf(t, logs.Bytes())
+			m := emfLine(t, logs.Bytes())
 			if m["Rung"] != c.wantRung || (m["SpeculativeUsed"] == 1.0) != c.wantSpec || (m["HedgeFired"] == 1.0) != c.wantHedged {
 				t.Errorf("metrics %v", m)
 			}
@@ -145,8 +145,8 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 	}
 }
 
-// emf finds the Embedded Metric Format line and checks its shape.
-func emf(t *testing.T, logs []byte) map[string]any {
+// emfLine finds the Embedded Metric Format line and checks its shape.
+func emfLine(t *testing.T, logs []byte) map[string]any {
 	t.Helper()
 	for _, line := range bytes.Split(logs, []byte("\n")) {
 		var m map[string]any
@@ -251,7 +251,7 @@ func TestPresetMemeForFutureResultID(t *testing.T) {
 			if got := then.URL == first.URL; got != tc.replayed {
 				t.Errorf("replayed = %v (%s vs %s), want %v", got, then.URL, first.URL, tc.replayed)
 			}
-			if m := emf(t, logs.Bytes()); (m["PromptConflict"] == 1.0) == tc.replayed {
+			if m := emfLine(t, logs.Bytes()); (m["PromptConflict"] == 1.0) == tc.replayed {
 				t.Errorf("PromptConflict = %v on the second request", m["PromptConflict"])
 			}
 			recs := results.records()
@@ -351,7 +351,7 @@ func TestVideoLadder(t *testing.T) {
 				if _, ok := rec.StageMS["video"]; !ok {
 					t.Errorf("stage_ms %v has no video", rec.StageMS)
 				}
-				if v, _ := emf(t, logs.Bytes())["VideoMs"].(float64); c.clipper.delay > 0 && v < 1000 {
+				if v, _ := emfLine(t, logs.Bytes())["VideoMs"].(float64); c.clipper.delay > 0 && v < 1000 {
 					t.Errorf("VideoMs = %v for a clip that ran out its budget", v)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/emf"
 )
 
 // Namespace of the CloudWatch metrics.
@@ -48,37 +49,16 @@ func (p *Pipeline) metrics(ctx context.Context, r *run, ans meme.Answer) {
 		}
 		return 0
 	}
-	type metric struct {
-		name, unit string
-		value      int64
-	}
-	ms := []metric{{"LatencyMs", "Milliseconds", time.Since(r.arrived).Milliseconds()}}
+	ms := []emf.Metric{{Name: "LatencyMs", Unit: "Milliseconds", Value: time.Since(r.arrived).Milliseconds()}}
 	for _, s := range stages {
-		ms = append(ms, metric{s.Metric(), "Milliseconds", r.stageMS[s]})
+		ms = append(ms, emf.Metric{Name: s.Metric(), Unit: "Milliseconds", Value: r.stageMS[s]})
 	}
 	ms = append(ms,
-		metric{"HedgeFired", "Count", b(r.hedged)},
-		metric{"ProviderErrors", "Count", int64(r.provErrs)},
-		metric{"SpeculativeUsed", "Count", b(r.spec)},
-		metric{"PromptConflict", "Count", b(r.conflict)},
-		metric{"Bytes", "Bytes", r.rec.Bytes},
+		emf.Metric{Name: "HedgeFired", Unit: "Count", Value: b(r.hedged)},
+		emf.Metric{Name: "ProviderErrors", Unit: "Count", Value: int64(r.provErrs)},
+		emf.Metric{Name: "SpeculativeUsed", Unit: "Count", Value: b(r.spec)},
+		emf.Metric{Name: "PromptConflict", Unit: "Count", Value: b(r.conflict)},
+		emf.Metric{Name: "Bytes", Unit: "Bytes", Value: r.rec.Bytes},
 	)
-	defs := make([]map[string]string, 0, len(ms))
-	attrs := []any{
-		slog.Any("_aws", map[string]any{
-			"Timestamp": p.o.Now().UnixMilli(),
-			"CloudWatchMetrics": []any{map[string]any{
-				"Namespace":  Namespace,
-				"Dimensions": [][]string{{"Rung"}},
-				"Metrics":    &defs,
-			}},
-		}),
-		slog.String("Rung", r.rung),
-		slog.String("Type", ans.Type),
-	}
-	for _, m := range ms {
-		defs = append(defs, map[string]string{"Name": m.name, "Unit": m.unit})
-		attrs = append(attrs, slog.Int64(m.name, m.value))
-	}
-	p.o.Logger.InfoContext(ctx, "metrics", attrs...)
+	emf.Log(ctx, p.o.Logger, "metrics", Namespace, p.o.Now(), []slog.Attr{slog.String("Rung", r.rung)}, ms, slog.String("Type", ans.Type))
 }

@@ -102,7 +102,7 @@ func TestTemplateMemes(t *testing.T) {
 			if tt.wantTpl && (rec.TemplateSource == "" || rec.Caption == "" || rec.ImageModel != "") {
 				t.Errorf("record %+v", rec)
 			}
-			if m := emf(t, []byte(logs.String())); m["Rung"] != tt.wantRung {
+			if m := emfLine(t, []byte(logs.String())); m["Rung"] != tt.wantRung {
 				t.Errorf("rung %v, want %s", m["Rung"], tt.wantRung)
 			}
 			if tt.policy == "video" && len(tt.clipper.specs) != 1 {
@@ -157,7 +157,7 @@ func TestPlannedTemplateIsFullRung(t *testing.T) {
 	New(Options{Planner: planned, Imager: goodImage(), Media: &memMedia{objs: map[string][]byte{}}, Results: results,
 		Templates: houseLibrary(t), Logger: slog.New(slog.NewJSONHandler(&logs, nil))}).
 		Generate(context.Background(), meme.Request{ResultID: 1, HasResultID: true, Prompt: "x"}, time.Now())
-	if m := emf(t, []byte(logs.String())); m["Rung"] != "full" {
+	if m := emfLine(t, []byte(logs.String())); m["Rung"] != "full" {
 		t.Errorf("rung %v", m["Rung"])
 	}
 	if rec := results.records()[0]; rec.Strategy != "llm-template" || rec.Template != "two-buttons" || rec.Fallback != "" {

@@ -39,6 +39,18 @@ const (
 	Pending = "pending" // no votes yet
 )
 
+// Caps on what a battle may carry into the results table: a 450 KB
+// battle_result once pushed an item past DynamoDB's 400 KB and failed the
+// whole pass, and −5 or 1e18 votes read as a loss or overflowed a total.
+const (
+	MaxResultBytes = 32            // battle_result as sent
+	MaxVotes       = 1_000_000_000 // per option; counts are clamped to [0, MaxVotes]
+)
+
+// dateLayouts are the battle date spellings accepted, all read as UTC
+// when they carry no zone.
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"}
+
 // Battle is one arena battle.
 type Battle struct {
 	ID        int64
@@ -140,8 +152,10 @@ type wireBattle struct {
 }
 
 // Decode parses a Stats API answer: {"items":[…]} or a bare array. Items
-// that cannot be keyed (no battle id, no result ids, wrong types) are
-// skipped and counted; unknown results are kept with Result Unknown.
+// that cannot be keyed (no battle id, no result ids, wrong types, negative
+// ids) or break a cap (a battle_result over MaxResultBytes, a date that
+// does not parse) are quarantined: skipped and counted. Unknown results
+// are kept with Result Unknown; vote counts are clamped to [0, MaxVotes].
 func Decode(data []byte) (battles []Battle, skipped int, err error) {
 	data = bytes.TrimSpace(data)
 	var items []json.RawMessage
@@ -160,27 +174,51 @@ func Decode(data []byte) (battles []Battle, skipped int, err error) {
 	battles = make([]Battle, 0, len(items))
 	for _, raw := range items {
 		var w wireBattle
-		if err := json.Unmarshal(raw, &w); err != nil || w.BattleID <= 0 || (w.Result1ID <= 0 && w.Result2ID <= 0) {
+		if err := json.Unmarshal(raw, &w); err != nil || w.BattleID <= 0 || (w.Result1ID <= 0 && w.Result2ID <= 0) ||
+			w.Result1ID < 0 || w.Result2ID < 0 {
 			skipped++
 			continue
 		}
 		b := Battle{
 			ID: int64(w.BattleID), DateRaw: w.Date, Prompt: w.Prompt,
 			Result1ID: int64(w.Result1ID), Result2ID: int64(w.Result2ID),
-			Votes: Votes{First: int64(w.NumVotes.First), Second: int64(w.NumVotes.Second), Tie: int64(w.NumVotes.Tie), Meh: int64(w.NumVotes.Meh)},
+			Votes: Votes{First: clampVotes(w.NumVotes.First), Second: clampVotes(w.NumVotes.Second),
+				Tie: clampVotes(w.NumVotes.Tie), Meh: clampVotes(w.NumVotes.Meh)},
 		}
-		if t, err := time.Parse(time.RFC3339Nano, w.Date); err == nil {
-			b.Date = t.UTC()
+		if w.Date != "" {
+			if b.Date = parseDate(w.Date); b.Date.IsZero() {
+				skipped++
+				continue
+			}
 		}
 		res := w.BattleResult
 		if len(res) == 0 || string(res) == "null" {
 			res = w.Vote
 		}
 		b.ResultRaw = rawString(res)
+		if len(b.ResultRaw) > MaxResultBytes {
+			skipped++
+			continue
+		}
 		b.Result = normalise(b.ResultRaw)
 		battles = append(battles, b)
 	}
 	return battles, skipped, nil
+}
+
+func clampVotes(v flexInt) int64 { return min(max(int64(v), 0), MaxVotes) }
+
+// parseDate reads a battle date in one of dateLayouts; zero if none fits.
+func parseDate(s string) time.Time {
+	if len(s) > 64 { // no layout is this long
+		return time.Time{}
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
 }
 
 // rawString is a JSON string's value, or any other JSON value's text.

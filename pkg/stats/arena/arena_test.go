@@ -2,6 +2,7 @@ package arena_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -38,8 +39,18 @@ func TestDecodeVariants(t *testing.T) {
 			}},
 		{name: "unkeyable items skipped", body: `{"items":[{"result_1_id":1},{"battle_id":2},"junk",{"battle_id":3.5,"result_1_id":1},{"battle_id":4,"result_1_id":9,"result_2_id":10,"battle_result":"meh"}]}`,
 			want: []arena.Battle{{ID: 4, Result1ID: 9, Result2ID: 10, Result: arena.Meh, ResultRaw: "meh"}}, skipped: 4},
-		{name: "bad date kept raw", body: `{"items":[{"battle_id":1,"result_1_id":1,"result_2_id":2,"date":"yesterday","battle_result":"first"}]}`,
-			want: []arena.Battle{{ID: 1, DateRaw: "yesterday", Result1ID: 1, Result2ID: 2, Result: arena.First, ResultRaw: "first"}}},
+		{name: "date without a zone is UTC", body: `{"items":[{"battle_id":1,"result_1_id":1,"result_2_id":2,"date":"2025-03-14 08:56:04","battle_result":"first"}]}`,
+			want: []arena.Battle{{ID: 1, Date: time.Date(2025, 3, 14, 8, 56, 4, 0, time.UTC), DateRaw: "2025-03-14 08:56:04", Result1ID: 1, Result2ID: 2, Result: arena.First, ResultRaw: "first"}}},
+		// Hostile or broken battles are quarantined, the rest of the page kept.
+		{name: "unparsable and huge dates quarantined", body: `{"items":[{"battle_id":1,"result_1_id":1,"result_2_id":2,"date":"yesterday"},{"battle_id":2,"result_1_id":1,"result_2_id":2,"date":"` + strings.Repeat("9", 100000) + `"},{"battle_id":3,"result_1_id":1,"result_2_id":2,"battle_result":"meh"}]}`,
+			want: []arena.Battle{{ID: 3, Result1ID: 1, Result2ID: 2, Result: arena.Meh, ResultRaw: "meh"}}, skipped: 2},
+		{name: "a 450 KB battle_result quarantined", body: `{"items":[{"battle_id":1,"result_1_id":1,"result_2_id":2,"battle_result":"` + strings.Repeat("x", 450<<10) + `"},{"battle_id":2,"result_1_id":1,"result_2_id":2,"battle_result":{"nested":"` + strings.Repeat("y", 40) + `"}},{"battle_id":3,"result_1_id":3,"result_2_id":4,"battle_result":"` + strings.Repeat("z", 32) + `"}]}`,
+			want: []arena.Battle{{ID: 3, Result1ID: 3, Result2ID: 4, Result: arena.Unknown, ResultRaw: strings.Repeat("z", 32)}}, skipped: 2},
+		{name: "negative ids quarantined", body: `{"items":[{"battle_id":1,"result_1_id":-1,"result_2_id":2},{"battle_id":2,"result_1_id":5,"result_2_id":0}]}`,
+			want: []arena.Battle{{ID: 2, Result1ID: 5, Result: arena.Unknown}}, skipped: 1},
+		// −5/−100 used to read as a loss, 1e18 to overflow a total.
+		{name: "votes clamped", body: `{"items":[{"battle_id":1,"result_1_id":1,"result_2_id":2,"battle_result":"first","num_votes":{"first":-5,"second":-100,"tie":1e18,"meh":"9223372036854775807"}}]}`,
+			want: []arena.Battle{{ID: 1, Result1ID: 1, Result2ID: 2, Result: arena.First, ResultRaw: "first", Votes: arena.Votes{Tie: arena.MaxVotes, Meh: arena.MaxVotes}}}},
 		{name: "empty", body: `{"items":[]}`, want: []arena.Battle{}},
 		{name: "null items", body: `{"items":null}`, want: []arena.Battle{}},
 		{name: "not JSON", body: `<html>`, wantErr: true},
@@ -156,8 +167,16 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("negative skip count")
 		}
 		for _, b := range battles {
-			if b.ID <= 0 || (b.Result1ID <= 0 && b.Result2ID <= 0) {
+			if b.ID <= 0 || (b.Result1ID <= 0 && b.Result2ID <= 0) || b.Result1ID < 0 || b.Result2ID < 0 {
 				t.Fatalf("unkeyed battle %+v", b)
+			}
+			if len(b.ResultRaw) > arena.MaxResultBytes || (b.DateRaw != "" && b.Date.IsZero()) {
+				t.Fatalf("battle past its caps %.200q", fmt.Sprintf("%+v", b))
+			}
+			for _, v := range []int64{b.Votes.First, b.Votes.Second, b.Votes.Tie, b.Votes.Meh} {
+				if v < 0 || v > arena.MaxVotes {
+					t.Fatalf("votes %+v not clamped", b.Votes)
+				}
 			}
 			switch b.Result {
 			case arena.First, arena.Second, arena.Tie, arena.Meh, arena.Unknown:

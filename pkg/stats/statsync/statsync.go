@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/emf"
 	"punchline/pkg/stats/arena"
 )
 
@@ -81,7 +82,8 @@ type Summary struct {
 	Written    int            `json:"written"`    // items changed
 	Unchanged  int            `json:"unchanged"`  // sides already up to date
 	Foreign    int            `json:"foreign"`    // sides that are not ours
-	Skipped    int            `json:"skipped"`    // malformed battles in answers
+	Skipped    int            `json:"skipped"`    // malformed or over-cap battles in answers, quarantined by arena.Decode
+	Rejected   int            `json:"rejected"`   // sides the table refused to store (logged and skipped)
 	Outcomes   map[string]int `json:"outcomes"`   // of the sides written
 	Complete   bool           `json:"complete"`   // discovery reached its checkpoint
 	Checkpoint Checkpoint     `json:"checkpoint"` // as saved
@@ -131,8 +133,21 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		o.Logger.InfoContext(ctx, "stats budget spent; the next run resumes", "next_to", s.sum.Checkpoint.NextTo)
 		err = nil
 	}
+	b := map[bool]int64{true: 1}
+	emf.Log(ctx, o.Logger, "stats metrics", Namespace, o.Now(), nil, []emf.Metric{
+		{Name: "BattlesSeen", Unit: "Count", Value: int64(s.sum.Battles)},
+		{Name: "SidesWritten", Unit: "Count", Value: int64(s.sum.Written)},
+		{Name: "BattlesQuarantined", Unit: "Count", Value: int64(s.sum.Skipped)},
+		{Name: "SidesRejected", Unit: "Count", Value: int64(s.sum.Rejected)},
+		{Name: "SyncFailed", Unit: "Count", Value: b[err != nil]},
+		{Name: "SyncMs", Unit: "Milliseconds", Value: s.sum.ElapsedMS},
+	})
 	return s.sum, err
 }
+
+// Namespace of the stats pass's CloudWatch metrics (the predict
+// function's namespace).
+const Namespace = "punchline"
 
 func (s *syncer) spent() bool { return !s.deadline.IsZero() && s.o.Now().After(s.deadline) }
 
@@ -381,6 +396,11 @@ func (s *syncer) apply(ctx context.Context, battles []arena.Battle) error {
 			id := b.Result1ID
 			if side == 2 {
 				id = b.Result2ID
+				if id == b.Result1ID {
+					// A result against itself has one item: writing both
+					// sides made its outcome flip on every run.
+					continue
+				}
 			}
 			stored, ours := hashes[id]
 			if !ours {
@@ -405,6 +425,16 @@ func (s *syncer) apply(ctx context.Context, battles []arena.Battle) error {
 		w := writes[i]
 		w.side.StatsAt = now
 		changed, err := s.o.Results.PutBattle(ctx, w.id, w.side)
+		if errors.Is(err, meme.ErrRejected) {
+			// One bad battle must not fail the pass; an outage still does,
+			// so the checkpoint does not move past unwritten battles.
+			s.o.Logger.WarnContext(ctx, "battle quarantined: the table refused it",
+				"battle_id", w.side.BattleID, "result_id", w.id, "error", err)
+			s.mu.Lock()
+			s.sum.Rejected++
+			s.mu.Unlock()
+			return nil
+		}
 		if err != nil {
 			return err
 		}

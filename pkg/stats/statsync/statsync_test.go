@@ -1,11 +1,14 @@
 package statsync_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -400,5 +403,80 @@ func TestSweepResumes(t *testing.T) {
 	_, _ = e.state.Load(context.Background(), statsync.SweepKey, &sw)
 	if sw.Done == "" || sw.Days <= firstDays || sw.Results != 30 {
 		t.Errorf("resumed sweep %+v (first part read %d days)", sw, firstDays)
+	}
+}
+
+// rejecter makes the table refuse one result's battle, as DynamoDB does an
+// item past 400 KB (ValidationException), or fail every write (outage).
+type rejecter struct {
+	store
+	reject int64
+	outage bool
+}
+
+func (r *rejecter) PutBattle(ctx context.Context, id int64, b meme.BattleSide) (bool, error) {
+	switch {
+	case r.outage:
+		return false, errors.New("service unavailable")
+	case id == r.reject:
+		return false, fmt.Errorf("update battle of %d: %w: ValidationException: Item size has exceeded the maximum allowed size", id, meme.ErrRejected)
+	}
+	return r.store.PutBattle(ctx, id, b)
+}
+
+// One battle the table refuses used to fail the whole pass; it is now
+// logged, counted and skipped. An outage still fails the pass, so the
+// checkpoint never moves past battles that were not written.
+func TestRejectedBattleDoesNotFailThePass(t *testing.T) {
+	items := arenatest.Generate(40, 8, now, 1)
+	e := newLocalEnv(t)
+	e.serve(items, firstSide)
+	var logs bytes.Buffer
+	o := e.opts()
+	o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	o.Results = &rejecter{store: e.results, reject: items[5].Result1ID}
+	sum := e.run(o)
+	if !sum.Complete || sum.Rejected != 1 || sum.Written != 39 {
+		t.Fatalf("summary %+v, want complete with 1 rejected and 39 written", sum)
+	}
+	if !strings.Contains(logs.String(), `"SidesRejected":1`) || !strings.Contains(logs.String(), `{"Name":"SidesRejected","Unit":"Count"}`) {
+		t.Errorf("no SidesRejected metric:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), `"msg":"battle quarantined: the table refused it"`) || !strings.Contains(logs.String(), fmt.Sprintf(`"result_id":%d`, items[5].Result1ID)) {
+		t.Errorf("no quarantine log for result %d:\n%s", items[5].Result1ID, logs.String())
+	}
+
+	down := newLocalEnv(t)
+	down.serve(items, firstSide)
+	o = down.opts()
+	o.Results = &rejecter{store: down.results, outage: true}
+	if sum, err := statsync.Run(context.Background(), o); err == nil || sum.Complete {
+		t.Fatalf("outage: %+v, %v; want the pass to fail incomplete", sum, err)
+	}
+	var cp statsync.Checkpoint
+	if ok, _ := down.state.Load(context.Background(), statsync.CheckpointKey, &cp); ok && cp.Through != "" {
+		t.Errorf("checkpoint moved through %s during an outage", cp.Through)
+	}
+}
+
+// A result paired against itself has one item; writing both sides to it
+// made its outcome flip on every run. Side 1 is written, once.
+func TestBattleAgainstItselfIsStable(t *testing.T) {
+	e := newLocalEnv(t)
+	items := arenatest.Generate(3, 3, now, 1)
+	items[1].Result2ID = items[1].Result1ID
+	e.serve(items, firstSide)
+	first := e.run(e.opts())
+	before := e.table()[str(items[1].Result1ID)]
+	if first.Written != 3 || str(before["side"]) != "1" || str(before["outcome"]) != "win" {
+		t.Fatalf("first run %+v; item %v", first, before)
+	}
+	for range 3 {
+		if again := e.run(e.opts()); again.Written != 0 {
+			t.Fatalf("rerun wrote %d sides: %+v", again.Written, again)
+		}
+	}
+	if after := e.table()[str(items[1].Result1ID)]; !reflect.DeepEqual(before, after) {
+		t.Errorf("item changed across runs: %v -> %v", before, after)
 	}
 }

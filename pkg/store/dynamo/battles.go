@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"punchline/pkg/meme"
 	"punchline/pkg/platform/wait"
@@ -90,9 +91,12 @@ func (s *Results) PutBattle(ctx context.Context, id int64, b meme.BattleSide) (b
 	in.ExpressionAttributeValues[":newhash"] = &types.AttributeValueMemberS{Value: b.Hash}
 	_, err = s.api.UpdateItem(ctx, in)
 	var ccf *types.ConditionalCheckFailedException
+	var api smithy.APIError
 	switch {
 	case errors.As(err, &ccf):
 		return false, nil
+	case errors.As(err, &api) && api.ErrorCode() == "ValidationException":
+		return false, fmt.Errorf("update battle of %d in %s: %w: %w", id, s.table, meme.ErrRejected, err)
 	case err != nil:
 		return false, fmt.Errorf("update battle of %d in %s: %w", id, s.table, err)
 	}

@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,27 @@ func TestPutGenerationToMissingTableFails(t *testing.T) {
 	err := store.PutGeneration(context.Background(), meme.Record{ResultID: 1, Type: "text"})
 	if err == nil || !strings.Contains(err.Error(), "update result 1 in no-such-table") {
 		t.Fatalf("err = %v, want wrapped error", err)
+	}
+}
+
+// An item the table refuses (past 400 KB) is ErrRejected, so the stats
+// pass skips that battle; a missing table is not: it fails the pass.
+func TestPutBattleRejectedItem(t *testing.T) {
+	moto := mototest.Start(t)
+	table := moto.ResultsTable(t)
+	store := dynamo.NewResults(moto.DynamoDB(), table)
+	ctx := context.Background()
+	big := meme.Record{ResultID: 8, CreatedAt: time.Now(), Prompt: "p", Type: "text", Text: strings.Repeat("x", 395<<10)}
+	if err := store.PutGeneration(ctx, big); err != nil {
+		t.Fatalf("PutGeneration: %v", err)
+	}
+	side := meme.BattleSide{BattleID: 1, Side: 1, OpponentResultID: 9, BattleResult: strings.Repeat("r", 8<<10), Outcome: "win", Hash: "h"}
+	_, err := store.PutBattle(ctx, 8, side)
+	if !errors.Is(err, meme.ErrRejected) {
+		t.Fatalf("PutBattle past 400 KB: %v, want ErrRejected", err)
+	}
+	_, err = dynamo.NewResults(moto.DynamoDB(), "no-such-table").PutBattle(ctx, 8, side)
+	if err == nil || errors.Is(err, meme.ErrRejected) {
+		t.Errorf("missing table: %v, want an error that is not ErrRejected", err)
 	}
 }
