@@ -37,6 +37,9 @@ const (
 	DefaultPolicyWindow    = 28 * 24 * time.Hour
 	DefaultPolicyHalfLife  = 7 * 24 * time.Hour
 	DefaultSweepWindow     = 30 * 24 * time.Hour
+	// DefaultLocalPassBudget bounds a stats pass run locally; on Lambda
+	// the pass ends its deadline less a margin unless PASS_BUDGET says less.
+	DefaultLocalPassBudget = 280 * time.Second
 )
 
 // NotInTemplate are the names a loader reads that template.yaml does not
@@ -44,6 +47,7 @@ const (
 var NotInTemplate = map[string]string{
 	"PORT":                   "the local server's port",
 	"LISTEN_ADDR":            "the local server's address (an IP); Lambda has no listener",
+	"PASS_BUDGET":            "bounds a stats pass; on Lambda the default (its deadline less a margin) is right",
 	"DATA_DIR":               "the local stores' folder",
 	"PROVIDER_API_KEY":       "a key given directly, for local runs; Lambda reads PROVIDER_API_KEY_PARAM from SSM",
 	"FETCH_ALLOW_HOSTS":      "private or loopback providers, for tests and local runs",
@@ -109,6 +113,7 @@ type Stats struct {
 	ArenaStatsURL  string
 	ArenaAPIKey    string
 	ModelChorusURL string
+	PassBudget     time.Duration // how long a stats pass may work; 0 on Lambda: its deadline less a margin
 	OnLambda       bool
 }
 
@@ -201,6 +206,11 @@ func LoadStats(getenv func(string) string) (Stats, error) {
 		ModelChorusURL: strings.TrimRight(r.str("MODELCHORUS_URL", DefaultModelChorusURL), "/"),
 		OnLambda:       r.onLambda(),
 	}
+	def := DefaultLocalPassBudget
+	if c.OnLambda {
+		def = 0
+	}
+	c.PassBudget = r.dur("PASS_BUDGET", def)
 	return c, r.err()
 }
 

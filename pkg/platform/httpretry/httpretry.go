@@ -44,15 +44,29 @@ func (e *StatusError) Error() string {
 // answer. Non-retryable statuses and exhausted retries return a
 // *StatusError (or the transport error).
 func (c *Client) Get(ctx context.Context, url string, header http.Header) ([]byte, error) {
+	var body []byte
+	err := c.Stream(ctx, url, header, func(r io.Reader) error {
+		var err error
+		body, err = io.ReadAll(r)
+		return err
+	})
+	return body, err
+}
+
+// Stream is Get handing the 2xx body to read as it arrives (at most
+// MaxBytes of it), so a caller can decode a large answer without holding
+// it, and stop early. A network error while reading is retried (read is
+// called afresh); read's own errors and an oversized body are final.
+func (c *Client) Stream(ctx context.Context, url string, header http.Header, read func(io.Reader) error) error {
 	attempts := c.Attempts
 	if attempts <= 0 {
 		attempts = 5
 	}
 	var last error
 	for try := 0; try < attempts; try++ {
-		body, wait, err := c.once(ctx, url, header)
+		wait, err := c.once(ctx, url, header, read)
 		if err == nil {
-			return body, nil
+			return nil
 		}
 		last = err
 		if wait < 0 || try == attempts-1 {
@@ -65,15 +79,15 @@ func (c *Client) Get(ctx context.Context, url string, header http.Header) ([]byt
 			break // the caller's time would run out while waiting
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("get %s: %w (after %w)", url, err, last)
+			return fmt.Errorf("get %s: %w (after %w)", url, err, last)
 		}
 	}
-	return nil, fmt.Errorf("get %s: %w", url, last)
+	return fmt.Errorf("get %s: %w", url, last)
 }
 
 // once makes one attempt. wait is -1 when the error is final, 0 for the
 // default backoff, or the server's Retry-After.
-func (c *Client) once(ctx context.Context, url string, header http.Header) ([]byte, time.Duration, error) {
+func (c *Client) once(ctx context.Context, url string, header http.Header, read func(io.Reader) error) (time.Duration, error) {
 	perTry := c.PerTry
 	if perTry <= 0 {
 		perTry = 30 * time.Second
@@ -82,7 +96,7 @@ func (c *Client) once(ctx context.Context, url string, header http.Header) ([]by
 	defer cancel()
 	req, err := http.NewRequestWithContext(tctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, -1, err
+		return -1, err
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -90,37 +104,69 @@ func (c *Client) once(ctx context.Context, url string, header http.Header) ([]by
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		if ctx.Err() == nil && retryableNetErr(err) {
-			return nil, 0, err
+			return 0, err
 		}
-		return nil, -1, err
+		return -1, err
 	}
 	defer resp.Body.Close()
 	limit := c.MaxBytes
 	if limit <= 0 {
 		limit = 32 << 20
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		if ctx.Err() == nil {
-			return nil, 0, fmt.Errorf("read body: %w", err)
-		}
-		return nil, -1, err
-	}
-	if int64(len(body)) > limit {
-		return nil, -1, fmt.Errorf("response over %d bytes", limit)
-	}
 	if resp.StatusCode/100 == 2 {
-		return body, 0, nil
+		cr := &capReader{r: resp.Body, left: limit}
+		err := read(cr)
+		switch {
+		case err == nil:
+			return 0, nil
+		case cr.over:
+			return -1, fmt.Errorf("response over %d bytes", limit)
+		case cr.err != nil && ctx.Err() == nil:
+			return 0, fmt.Errorf("read body: %w", cr.err)
+		}
+		return -1, err
 	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, min(limit, 64<<10)))
 	serr := &StatusError{Status: resp.StatusCode, Body: body[:min(len(body), 512)]}
 	retry := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 	if c.Retryable != nil {
 		retry = c.Retryable(resp.StatusCode, body)
 	}
 	if !retry {
-		return nil, -1, serr
+		return -1, serr
 	}
-	return nil, c.retryAfter(resp.Header.Get("Retry-After")), serr
+	return c.retryAfter(resp.Header.Get("Retry-After")), serr
+}
+
+// capReader reads at most left bytes, failing past them, and remembers
+// a network error so it can be told from the reader's own.
+type capReader struct {
+	r    io.Reader
+	left int64
+	over bool
+	err  error
+}
+
+var errOver = errors.New("response too large")
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n > 0 {
+			c.over = true
+			return 0, errOver
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
 }
 
 // retryAfter parses Retry-After (seconds or an HTTP date), capped at Max;

@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -151,59 +153,127 @@ type wireBattle struct {
 	} `json:"num_votes"`
 }
 
-// Decode parses a Stats API answer: {"items":[…]} or a bare array. Items
-// that cannot be keyed (no battle id, no result ids, wrong types, negative
-// ids) or break a cap (a battle_result over MaxResultBytes, a date that
-// does not parse) are quarantined: skipped and counted. Unknown results
-// are kept with Result Unknown; vote counts are clamped to [0, MaxVotes].
+// MaxItems is the most battles read from one answer: ten times a page.
+// An answer with more is hostile or broken; the rest is not read, so
+// memory stays bounded whatever its size.
+const MaxItems = 10 * MaxPage
+
+// ErrTruncated marks an answer with more than MaxItems battles: the
+// battles returned are its first MaxItems.
+var ErrTruncated = errors.New("answer has more battles than a page may")
+
+// Decode parses a Stats API answer in memory; see DecodeStream.
 func Decode(data []byte) (battles []Battle, skipped int, err error) {
-	data = bytes.TrimSpace(data)
-	var items []json.RawMessage
-	if len(data) > 0 && data[0] == '[' {
-		err = json.Unmarshal(data, &items)
-	} else {
-		var env struct {
-			Items []json.RawMessage `json:"items"`
-		}
-		err = json.Unmarshal(data, &env)
-		items = env.Items
-	}
-	if err != nil {
+	return DecodeStream(bytes.NewReader(data))
+}
+
+// DecodeStream parses a Stats API answer, {"items":[…]} or a bare array,
+// as it arrives, one battle at a time. Items that cannot be keyed (no
+// battle id, no result ids, wrong types, negative ids) or break a cap (a
+// battle_result over MaxResultBytes, a date that does not parse) are
+// quarantined: skipped and counted. Unknown results are kept with Result
+// Unknown; vote counts are clamped to [0, MaxVotes]. Past MaxItems it
+// stops reading and returns what it has with ErrTruncated.
+func DecodeStream(r io.Reader) (battles []Battle, skipped int, err error) {
+	dec := json.NewDecoder(r)
+	battles = []Battle{}
+	switch err := openItems(dec); {
+	case errors.Is(err, errNoItems):
+		return battles, 0, nil
+	case err != nil:
 		return nil, 0, fmt.Errorf("decode battles: %w", err)
 	}
-	battles = make([]Battle, 0, len(items))
-	for _, raw := range items {
-		var w wireBattle
-		if err := json.Unmarshal(raw, &w); err != nil || w.BattleID <= 0 || (w.Result1ID <= 0 && w.Result2ID <= 0) ||
-			w.Result1ID < 0 || w.Result2ID < 0 {
+	for dec.More() {
+		if len(battles)+skipped == MaxItems {
+			return battles, skipped, fmt.Errorf("decode battles: %w (%d read)", ErrTruncated, MaxItems)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, 0, fmt.Errorf("decode battles: %w", err)
+		}
+		if b, ok := decodeItem(raw); ok {
+			battles = append(battles, b)
+		} else {
 			skipped++
-			continue
 		}
-		b := Battle{
-			ID: int64(w.BattleID), DateRaw: w.Date, Prompt: w.Prompt,
-			Result1ID: int64(w.Result1ID), Result2ID: int64(w.Result2ID),
-			Votes: Votes{First: clampVotes(w.NumVotes.First), Second: clampVotes(w.NumVotes.Second),
-				Tie: clampVotes(w.NumVotes.Tie), Meh: clampVotes(w.NumVotes.Meh)},
-		}
-		if w.Date != "" {
-			if b.Date = parseDate(w.Date); b.Date.IsZero() {
-				skipped++
-				continue
-			}
-		}
-		res := w.BattleResult
-		if len(res) == 0 || string(res) == "null" {
-			res = w.Vote
-		}
-		b.ResultRaw = rawString(res)
-		if len(b.ResultRaw) > MaxResultBytes {
-			skipped++
-			continue
-		}
-		b.Result = normalise(b.ResultRaw)
-		battles = append(battles, b)
+	}
+	if _, err := dec.Token(); err != nil { // the closing ]
+		return nil, 0, fmt.Errorf("decode battles: %w", err)
 	}
 	return battles, skipped, nil
+}
+
+// errNoItems is openItems finding "items": null, or none at all.
+var errNoItems = errors.New("no items")
+
+// openItems reads up to the first battle: past "[" of a bare array, or
+// past "{…"items": [" of the envelope (skipping other keys).
+func openItems(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		return nil
+	case json.Delim('{'):
+	default:
+		return fmt.Errorf("want an object or an array, got %v", tok)
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if key != "items" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+			continue
+		}
+		tok, err := dec.Token()
+		switch {
+		case err != nil:
+			return err
+		case tok == json.Delim('['):
+			return nil
+		case tok == nil:
+			return errNoItems
+		}
+		return fmt.Errorf("items: want an array, got %v", tok)
+	}
+	return errNoItems
+}
+
+// decodeItem is one battle, false when it is quarantined.
+func decodeItem(raw json.RawMessage) (Battle, bool) {
+	var w wireBattle
+	if err := json.Unmarshal(raw, &w); err != nil || w.BattleID <= 0 || (w.Result1ID <= 0 && w.Result2ID <= 0) ||
+		w.Result1ID < 0 || w.Result2ID < 0 {
+		return Battle{}, false
+	}
+	b := Battle{
+		ID: int64(w.BattleID), DateRaw: w.Date, Prompt: w.Prompt,
+		Result1ID: int64(w.Result1ID), Result2ID: int64(w.Result2ID),
+		Votes: Votes{First: clampVotes(w.NumVotes.First), Second: clampVotes(w.NumVotes.Second),
+			Tie: clampVotes(w.NumVotes.Tie), Meh: clampVotes(w.NumVotes.Meh)},
+	}
+	if w.Date != "" {
+		if b.Date = parseDate(w.Date); b.Date.IsZero() {
+			return Battle{}, false
+		}
+	}
+	res := w.BattleResult
+	if len(res) == 0 || string(res) == "null" {
+		res = w.Vote
+	}
+	b.ResultRaw = rawString(res)
+	if len(b.ResultRaw) > MaxResultBytes {
+		return Battle{}, false
+	}
+	b.Result = normalise(b.ResultRaw)
+	return b, true
 }
 
 func clampVotes(v flexInt) int64 { return min(max(int64(v), 0), MaxVotes) }
@@ -275,9 +345,22 @@ func (c *Client) Battles(ctx context.Context, q Query) ([]Battle, int, error) {
 	if c.key != "" {
 		h.Set("Authorization", "Bearer "+c.key)
 	}
-	body, err := c.http.Get(ctx, u.String(), h)
+	var battles []Battle
+	var skipped int
+	var truncated bool
+	err = c.http.Stream(ctx, u.String(), h, func(r io.Reader) error {
+		var err error
+		battles, skipped, err = DecodeStream(r)
+		if truncated = errors.Is(err, ErrTruncated); truncated {
+			return nil // the first MaxItems are kept; the rest is never read
+		}
+		return err
+	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("battles: %w", err)
 	}
-	return Decode(body)
+	if truncated {
+		return battles, skipped, fmt.Errorf("battles: %w", ErrTruncated)
+	}
+	return battles, skipped, nil
 }

@@ -74,19 +74,21 @@ type Checkpoint struct {
 
 // Summary is what a run did.
 type Summary struct {
-	Refreshed  int            `json:"refreshed"`  // our recent results asked for by id
-	Swept      int            `json:"swept"`      // results re-read by a daily sweep that finished in this pass
-	Requests   int            `json:"requests"`   // arena queries
-	Battles    int            `json:"battles"`    // distinct battles seen
-	Ours       int            `json:"ours"`       // sides that are results of ours
-	Written    int            `json:"written"`    // items changed
-	Unchanged  int            `json:"unchanged"`  // sides already up to date
-	Foreign    int            `json:"foreign"`    // sides that are not ours
-	Skipped    int            `json:"skipped"`    // malformed or over-cap battles in answers, quarantined by arena.Decode
-	Rejected   int            `json:"rejected"`   // sides the table refused to store (logged and skipped)
-	Outcomes   map[string]int `json:"outcomes"`   // of the sides written
-	Complete   bool           `json:"complete"`   // discovery reached its checkpoint
-	Checkpoint Checkpoint     `json:"checkpoint"` // as saved
+	Refreshed  int            `json:"refreshed"`         // our recent results asked for by id
+	Swept      int            `json:"swept"`             // results re-read by a daily sweep that finished in this pass
+	Requests   int            `json:"requests"`          // arena queries
+	Battles    int            `json:"battles"`           // distinct battles seen
+	Ours       int            `json:"ours"`              // sides that are results of ours
+	Written    int            `json:"written"`           // items changed
+	Unchanged  int            `json:"unchanged"`         // sides already up to date
+	Foreign    int            `json:"foreign"`           // sides that are not ours
+	Skipped    int            `json:"skipped"`           // malformed or over-cap battles in answers, quarantined by arena.Decode
+	Rejected   int            `json:"rejected"`          // sides the table refused to store (logged and skipped)
+	Truncated  int            `json:"truncated"`         // answers past arena.MaxItems battles, read no further
+	Outcomes   map[string]int `json:"outcomes"`          // of the sides written
+	Complete   bool           `json:"complete"`          // discovery reached its checkpoint
+	Stopped    string         `json:"stopped,omitempty"` // why discovery stopped short: budget, arena-ignores-to, page-limit
+	Checkpoint Checkpoint     `json:"checkpoint"`        // as saved
 	ElapsedMS  int64          `json:"elapsed_ms"`
 }
 
@@ -94,9 +96,23 @@ type Summary struct {
 // it into an incomplete summary, not an error.
 var errBudget = errors.New("time budget spent")
 
+// Limits that keep a pass bounded whatever the arena sends.
+const (
+	// MaxPagesPerPass bounds discovery in one pass (a million battles);
+	// the next pass resumes from the saved place.
+	MaxPagesPerPass = 1000
+	// saveReserve is kept for the checkpoint: saves run on their own
+	// context, so a budget spent inside a call still saves the place.
+	saveReserve = 5 * time.Second
+	// deadlineMargin is what a pass leaves of its Lambda's time: the
+	// budget ends this long before the deadline, the save reserve within.
+	deadlineMargin = 20 * time.Second
+)
+
 type syncer struct {
 	o        Options
-	deadline time.Time // zero: none
+	saveCtx  context.Context // the run's own context: saves outlive the budget
+	deadline time.Time       // zero: none
 	mu       sync.Mutex
 	seen     map[int64]bool
 	sum      Summary
@@ -114,23 +130,44 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	start := o.Now()
-	s := &syncer{o: o, seen: map[int64]bool{}, sum: Summary{Outcomes: map[string]int{}}}
+	s := &syncer{o: o, seen: map[int64]bool{}, sum: Summary{Outcomes: map[string]int{}}, saveCtx: ctx}
+	// Every call and write runs under the budget (in real time; o.Now may
+	// be a test clock): an arena that hangs is cut off with time left to
+	// save the place.
+	work, cancel := ctx, context.CancelFunc(func() {})
 	switch dl, ok := ctx.Deadline(); {
 	case o.Budget > 0:
 		s.deadline = start.Add(o.Budget)
+		work, cancel = context.WithTimeout(ctx, o.Budget)
+		if ok && dl.Add(-deadlineMargin).Before(time.Now().Add(o.Budget)) {
+			work, cancel = context.WithDeadline(ctx, dl.Add(-deadlineMargin))
+		}
 	case ok:
-		s.deadline = dl.Add(-20 * time.Second)
+		s.deadline = start.Add(time.Until(dl.Add(-deadlineMargin)))
+		work, cancel = context.WithDeadline(ctx, dl.Add(-deadlineMargin))
 	}
-	err := s.refresh(ctx)
+	defer cancel()
+	err := s.refresh(work)
 	if err == nil {
-		err = s.discover(ctx)
+		err = s.discover(work)
 	}
 	if err == nil {
-		err = s.sweep(ctx)
+		err = s.sweep(work)
+	}
+	if s.sum.Checkpoint.LastRun == "" {
+		// Discovery did not get to save (the budget went on the refresh,
+		// or it failed first): the reserve still records the run.
+		if serr := s.touchCheckpoint(); serr != nil {
+			err = errors.Join(err, serr)
+		}
 	}
 	s.sum.ElapsedMS = o.Now().Sub(start).Milliseconds()
-	if errors.Is(err, errBudget) {
-		o.Logger.InfoContext(ctx, "stats budget spent; the next run resumes", "next_to", s.sum.Checkpoint.NextTo)
+	if errors.Is(err, errBudget) || (work.Err() != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded)) {
+		o.Logger.InfoContext(ctx, "stats budget spent; the next run resumes", "next_to", s.sum.Checkpoint.NextTo, "error", err)
+		if s.sum.Stopped == "" {
+			s.sum.Stopped = "budget"
+		}
+		s.sum.Complete = false
 		err = nil
 	}
 	b := map[bool]int64{true: 1}
@@ -148,6 +185,28 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 // Namespace of the stats pass's CloudWatch metrics (the predict
 // function's namespace).
 const Namespace = "punchline"
+
+// touchCheckpoint saves the checkpoint as it is, with this run's time.
+func (s *syncer) touchCheckpoint() error {
+	sctx, cancel := s.reserve()
+	defer cancel()
+	var cp Checkpoint
+	if _, err := s.o.State.Load(sctx, CheckpointKey, &cp); err != nil {
+		return fmt.Errorf("load checkpoint: %w", err)
+	}
+	cp.LastRun = s.o.Now().UTC().Format(meme.TimeLayout)
+	s.sum.Checkpoint = cp
+	if err := s.o.State.Save(sctx, CheckpointKey, cp); err != nil {
+		return fmt.Errorf("save checkpoint: %w", err)
+	}
+	return nil
+}
+
+// reserve is the context of a save: the run's own, not the budget's, and
+// bounded by saveReserve.
+func (s *syncer) reserve() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(s.saveCtx), saveReserve)
+}
 
 func (s *syncer) spent() bool { return !s.deadline.IsZero() && s.o.Now().After(s.deadline) }
 
@@ -185,9 +244,18 @@ func (s *syncer) byIDs(ctx context.Context, ids []int64) error {
 
 func (s *syncer) query(ctx context.Context, q arena.Query) ([]arena.Battle, error) {
 	battles, skipped, err := s.o.Arena.Battles(ctx, q)
+	truncated := errors.Is(err, arena.ErrTruncated)
+	if truncated {
+		// A hostile answer: its first battles are used, the rest unread.
+		s.o.Logger.WarnContext(ctx, "arena answer truncated", "battles", len(battles), "error", err)
+		err = nil
+	}
 	s.mu.Lock()
 	s.sum.Requests++
 	s.sum.Skipped += skipped
+	if truncated {
+		s.sum.Truncated++
+	}
 	s.mu.Unlock()
 	return battles, err
 }
@@ -252,8 +320,10 @@ func (s *syncer) sweep(ctx context.Context) error {
 	}
 }
 
-func (s *syncer) saveSweep(ctx context.Context, sw Sweep) error {
-	if err := s.o.State.Save(ctx, SweepKey, sw); err != nil {
+func (s *syncer) saveSweep(_ context.Context, sw Sweep) error {
+	sctx, cancel := s.reserve()
+	defer cancel()
+	if err := s.o.State.Save(sctx, SweepKey, sw); err != nil {
 		return fmt.Errorf("save sweep: %w", err)
 	}
 	return nil
@@ -280,12 +350,14 @@ func (s *syncer) discover(ctx context.Context) error {
 	save := func() error {
 		cp.LastRun = s.o.Now().UTC().Format(meme.TimeLayout)
 		s.sum.Checkpoint = cp
-		if err := s.o.State.Save(ctx, CheckpointKey, cp); err != nil {
+		sctx, cancel := s.reserve()
+		defer cancel()
+		if err := s.o.State.Save(sctx, CheckpointKey, cp); err != nil {
 			return fmt.Errorf("save checkpoint: %w", err)
 		}
 		return nil
 	}
-	for {
+	for pages := 0; ; pages++ {
 		to, err := time.Parse(meme.DayLayout, cp.NextTo)
 		if err != nil {
 			return fmt.Errorf("checkpoint next_to %q: %w", cp.NextTo, err)
@@ -299,9 +371,22 @@ func (s *syncer) discover(ctx context.Context) error {
 			}
 			return errBudget
 		}
+		if pages == MaxPagesPerPass {
+			s.sum.Stopped = "page-limit"
+			s.o.Logger.WarnContext(ctx, "discovery stopped at the page limit; the next pass resumes", "pages", pages, "next_to", cp.NextTo)
+			return save()
+		}
 		page, err := s.query(ctx, arena.Query{To: to})
 		if err != nil {
 			return errors.Join(err, save())
+		}
+		if newest := newestDay(page); newest > cp.NextTo {
+			// Battles after "to": the arena ignores it, and paging back by
+			// date would walk back forever over the same page.
+			s.sum.Stopped = "arena-ignores-to"
+			s.o.Logger.WarnContext(ctx, "the arena answered battles after the asked-for day: it ignores to; discovery stopped",
+				"to", cp.NextTo, "newest", newest)
+			return errors.Join(s.apply(ctx, page), save())
 		}
 		if err := s.apply(ctx, page); err != nil {
 			return errors.Join(err, save())
@@ -347,6 +432,17 @@ func (s *syncer) completeDay(ctx context.Context, day time.Time) error {
 		return fmt.Errorf("complete %s: %w", day.Format(meme.DayLayout), err)
 	}
 	return s.byIDs(ctx, ids)
+}
+
+// newestDay is the latest battle day in page ("" if no battle has a date).
+func newestDay(page []arena.Battle) string {
+	newest := ""
+	for _, b := range page {
+		if d := b.Date; !d.IsZero() && d.Format(meme.DayLayout) > newest {
+			newest = d.Format(meme.DayLayout)
+		}
+	}
+	return newest
 }
 
 // oldestDay is the earliest battle day in page ("" if no battle has a date).

@@ -5,6 +5,7 @@ package arenatest
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -39,6 +40,19 @@ type Server struct {
 	requests atomic.Int64
 	// APIKey, when set, is required as a bearer token.
 	APIKey string
+	// Hostile behaviours, set under Hostile: Hang delays every answer (or
+	// until the client gives up); IgnoreTo answers as if no "to" was sent;
+	// Page, when set, writes every answer's body instead of the battles.
+	hang     time.Duration
+	ignoreTo bool
+	page     func(w io.Writer)
+}
+
+// Hostile sets the hostile behaviours (see the fields).
+func (s *Server) Hostile(hang time.Duration, ignoreTo bool, page func(w io.Writer)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hang, s.ignoreTo, s.page = hang, ignoreTo, page
 }
 
 type fault struct {
@@ -98,6 +112,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	hang, page := s.hang, s.page
+	if hang > 0 || page != nil {
+		s.mu.Unlock()
+		select {
+		case <-time.After(hang):
+		case <-r.Context().Done():
+			return
+		}
+		if page != nil {
+			w.Header().Set("Content-Type", "application/json")
+			page(w)
+			return
+		}
+		s.mu.Lock()
+	}
 	for _, f := range s.faults {
 		if f.at == n {
 			s.mu.Unlock()
@@ -120,7 +149,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		ids[id] = true
 	}
 	var until time.Time
-	if to := q.Get("to"); to != "" {
+	if to := q.Get("to"); to != "" && !s.ignoreTo {
 		d, err := time.Parse(time.DateOnly, to)
 		if err != nil {
 			s.mu.Unlock()
