@@ -1,8 +1,12 @@
 package arena_test
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +196,48 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkDecodeStreamMillionBattles decodes an answer of 1,000,000
+// battles (about 110 MB) as it streams: B/op is what decoding allocates,
+// peak-heap-MB the most heap in use meanwhile (target: under 256 MB).
+func BenchmarkDecodeStreamMillionBattles(b *testing.B) {
+	var peak uint64
+	for b.Loop() {
+		pr, pw := io.Pipe()
+		go func() {
+			bw := bufio.NewWriterSize(pw, 64<<10)
+			bw.WriteString(`{"items":[`)
+			for i := 1; i <= 1_000_000; i++ {
+				if i > 1 {
+					bw.WriteByte(',')
+				}
+				if _, err := fmt.Fprintf(bw, `{"battle_id":%d,"date":"2026-11-21T10:00:00Z","prompt":"p","result_1_id":%d,"result_2_id":%d,"battle_result":"first","num_votes":{"first":1}}`, i, 2*i, 2*i+1); err != nil {
+					return
+				}
+			}
+			bw.WriteString(`]}`)
+			pw.CloseWithError(bw.Flush())
+		}()
+		done := make(chan struct{})
+		go func() {
+			var ms runtime.MemStats
+			for {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+				select {
+				case <-done:
+					return
+				case <-time.After(time.Millisecond):
+				}
+			}
+		}()
+		battles, _, err := arena.DecodeStream(pr)
+		close(done)
+		pr.Close()
+		if !errors.Is(err, arena.ErrTruncated) || len(battles) != arena.MaxItems {
+			b.Fatalf("%d battles, %v", len(battles), err)
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
