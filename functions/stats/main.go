@@ -63,6 +63,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	return err
 }
 
+// tailBudget bounds the work after the sync: the policy update and the
+// ModelChorus snapshot.
+var tailBudget = 15 * time.Second // a var: tests shorten it
+
 // Report is one pass's outcome, returned to Lambda and printed locally.
 type Report struct {
 	Arena  statsync.Summary `json:"arena"`
@@ -99,6 +103,11 @@ func (p *pass) run(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("arena sync: %w", err)
 	}
+	// The policy and the ModelChorus snapshot get what the sync leaves
+	// (it ends 20 s before the deadline), so a hanging API cannot run the
+	// Lambda out.
+	ctx, cancel := context.WithTimeout(ctx, tailBudget)
+	defer cancel()
 	pol, perr := learn.Update(ctx, p.results, p.state, time.Now(), p.policy)
 	if perr != nil {
 		rep.Policy.Error = perr.Error()

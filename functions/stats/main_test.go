@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -146,5 +148,37 @@ func TestRunDynamoDB(t *testing.T) {
 func TestBadConfig(t *testing.T) {
 	if err := run(context.Background(), getenv(map[string]string{"REFRESH_WINDOW": "soon"}), io.Discard); err == nil {
 		t.Error("bad REFRESH_WINDOW: want an error")
+	}
+}
+
+// A ModelChorus that hangs used to hold the pass until the Lambda timed
+// out; the work after the sync now has its own bound, and the sync's
+// result stands.
+func TestHangingModelChorusIsCutOff(t *testing.T) {
+	dir := t.TempDir()
+	store, err := local.OpenResults(filepath.Join(dir, "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arenaSrv, _ := seed(t, store, 5)
+	store.Close()
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(hang.Close)
+	defer func(d time.Duration) { tailBudget = d }(tailBudget)
+	tailBudget = 300 * time.Millisecond
+	env := map[string]string{"DATA_DIR": dir, "ARENA_STATS_URL": arenaSrv.BattlesURL(), "MODELCHORUS_URL": hang.URL}
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(context.Background(), getenv(env), &out) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(30 * time.Second): // the client's own timeout is 2 minutes
+		t.Fatal("the pass is still waiting for ModelChorus")
+	}
+	if rep := lastReport(t, out.Bytes()); rep.Arena.Written != 5 || rep.ModelChorus.Error == "" {
+		t.Errorf("report %+v: want the sync's writes and a ModelChorus error", rep)
 	}
 }
