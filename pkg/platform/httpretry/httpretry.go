@@ -123,6 +123,10 @@ func (c *Client) once(ctx context.Context, url string, header http.Header, read 
 			return -1, fmt.Errorf("response over %d bytes", limit)
 		case cr.err != nil && ctx.Err() == nil:
 			return 0, fmt.Errorf("read body: %w", cr.err)
+		case ctx.Err() != nil:
+			// The caller gave up mid-body: say so, whatever the closed
+			// connection made the reader report.
+			return -1, fmt.Errorf("read body: %w: %w", ctx.Err(), err)
 		}
 		return -1, err
 	}

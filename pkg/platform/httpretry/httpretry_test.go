@@ -3,6 +3,7 @@ package httpretry
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -152,5 +153,46 @@ func TestRetryableHook(t *testing.T) {
 		Retryable: func(status int, body []byte) bool { return !strings.Contains(string(body), "nope") }}
 	if _, err := cl.Get(context.Background(), srv.URL, nil); err == nil || n.Load() != 1 {
 		t.Errorf("err=%v tries=%d, want a final error after one try", err, n.Load())
+	}
+}
+
+// Stream hands the body over as it arrives: a reader may stop early, and a
+// caller that gives up mid-body gets its context's error, not whatever the
+// closed connection made the read report (which a killed stats run once
+// surfaced as "use of closed network connection").
+func TestStream(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Repeat("x", 1024)))
+		w.(http.Flusher).Flush()
+		if r.URL.Path == "/stall" {
+			<-r.Context().Done()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := &Client{HTTP: srv.Client()}
+
+	var got int
+	err := c.Stream(context.Background(), srv.URL+"/stall", nil, func(r io.Reader) error {
+		buf := make([]byte, 100)
+		n, err := io.ReadFull(r, buf)
+		got = n
+		return err // stops early: the rest is never read
+	})
+	if err != nil || got != 100 {
+		t.Errorf("early stop: %d bytes, %v", got, err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	err = c.Stream(ctx, srv.URL+"/stall", nil, func(r io.Reader) error {
+		buf := make([]byte, 1024)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return err
+		}
+		cancel() // the caller gives up while the server stalls
+		_, err := io.ReadAll(r)
+		return err
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled mid-body: %v, want context.Canceled", err)
 	}
 }
