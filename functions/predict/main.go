@@ -66,9 +66,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
+	// Logged before serving: the socket is already bound, and whoever
+	// reaches it should find this line first.
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.MediaBaseURL, "online", cfg.Online())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.MediaBaseURL, "online", cfg.Online())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
