@@ -110,8 +110,6 @@ func TestLambdaURLEvents(t *testing.T) {
 }
 
 // freePort returns a loopback port nobody listens on right now.
-func freePort(t testing.TB) string { return freePortOn(t, "127.0.0.1") }
-
 func freePortOn(t testing.TB, host string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))

@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// Namespace is where all of punchline's metrics go, predict's and the
+// stats pass's alike.
+const Namespace = "punchline"
+
 // Metric is one value of a line.
 type Metric struct {
 	Name, Unit string // Unit: Count, Milliseconds, Bytes, …

@@ -115,16 +115,19 @@ func (p *Policy) Client() *http.Client {
 			TLSHandshakeTimeout:   5 * time.Second,
 			ResponseHeaderTimeout: 10 * time.Second,
 		},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("too many redirects")
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return fmt.Errorf("redirect to %s scheme refused", req.URL.Scheme)
-			}
-			return nil
-		},
+		CheckRedirect: checkRedirect,
 	}
+}
+
+// checkRedirect is every client's redirect rule: a few hops, http(s) only.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 3 {
+		return errors.New("too many redirects")
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("redirect to %s scheme refused", req.URL.Scheme)
+	}
+	return nil
 }
 
 // Get downloads url with c, reading at most maxBytes. The context bounds
@@ -169,8 +172,8 @@ func APIRedirects(base string) (func(*http.Request, []*http.Request) error, erro
 	}
 	scheme, host := u.Scheme, canonicalHost(u)
 	return func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 3 {
-			return errors.New("too many redirects")
+		if err := checkRedirect(req, via); err != nil {
+			return err
 		}
 		if req.URL.Scheme != scheme || canonicalHost(req.URL) != host {
 			return fmt.Errorf("redirect to %s://%s refused: the provider is %s://%s: %w", req.URL.Scheme, req.URL.Host, scheme, host, ErrDenied)

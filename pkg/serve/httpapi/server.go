@@ -84,7 +84,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			if !rw.wrote {
 				// An error loses the battle: answer with the last rung instead.
-				writeJSON(rw, http.StatusOK, meme.Answer{Type: meme.TypeText, Text: meme.CleanText(meme.TextMeme(st.prompt))})
+				writeAnswer(rw, meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(st.prompt)})
 			}
 		}
 		s.log.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path,
@@ -124,9 +124,7 @@ func (s *Server) handlePredict() http.Handler {
 		// short. The platform's deadline (Lambda's) still holds.
 		ctx, cancel := keepDeadline(ctx)
 		defer cancel()
-		ans := s.gen.Generate(ctx, req, arrived)
-		ans.Text = meme.CleanText(ans.Text) // whatever made it, a prompt's or a model's controls are not echoed
-		writeJSON(w, http.StatusOK, ans)
+		writeAnswer(w, s.gen.Generate(ctx, req, arrived))
 	})
 }
 
@@ -201,4 +199,11 @@ func keepDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 		return context.WithDeadline(out, dl)
 	}
 	return out, func() {}
+}
+
+// writeAnswer is the one way an answer leaves: whatever made its text, a
+// prompt's or a model's control characters are not echoed.
+func writeAnswer(w http.ResponseWriter, ans meme.Answer) {
+	ans.Text = meme.CleanText(ans.Text)
+	writeJSON(w, http.StatusOK, ans)
 }

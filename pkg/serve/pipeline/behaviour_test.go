@@ -14,6 +14,7 @@ import (
 
 	"punchline/pkg/media/video"
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/emf"
 )
 
 func pic() image.Image { return image.NewRGBA(image.Rect(0, 0, 256, 256)) }
@@ -155,7 +156,7 @@ func emfLine(t *testing.T, logs []byte) map[string]any {
 		}
 		aws := m["_aws"].(map[string]any)
 		defs := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)
-		if defs["Namespace"] != Namespace || len(defs["Metrics"].([]any)) != 6+len(stages) {
+		if defs["Namespace"] != emf.Namespace || len(defs["Metrics"].([]any)) != 6+len(stages) {
 			t.Errorf("EMF directive %v", aws)
 		}
 		for _, d := range defs["Metrics"].([]any) {

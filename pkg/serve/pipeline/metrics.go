@@ -10,9 +10,6 @@ import (
 	"punchline/pkg/platform/emf"
 )
 
-// Namespace of the CloudWatch metrics.
-const Namespace = "punchline"
-
 // Stage is a timed step of a request.
 type Stage string
 
@@ -60,5 +57,5 @@ func (p *Pipeline) metrics(ctx context.Context, r *run, ans meme.Answer) {
 		emf.Metric{Name: "PromptConflict", Unit: "Count", Value: b(r.conflict)},
 		emf.Metric{Name: "Bytes", Unit: "Bytes", Value: r.rec.Bytes},
 	)
-	emf.Log(ctx, p.o.Logger, "metrics", Namespace, p.o.Now(), []slog.Attr{slog.String("Rung", r.rung)}, ms, slog.String("Type", ans.Type))
+	emf.Log(ctx, p.o.Logger, "metrics", emf.Namespace, p.o.Now(), []slog.Attr{slog.String("Rung", r.rung)}, ms, slog.String("Type", ans.Type))
 }

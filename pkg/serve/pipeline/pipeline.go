@@ -169,7 +169,6 @@ type run struct {
 	rec      meme.Record
 	stageMS  map[Stage]int64
 	rung     string
-	claimed  bool // we own the result_id's item
 	conflict bool // the result_id was claimed with another prompt: answer, record nothing
 	hedged   bool
 	provErrs int
@@ -217,7 +216,6 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 		return meme.Answer{}, false
 	}
 	if c.Claimed {
-		r.claimed = true
 		return meme.Answer{}, false
 	}
 	if c.PromptHash != "" && c.PromptHash != hash {

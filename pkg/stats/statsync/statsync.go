@@ -134,19 +134,20 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	// Every call and write runs under the budget (in real time; o.Now may
 	// be a test clock): an arena that hangs is cut off with time left to
 	// save the place.
-	work, cancel := ctx, context.CancelFunc(func() {})
-	switch dl, ok := ctx.Deadline(); {
-	case o.Budget > 0:
-		s.deadline = start.Add(o.Budget)
-		work, cancel = context.WithTimeout(ctx, o.Budget)
-		if ok && dl.Add(-deadlineMargin).Before(time.Now().Add(o.Budget)) {
-			work, cancel = context.WithDeadline(ctx, dl.Add(-deadlineMargin))
-		}
-	case ok:
-		s.deadline = start.Add(time.Until(dl.Add(-deadlineMargin)))
-		work, cancel = context.WithDeadline(ctx, dl.Add(-deadlineMargin))
+	var end time.Time // zero: no budget
+	if o.Budget > 0 {
+		end = time.Now().Add(o.Budget)
 	}
-	defer cancel()
+	if dl, ok := ctx.Deadline(); ok && (end.IsZero() || dl.Add(-deadlineMargin).Before(end)) {
+		end = dl.Add(-deadlineMargin)
+	}
+	work := ctx
+	if !end.IsZero() {
+		s.deadline = start.Add(time.Until(end))
+		var cancel context.CancelFunc
+		work, cancel = context.WithDeadline(ctx, end)
+		defer cancel()
+	}
 	err := s.refresh(work)
 	if err == nil {
 		err = s.discover(work)
@@ -171,7 +172,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		err = nil
 	}
 	b := map[bool]int64{true: 1}
-	emf.Log(ctx, o.Logger, "stats metrics", Namespace, o.Now(), nil, []emf.Metric{
+	emf.Log(ctx, o.Logger, "stats metrics", emf.Namespace, o.Now(), nil, []emf.Metric{
 		{Name: "BattlesSeen", Unit: "Count", Value: int64(s.sum.Battles)},
 		{Name: "SidesWritten", Unit: "Count", Value: int64(s.sum.Written)},
 		{Name: "BattlesQuarantined", Unit: "Count", Value: int64(s.sum.Skipped)},
@@ -181,10 +182,6 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	})
 	return s.sum, err
 }
-
-// Namespace of the stats pass's CloudWatch metrics (the predict
-// function's namespace).
-const Namespace = "punchline"
 
 // touchCheckpoint saves the checkpoint as it is, with this run's time.
 func (s *syncer) touchCheckpoint() error {
@@ -380,7 +377,8 @@ func (s *syncer) discover(ctx context.Context) error {
 		if err != nil {
 			return errors.Join(err, save())
 		}
-		if newest := newestDay(page); newest > cp.NextTo {
+		oldest, newest := dayRange(page)
+		if newest > cp.NextTo {
 			// Battles after "to": the arena ignores it, and paging back by
 			// date would walk back forever over the same page.
 			s.sum.Stopped = "arena-ignores-to"
@@ -394,7 +392,6 @@ func (s *syncer) discover(ctx context.Context) error {
 		if len(page) < arena.MaxPage {
 			break // everything up to "to" was in this page
 		}
-		oldest := oldestDay(page)
 		switch {
 		case oldest == "" || oldest >= cp.NextTo:
 			// A whole page on one day: that day has a page or more of
@@ -434,29 +431,20 @@ func (s *syncer) completeDay(ctx context.Context, day time.Time) error {
 	return s.byIDs(ctx, ids)
 }
 
-// newestDay is the latest battle day in page ("" if no battle has a date).
-func newestDay(page []arena.Battle) string {
-	newest := ""
-	for _, b := range page {
-		if d := b.Date; !d.IsZero() && d.Format(meme.DayLayout) > newest {
-			newest = d.Format(meme.DayLayout)
-		}
-	}
-	return newest
-}
-
-// oldestDay is the earliest battle day in page ("" if no battle has a date).
-func oldestDay(page []arena.Battle) string {
-	oldest := ""
+// dayRange is the earliest and latest battle days in page ("" when no
+// battle has a date).
+func dayRange(page []arena.Battle) (oldest, newest string) {
 	for _, b := range page {
 		if b.Date.IsZero() {
 			continue
 		}
-		if d := b.Date.Format(meme.DayLayout); oldest == "" || d < oldest {
+		d := b.Date.Format(meme.DayLayout)
+		if oldest == "" || d < oldest {
 			oldest = d
 		}
+		newest = max(newest, d)
 	}
-	return oldest
+	return oldest, newest
 }
 
 // apply writes the sides of ours of battles not seen earlier in this run.

@@ -98,9 +98,6 @@ func (s *Server) FailAt(n int64, status int, retryAfter string) {
 	s.faults = append(s.faults, fault{at: n, status: status, retryAfter: retryAfter})
 }
 
-// Requests is how many requests the server has had.
-func (s *Server) Requests() int64 { return s.requests.Load() }
-
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	n := s.requests.Add(1)
 	if r.URL.Path != "/api/battles" || r.Method != http.MethodGet {
