@@ -80,7 +80,7 @@ bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render b
 	@$(PILLOW_PYTHON) >/dev/null || { echo "Pillow still missing after installing python3-pil" >&2; exit 1; }
 
 .PHONY: bench
-bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (classic meme and busiest template); 5 s clip on one core; 10k-battle stats sync (~2 min)
+bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (classic meme and busiest template); Arabic+emoji vs Latin caption; Lambda zip sizes; 5 s clip on one core; 10k-battle stats sync (~2 min)
 	$(GO) test -run '^$$' -bench '^Benchmark(OfflineRequest|Replay)$$' -benchmem -count=1 ./functions/predict
 	@# One iteration: it builds its own tables, and moto takes ~12 ms a write.
 	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/stats/statsync
@@ -89,6 +89,7 @@ bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (cl
 	@# benchmark can still see every CPU.
 	RENDER_BENCH_DIR=$(BENCH_DIR) GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/media/render ./pkg/media/jpegenc ./pkg/media/templates | tee $(BENCH_DIR)/go-1.txt
 	GOMAXPROCS=$(NPROC) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./pkg/media/render ./pkg/media/jpegenc | tee $(BENCH_DIR)/go-$(NPROC).txt
+	@$(MAKE) -s size
 	@# ffmpeg clip rendering on one core, as on a 1769 MB Lambda.
 	GOMAXPROCS=1 taskset -c 0 $(GO) test -run '^$$' -bench '^BenchmarkClip$$' -benchtime 3x ./pkg/media/video
 	$$($(PILLOW_PYTHON)) pkg/media/render/testdata/pillow/meme.py --out $(BENCH_DIR)/pillow.jpg $(BENCH_DIR)/meme.json | tee $(BENCH_DIR)/pillow.txt
@@ -96,6 +97,9 @@ bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (cl
 	@awk '/^BenchmarkRenderTemplate[ \t]/ { go = $$3 / 1e6 } /^Pillow/ { py = $$3 } \
 		END { printf "render+JPEG busiest template (18 boxes): Go %.2f ms (GOMAXPROCS=1), Pillow %.2f ms: ratio %.2fx\n", go, py, go / py }' \
 		$(BENCH_DIR)/go-1.txt $(BENCH_DIR)/pillow-template.txt
+	@awk '/^BenchmarkCaptionScripts\/latin\/render[ \t]/ { l = $$3 } /^BenchmarkCaptionScripts\/arabic-emoji\/render[ \t]/ { a = $$3 } \
+		END { printf "caption with Arabic and colour emoji vs Latin (render, GOMAXPROCS=1): %.2f ms vs %.2f ms: ratio %.2fx\n", a / 1e6, l / 1e6, a / l }' \
+		$(BENCH_DIR)/go-1.txt
 	@for f in $(BENCH_DIR)/go-1.txt $(BENCH_DIR)/go-$(NPROC).txt; do \
 		awk -v file=$$f '/^BenchmarkRenderMeme(-[0-9]+)?[ \t]/ { n = split($$1, p, "-"); cpu = (n > 1 ? p[2] : 1); go = $$3 / 1e6 } \
 			/^Pillow/ { py = $$3 } \
@@ -142,6 +146,16 @@ build-StatsFunction: ## Build the stats bootstrap for Lambda (arm64) into ARTIFA
 
 .PHONY: build
 build: build-PredictFunction build-StatsFunction ## Build every function into bin/
+
+ZIP_BUDGET_MB := 30
+.PHONY: size
+size: ## Lambda zip of each function as sam packages it (arm64, deflate); fails past $(ZIP_BUDGET_MB) MB
+	@dir=$$(mktemp -d) && trap 'rm -rf $$dir' EXIT && for fn in PredictFunction StatsFunction; do \
+		mkdir -p $$dir/$$fn && $(MAKE) -s build-$$fn ARTIFACTS_DIR=$$dir/$$fn && \
+		(cd $$dir/$$fn && python3 -c 'import zipfile,sys; z=zipfile.ZipFile("f.zip","w",zipfile.ZIP_DEFLATED); z.write("bootstrap"); z.close()') && \
+		bytes=$$(stat -c %s $$dir/$$fn/f.zip) && raw=$$(stat -c %s $$dir/$$fn/bootstrap) && \
+		awk -v fn=$$fn -v b=$$bytes -v r=$$raw -v max=$(ZIP_BUDGET_MB) 'BEGIN { printf "%s: zip %.1f MB (bootstrap %.1f MB), budget %d MB\n", fn, b/1e6, r/1e6, max; exit (b > max*1e6) }' || exit 1; \
+	done
 
 .PHONY: deploy
 deploy: ## sam build && sam deploy (uses samconfig.toml; needs AWS credentials and the SAM CLI)

@@ -23,7 +23,6 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"punchline/pkg/learn"
-	"punchline/pkg/media/offline"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
 )
@@ -129,7 +128,7 @@ func (e *Engine) JudgeModel() string { return e.o.JudgeModel }
 type Brief struct {
 	Prompt    string
 	Lang      string
-	Shape     offline.Shape
+	Shape     meme.Shape
 	Recipes   []Recipe
 	Templates []*templates.Template
 	Draw      learn.Choice // the policy's draw, when one was made
@@ -140,7 +139,7 @@ type Brief struct {
 // chat-callback only for transcripts) and a shortlist of templates: those
 // whose fits match the prompt's shape first, then others at random.
 func (e *Engine) Brief(prompt string, usable []*templates.Template, rng *rand.Rand) Brief {
-	b := Brief{Prompt: prompt, Lang: meme.DetectLang(prompt), Shape: offline.ShapeOf(prompt)}
+	b := Brief{Prompt: prompt, Lang: meme.DetectLang(prompt), Shape: meme.ShapeOf(prompt)}
 	var pics, clips []*templates.Template
 	for _, t := range usable {
 		if t.Kind == templates.KindClip {
@@ -523,4 +522,4 @@ func Plan(c meme.Candidate, lang string) meme.Plan {
 	return p
 }
 
-func shapeOf(prompt string) offline.Shape { return offline.ShapeOf(prompt) }
+func shapeOf(prompt string) meme.Shape { return meme.ShapeOf(prompt) }

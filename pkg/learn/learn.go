@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"time"
 
-	"punchline/pkg/media/offline"
 	"punchline/pkg/meme"
 )
 
@@ -102,7 +101,7 @@ func LangGroup(lang string) string {
 
 // KindOf is a prompt's kind for the arms: a chat transcript or a statement.
 func KindOf(prompt string) string {
-	if offline.ShapeOf(prompt).Kind == "dialogue" {
+	if meme.ShapeOf(prompt).Kind == "dialogue" {
 		return KindTranscript
 	}
 	return KindStatement

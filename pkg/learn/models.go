@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode"
 
-	"punchline/pkg/media/offline"
+	"punchline/pkg/meme"
 )
 
 // ModelScore is the evidence on one image model: how often it delivered
@@ -57,7 +57,7 @@ func ModelScores(items []map[string]any, board []Standing) []ModelScore {
 				}
 			}
 		}
-		if used != "" && used != offline.Model {
+		if used != "" && used != meme.OfflineModel {
 			if st, ok := it["stage_ms"].(map[string]any); ok {
 				if ms := num(st["image"]); ms > 0 {
 					get(used).lat = append(get(used).lat, ms)

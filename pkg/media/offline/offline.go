@@ -8,16 +8,13 @@ import (
 	"hash/fnv"
 	"image"
 	"math"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
 )
 
 // Model is the name recorded for pictures and plans made here.
-const Model = "offline"
+const Model = meme.OfflineModel
 
 // Side is the size of generated backgrounds.
 const Side = 1024
@@ -40,7 +37,7 @@ func PlanWith(prompt string, ts []*templates.Template) meme.Plan {
 // PlanFor is the rule-based plan for prompt on the generated background.
 func PlanFor(prompt string) meme.Plan {
 	caption := meme.Truncate(meme.LastLine(prompt), maxCaption)
-	top, bottom := split(caption)
+	top, bottom := meme.SplitCaption(caption)
 	return meme.Plan{
 		Lang:        meme.DetectLang(prompt),
 		Format:      meme.TypeImage,
@@ -50,43 +47,6 @@ func PlanFor(prompt string) meme.Plan {
 		ImagePrompt: caption,
 		Text:        meme.TextMeme(prompt),
 	}
-}
-
-// split cuts a caption into top and bottom text: at the punctuation mark
-// nearest the middle when there is one, else at the middle word. Short
-// captions go to the bottom alone, where the punchline sits.
-func split(s string) (top, bottom string) {
-	words := strings.Fields(s)
-	if len(words) <= 3 {
-		return "", strings.Join(words, " ")
-	}
-	mid := utf8.RuneCountInString(s) / 2
-	punct, punctDist := -1, math.MaxInt // nearest break after punctuation
-	word, wordDist := -1, math.MaxInt   // nearest break between any words
-	pos := 0
-	for i, w := range words[:len(words)-1] {
-		pos += utf8.RuneCountInString(w) + 1
-		d := abs(pos - mid)
-		if d < wordDist {
-			word, wordDist = i, d
-		}
-		last, _ := utf8.DecodeLastRuneInString(w)
-		if (strings.ContainsRune(".,:;!?…—-", last) || unicode.Is(unicode.Pd, last)) && d < punctDist && d < mid*2/3 {
-			punct, punctDist = i, d
-		}
-	}
-	best := word
-	if punct >= 0 {
-		best = punct
-	}
-	return strings.Join(words[:best+1], " "), strings.Join(words[best+1:], " ")
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // Background is a diagonal two-colour gradient with a dark vignette, in

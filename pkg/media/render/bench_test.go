@@ -63,3 +63,38 @@ func writeBenchSpec(dir string, pic *image.RGBA) error {
 	}
 	return os.WriteFile(filepath.Join(dir, "meme.json"), spec, 0o644)
 }
+
+// BenchmarkCaptionScripts compares a Latin caption with one of the same
+// length mixing Arabic and colour emoji (shaping, bidi, bitmap glyphs) on
+// the benchmark photo, the caption alone and with the JPEG, so `make bench` can show the ratio
+// (budget: ≤ 1.5×).
+func BenchmarkCaptionScripts(b *testing.B) {
+	pic := mediatest.Photo(1024, 1024)
+	for _, c := range []struct {
+		name string
+		cap  Caption
+	}{
+		{"latin", Caption{Top: "When the code works on Friday", Bottom: "and nobody knows why at all"}},
+		{"arabic-emoji", Caption{Top: "🔥 عندما يعمل الكود يوم الجمعة 😂", Bottom: "ولا أحد يعرف لماذا 👍🏽 أبدا"}},
+		{"hindi-thai", Caption{Top: "जब कोड पहली बार में चल जाए", Bottom: "เมื่อโค้ด ทำงานได้ ครั้งแรก"}},
+	} {
+		b.Run(c.name+"/render", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out, _, err := Meme(pic, c.cap)
+				if err != nil {
+					b.Fatal(err)
+				}
+				Release(out)
+			}
+		})
+		b.Run(c.name+"/render+jpeg", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := MemeJPEG(pic, c.cap); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

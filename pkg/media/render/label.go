@@ -15,20 +15,22 @@ func Label(dst *image.RGBA, text string, x, y, size float64, c color.RGBA) (floa
 		return 0, err
 	}
 	defer putChain(ch)
-	if err := ch.setSize(size); err != nil {
-		return 0, err
-	}
+	ch.setSize(size)
 	text = ch.clean(text)
-	w := ch.measure([]rune(text))
-	asc, desc := ch.metrics()
-	p := placed{block: block{lines: []string{text}, size: size}, x: []float64{x}, y: []float64{y}}
-	area := image.Rect(int(math.Floor(x))-2, int(math.Floor(y-asc))-2, int(math.Ceil(x+w))+2, int(math.Ceil(y+desc))+2).Intersect(dst.Rect)
+	ch.rtl = rtlText(text)
+	runs, w := ch.shapeLine([]rune(text), size)
+	asc, desc := ch.reach(text)
+	left, right := inkExtent(runs)
+	p := placed{block: block{lines: []string{text}, size: size}, x: []float64{x}, y: []float64{y}, runs: [][]shaped{runs}}
+	area := image.Rect(int(math.Floor(x+left))-2, int(math.Floor(y-asc))-2, int(math.Ceil(x+right))+2, int(math.Ceil(y+desc))+2).Intersect(dst.Rect)
 	if area.Empty() {
 		return w, nil
 	}
 	mask := image.NewAlpha(area)
-	ch.raster(mask, p)
+	ch.emojis = ch.emojis[:0]
+	ch.raster(mask, p, false)
 	local := &image.Alpha{Pix: mask.Pix, Stride: mask.Stride, Rect: image.Rect(0, 0, area.Dx(), area.Dy())}
 	paint(dst, area.Min, local, nil, 0, c, c)
+	ch.pasteEmoji(dst, image.Point{})
 	return w, nil
 }

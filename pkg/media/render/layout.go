@@ -197,7 +197,8 @@ type Info struct {
 	Boxes  []int             // the box of each caption block
 	Rects  []image.Rectangle // the rectangle each caption block was set in
 	Areas  []image.Rectangle // the pixels each caption block's glyphs cover
-	Glyphs []image.Rectangle // pixel box of every glyph drawn, in output coordinates
+	Glyphs []image.Rectangle // pixel box of every glyph drawn, colour emoji included, in output coordinates
+	Emoji  []image.Rectangle // pixel box of every colour emoji drawn
 }
 
 var errTooLong = errors.New("caption does not fit at a legible size")
@@ -467,17 +468,13 @@ func meanLuma(img *image.RGBA, r image.Rectangle) float64 {
 // picture shrunk so that it will fit, for apply to lay out again
 // (everything in a band scales with the width).
 func (c *chain) addBands(canvas *image.RGBA, boxes []resolved, blocks []block, rects []image.Rectangle) (*image.RGBA, []image.Rectangle, error) {
-	if err := c.setSize(refSize); err != nil {
-		return nil, nil, err
-	}
-	asc, desc := c.metrics()
 	W, H := canvas.Rect.Dx(), canvas.Rect.Dy()
 	pad := float64(W) * barPad
 	heights := make([]int, len(blocks))
 	above, below := 0, 0
 	for i, b := range blocks {
 		if boxes[i].band() != 0 && len(b.lines) > 0 {
-			heights[i] = int(math.Ceil(blockHeight(len(b.lines), b.size, asc, desc) + 2*pad))
+			heights[i] = int(math.Ceil(b.height() + 2*pad))
 			if boxes[i].band() < 0 {
 				above += heights[i]
 			} else {
@@ -528,10 +525,7 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, bx r
 	if len(b.lines) == 0 {
 		return nil
 	}
-	p, err := c.place(b, rect, bx.Align, bx.VAlign)
-	if err != nil {
-		return err
-	}
+	p := c.place(b, rect, bx.Align, bx.VAlign)
 	st := bx.st
 	radius := 0.0
 	if st.strokeEm > 0 {
@@ -547,7 +541,8 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, bx r
 	c.mask = c.mask[:n]
 	clear(c.mask)
 	mask := &image.Alpha{Pix: c.mask, Stride: area.Dx(), Rect: area}
-	boxes := c.raster(mask, p)
+	c.emojis = c.emojis[:0]
+	boxes := c.raster(mask, p, radius > 0)
 	// The outline and paint work in mask-local coordinates.
 	local := &image.Alpha{Pix: mask.Pix, Stride: mask.Stride, Rect: image.Rect(0, 0, area.Dx(), area.Dy())}
 	var dist []uint8
@@ -561,9 +556,14 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, bx r
 	if c.layers != nil {
 		layer := image.NewRGBA(image.Rect(0, 0, area.Dx(), area.Dy()))
 		paintLayer(layer, local, dist, radius, st.fill, st.back)
+		c.pasteEmoji(layer, area.Min)
 		*c.layers = append(*c.layers, Layer{Img: layer, At: area.Min})
 	} else {
 		paint(dst, area.Min, local, dist, radius, st.fill, st.back)
+		c.pasteEmoji(dst, image.Point{})
+	}
+	for _, e := range c.emojis {
+		info.Emoji = append(info.Emoji, e.rect)
 	}
 	info.Sizes = append(info.Sizes, b.size)
 	info.Lines = append(info.Lines, b.lines)

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"punchline/pkg/media/mediatest"
 	"punchline/pkg/meme"
@@ -65,11 +68,17 @@ func contrast(a, b float64) float64 { return (max(a, b) + 0.05) / (min(a, b) + 0
 // within its radius in whole pixels, or for an outline-less caption (the
 // bar) every uninked pixel around the text. A missing or too-thin outline
 // lets the picture show through and fails.
-func worstContrast(out *image.RGBA, cp caption) (ratio float64, inkN, ringN int) {
+func worstContrast(out *image.RGBA, cp caption, emoji []image.Rectangle) (ratio float64, inkN, ringN int) {
 	w := cp.area.Dx()
 	inkMin, ringMax := math.Inf(1), math.Inf(-1)
+pixels:
 	for i, m := range cp.mask {
 		x, y := cp.area.Min.X+i%w, cp.area.Min.Y+i/w
+		for _, e := range emoji { // colour emoji are pictures, not ink; their outline still counts
+			if (image.Point{x, y}).In(e) {
+				continue pixels
+			}
+		}
 		l := luminance(out.RGBAAt(x, y))
 		switch {
 		case m == 255:
@@ -86,7 +95,8 @@ func worstContrast(out *image.RGBA, cp caption) (ratio float64, inkN, ringN int)
 }
 
 // Properties over picture sizes 256..2048, aspect ratios from 1:7 to 4:1,
-// every layout, both scripts and caption lengths from one word to 300
+// every layout, Latin, Cyrillic, CJK, Arabic, Hebrew, Devanagari, Thai and
+// colour emoji, and caption lengths from one word to 300
 // characters, on pictures chosen to hide captions (white sky, black, grey,
 // yellow, noise):
 //   - every glyph lies inside the output, and the output respects MaxSide;
@@ -107,6 +117,13 @@ func TestLayoutProperties(t *testing.T) {
 		{Layout: meme.LayoutBar, Top: LongText, Bottom: LongText},
 		{Layout: meme.LayoutCard, Top: "text only", Bottom: "card"},
 		{Layout: meme.LayoutCard, Top: LongText + " " + LongText},
+		{Top: "عندما يعمل الكود من أول مرة", Bottom: "ولا أحد يعرف لماذا 🤷"},
+		{Top: "כשהקוד עובד בפעם הראשונה", Bottom: "ואף אחד לא יודע למה"},
+		{Top: "ثم Deploy يوم الجمعة 2024", Bottom: "عندما يعمل الكود في 3 ثوانٍ"},
+		{Top: "जब कोड पहली बार में चल जाए", Bottom: "क्षमा करें, श्रीमान"},
+		{Top: "เมื่อโค้ด ทำงานได้ ครั้งแรก", Bottom: "แต่ไม่รู้ว่าทำไม"},
+		{Top: "🔥👍 когда пятница 😂", Bottom: "👨\u200d👩\u200d👧 семья 🇺🇦 1\ufe0f\u20e3 👍🏿"},
+		{Layout: meme.LayoutBar, Top: "مرحبا بالعالم عندما يعمل الكود 🎉", Bottom: "שלום 👋"},
 	}
 	pictures := []struct {
 		name string
@@ -156,7 +173,7 @@ func TestLayoutProperties(t *testing.T) {
 				t.Errorf("%s: top and bottom captions overlap", name)
 			}
 			for i, cp := range seen {
-				ratio, inkN, ringN := worstContrast(out, cp)
+				ratio, inkN, ringN := worstContrast(out, cp, info.Emoji)
 				if inkN == 0 || ringN == 0 {
 					t.Errorf("%s: caption %d has %d ink and %d surround pixels", name, i, inkN, ringN)
 					continue
@@ -181,81 +198,134 @@ func canvasHeight(pic image.Image, w int) int {
 	return b.Dy() * w / b.Dx()
 }
 
-// overlap reports whether the glyphs of the first caption intersect those
-// of the second.
-func overlap(info Info, seen []caption) bool {
-	first := strings.Join(info.Lines[0], "")
-	n := 0
-	for _, r := range first {
-		if r != ' ' {
-			n++
-		}
-	}
-	n = min(n, len(info.Glyphs))
-	for _, a := range info.Glyphs[:n] {
-		for _, b := range info.Glyphs[n:] {
-			if a.Overlaps(b) {
-				return true
-			}
-		}
-	}
-	return false
+// overlap reports whether the glyphs of the first caption block come
+// near those of the second: their covered areas intersect.
+func overlap(info Info, _ []caption) bool {
+	return len(info.Areas) == 2 && info.Areas[0].Overlaps(info.Areas[1])
 }
 
-// The fallback chain: each script from the font meant for it; what no
-// font has, and what only a colour-emoji shaper would use, is dropped.
-func TestFallbackChain(t *testing.T) {
+// Each grapheme cluster goes to the font meant for its script; emoji
+// clusters (presentation by default, VS16, keycaps, skin tones, ZWJ
+// sequences, flags) to the colour font, VS15 and text-default symbols to a
+// text font.
+func TestFontChoice(t *testing.T) {
 	ch, err := getChain()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer putChain(ch)
 	for _, c := range []struct {
-		r    rune
+		text string
 		font int
 	}{
-		{'A', 0}, {'Ж', 0}, {'ё', 0}, {'Ω', 0}, {'λ', 0}, // Roboto Condensed: Latin, Cyrillic, Greek
-		{'★', 1}, {'♥', 1}, {'✓', 1}, {'→', 1}, {'😂', 1}, {'א', 1}, // DejaVu: symbols, emoticons, Hebrew
-		{'你', 2}, {'好', 2}, {'の', 2}, {'カ', 2}, {'한', 2}, // Droid Sans Fallback: CJK
-		{'\U000F0000', -1}, {'\u200d', -1}, {'\ufe0f', -1}, {'\U0001F3FD', -1}, {'\x07', -1},
+		{"A", fontRoboto}, {"Ж", fontRoboto}, {"ё", fontRoboto}, {"Ω", fontRoboto}, {"λ", fontRoboto}, {"1", fontRoboto},
+		{"ب", fontArabic}, {"پ", fontArabic}, {"ۀ", fontArabic},
+		{"א", fontHebrew}, {"שׁ", fontHebrew},
+		{"क्ष", fontDevanagari}, {"श्री", fontDevanagari},
+		{"ก", fontThai}, {"ที่", fontThai},
+		{"★", fontDejaVu}, {"✓", fontDejaVu}, {"→", fontDejaVu}, {"Ա", fontDejaVu}, {"ა", fontDejaVu}, {"❤", fontDejaVu}, {"♥︎", fontDejaVu},
+		{"你", fontCJK}, {"の", fontCJK}, {"カ", fontCJK}, {"한", fontCJK},
+		{"😂", fontEmoji}, {"🔥", fontEmoji}, {"👍🏽", fontEmoji}, {"❤️", fontEmoji}, {"⭐", fontEmoji},
+		{"1️⃣", fontEmoji}, {"#️⃣", fontEmoji}, {"🇺🇦", fontEmoji},
+		{"👨‍👩‍👧", fontEmoji}, {"👩🏽‍💻", fontEmoji}, {"🏴󠁧󠁢󠁳󠁣󠁴󠁿", fontEmoji},
 	} {
-		if got := ch.fontFor(c.r); got != c.font {
-			t.Errorf("%q (U+%04X): font %d, want %d", c.r, c.r, got, c.font)
+		if got := ch.fontFor([]rune(c.text), -1); got != c.font {
+			t.Errorf("%q: font %d (%s), want %d (%s)", c.text, got, fontFiles[got].name, c.font, fontFiles[c.font].name)
+		}
+	}
+	// Spaces, digits and punctuation stay in the font of the text around
+	// them when it has them, so an Arabic phrase is one run.
+	if got := ch.fontFor([]rune(" "), fontArabic); got != fontArabic {
+		t.Errorf("a space after Arabic went to font %d", got)
+	}
+	if got := ch.fontFor([]rune("!"), fontEmoji); got != fontRoboto {
+		t.Errorf("punctuation after an emoji went to font %d, want the first text font", got)
+	}
+}
+
+// Every embedded font parses, so no script silently loses its font.
+func TestEmbeddedFontsParse(t *testing.T) {
+	for i, f := range fontFiles {
+		if _, err := f.load(); err != nil {
+			t.Errorf("font %d: %v", i, err)
 		}
 	}
 }
 
-// Dropped runes leave no box, no gap and no error, even when they are the
-// whole caption.
+// No rune a shipped font has is dropped or drawn as a box: every rune of
+// every font's character map survives cleaning and shapes to real glyphs
+// (never glyph 0, .notdef), alone and after a letter of its script.
+func TestEveryShippedRuneDrawn(t *testing.T) {
+	ch, err := getChain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer putChain(ch)
+	step := map[int]rune{fontCJK: 7} // 30 000 ideographs: every seventh is enough
+	for fi := range numFonts {
+		f := ch.face(fi)
+		var runes []rune
+		it := f.Cmap.Iter()
+		for it.Next() {
+			r, _ := it.Char()
+			runes = append(runes, r)
+		}
+		checked := 0
+		for i, r := range runes {
+			if s := step[fi]; s > 0 && rune(i)%s != 0 {
+				continue
+			}
+			if !ch.has(fi, r) || unicode.IsControl(r) || unicode.IsSpace(r) || ignorable(r) || unicode.Is(unicode.Cf, r) || (r >= 0xE000 && r <= 0xF8FF) {
+				continue // mapped to .notdef, or not text: controls, spaces, format characters, private use
+			}
+			text := ch.clean(string(r))
+			if text != norm.NFC.String(string(r)) { // compatibility ideographs compose to the unified ones
+
+				t.Errorf("font %s: U+%04X cleaned to %q", fontFiles[fi].name, r, text)
+				continue
+			}
+			ch.rtl = rtlText(text)
+			runs, _ := ch.shapeLine([]rune(text), 40)
+			for _, sr := range runs {
+				for _, g := range sr.out.Glyphs {
+					if g.GlyphID == 0 {
+						t.Errorf("font %s: U+%04X %q shapes to .notdef in font %s", fontFiles[fi].name, r, r, fontFiles[sr.font].name)
+					}
+				}
+			}
+			checked++
+		}
+		if checked < 90 {
+			t.Errorf("font %s: only %d runes checked", fontFiles[fi].name, checked)
+		}
+	}
+}
+
+// Runes no font has, controls and orphan selectors leave no box, no gap
+// and no error, even when they are the whole caption; emoji sequences are
+// one glyph each.
 func TestDroppedRunes(t *testing.T) {
 	pic := mediatest.Scene(400, 400)
 	for _, c := range []struct {
 		text   string
 		glyphs int
+		emoji  int
 		line   string
 	}{
-		{"👍🏽", 0, ""},
-		{"\U000F0000\u200d\ufe0f", 0, ""},
-		{"ok 👨‍👩‍👧 go", 4, "OK 👨👩👧 GO"},
-		{"a \U000F0000 b", 2, "A B"},
-		{"И\u0306 ёж", 3, "Й ЁЖ"}, // a combining breve composes into Й
+		{"👍🏽", 1, 1, "👍🏽"},
+		{"\U000F0000\u200d\ufe0f", 0, 0, ""},
+		{"ok 👨\u200d👩\u200d👧 go", 5, 1, "OK 👨\u200d👩\u200d👧 GO"},
+		{"a \U000F0000 b", 2, 0, "A B"},
+		{"И\u0306 ёж", 3, 0, "Й ЁЖ"}, // a combining breve composes into Й
+		{"\x07a\ufeffb\u00ad", 2, 0, "AB"},
+		{"🇺🇦🇯🇵 1\ufe0f\u20e3", 3, 3, "🇺🇦🇯🇵 1\ufe0f\u20e3"},
 	} {
 		_, info, err := Meme(pic, Caption{Bottom: c.text})
 		if err != nil {
 			t.Fatalf("%q: %v", c.text, err)
 		}
-		want := c.glyphs
-		if strings.ContainsRune(c.line, '👨') {
-			ch, _ := getChain()
-			if ch.fontFor('👨') < 0 { // the family emoji is drawn only if some font has its parts
-				want, c.line = 4, "OK GO"
-			} else {
-				want = 4 + 3
-			}
-			putChain(ch)
-		}
-		if len(info.Glyphs) != want {
-			t.Errorf("%q: %d glyphs, want %d", c.text, len(info.Glyphs), want)
+		if len(info.Glyphs) != c.glyphs || len(info.Emoji) != c.emoji {
+			t.Errorf("%q: %d glyphs (%d emoji), want %d (%d)", c.text, len(info.Glyphs), len(info.Emoji), c.glyphs, c.emoji)
 		}
 		got := ""
 		if len(info.Lines) > 0 {
@@ -314,9 +384,7 @@ func TestWrapping(t *testing.T) {
 		if c.wantLines > 0 && len(b.lines) != c.wantLines {
 			t.Errorf("%q: %d lines %q, want %d", c.text, len(b.lines), b.lines, c.wantLines)
 		}
-		if err := ch.setSize(b.size); err != nil {
-			t.Fatal(err)
-		}
+		ch.setSize(b.size)
 		for _, l := range b.lines {
 			if w := ch.measure([]rune(l)); w > c.boxW+0.5 {
 				t.Errorf("%q: line %q is %.1fpx wide in a %.0fpx box", c.text, l, w, c.boxW)
@@ -383,7 +451,9 @@ func TestReleaseIgnoresForeignPictures(t *testing.T) {
 // prompt and the LLM): no panic, no error, every glyph inside the picture,
 // never below the legible minimum.
 func FuzzCaption(f *testing.F) {
-	for _, s := range []string{"", "one", LongText, "Кот\u0306 你好 😂👍🏽", "a\u200d\ufe0f\x00b", "https://x.y/z_z-z", strings.Repeat("W", 400), "\xff\xfe"} {
+	for _, s := range []string{"", "one", LongText, "Кот\u0306 你好 😂👍🏽", "a\u200d\ufe0f\x00b", "https://x.y/z_z-z", strings.Repeat("W", 400), "\xff\xfe",
+		"مرحبا بالعالم عندما يعمل الكود", "🔥👍 когда пятница 😂", "ثم Deploy يوم 2024 (v1.2)", "क्षमा करें श्रीमान", "เมื่อโค้ดทำงาน",
+		"👨\u200d👩\u200d👧🇺🇦1\ufe0f\u20e3👍🏿🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", "\u202eabc\u202c \u2067שלום\u2069", "\u0306\u0301\u0651"} {
 		f.Add(s, "bottom", uint8(0))
 	}
 	pic := mediatest.Scene(240, 180)

@@ -54,17 +54,13 @@ func TestCyrillicHasGlyphs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for r := 'А'; r <= 'я'; r++ {
-		if ch.fontFor(r) != 0 {
-			t.Errorf("%c (U+%04X) not in the primary font", r, r)
+	defer putChain(ch)
+	for _, r := range "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя" {
+		if f := ch.fontFor([]rune{r}, -1); f != fontRoboto {
+			t.Errorf("%c (U+%04X) in font %d, not the primary font", r, r, f)
 		}
 	}
-	for _, r := range "ЁёЙй" {
-		if ch.fontFor(r) != 0 {
-			t.Errorf("%c not in the primary font", r)
-		}
-	}
-	if ch.fontFor('\U000F0000') != -1 { // private use: no font has it
+	if ch.kept('\U000F0000') { // private use: no font has it
 		t.Errorf("a rune no font has should be dropped")
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/image/math/fixed"
+	"github.com/go-text/typesetting/font"
+	ot "github.com/go-text/typesetting/font/opentype"
+	"github.com/go-text/typesetting/shaping"
+	"golang.org/x/image/draw"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -35,34 +38,66 @@ type piece struct {
 type block struct {
 	lines []string
 	size  float64
+	rtl   bool // paragraph direction: lines read from the right
+	// asc and desc are the block's ascent and descent at refSize: the
+	// primary face's, or more where the text's glyphs reach further
+	// (Arabic and Devanagari stack marks above and below Latin's reach).
+	asc, desc float64
 }
 
-// measure returns the advance width of rs at the chain's current size,
-// skipping runes no font has.
+// height is the block's height in pixels at its size.
+func (b block) height() float64 { return blockHeight(len(b.lines), b.size, b.asc, b.desc) }
+
+// ascent is the block's ascent in pixels at its size.
+func (b block) ascent() float64 { return b.asc * b.size / refSize }
+
+// measure returns the advance width of rs, shaped, at the chain's current
+// size. Widths at refSize are cached: fitting measures the same words at
+// every line count and on every shortening.
 func (c *chain) measure(rs []rune) float64 {
-	var w fixed.Int26_6
-	prevFont, prev := -1, rune(-1)
-	for _, r := range rs {
-		fi := c.fontFor(r)
-		if fi < 0 {
-			continue
-		}
-		if fi == prevFont {
-			w += c.faces[fi].Kern(prev, r)
-		}
-		adv, _ := c.faces[fi].GlyphAdvance(r)
-		w += adv
-		prevFont, prev = fi, r
+	if c.size != refSize {
+		_, w := c.shapeLine(rs, c.size)
+		return w
 	}
-	return float64(w) / 64
+	k := widthKey{string(rs), c.rtl}
+	if w, ok := c.widths[k]; ok {
+		return w
+	}
+	_, w := c.shapeLine(rs, refSize)
+	c.widths[k] = w
+	return w
 }
 
 // metrics returns ascent and descent of the primary face in pixels at the
-// current size.
+// current size: lines are spaced by it whatever their script, so lines of
+// mixed scripts sit on one grid.
 func (c *chain) metrics() (ascent, descent float64) {
-	m := c.faces[0].Metrics()
-	return float64(m.Ascent) / 64, float64(m.Descent) / 64
+	f := c.face(fontRoboto)
+	ext, _ := f.FontHExtents()
+	scale := c.size / float64(f.Upem())
+	return float64(ext.Ascender) * scale, -float64(ext.Descender) * scale
 }
+
+// reach returns how far text's glyphs reach above and below the baseline
+// at the current size, at least the primary face's ascent and descent.
+func (c *chain) reach(text string) (ascent, descent float64) {
+	ascent, descent = c.metrics()
+	runs, _ := c.shapeLine([]rune(text), c.size)
+	for _, r := range runs {
+		for _, g := range r.out.Glyphs {
+			if g.Height == 0 {
+				continue
+			}
+			top := float64(g.YOffset+g.YBearing) / 64
+			ascent = math.Max(ascent, top)
+			descent = math.Max(descent, -(top + float64(g.Height)/64))
+		}
+	}
+	return ascent, descent
+}
+
+// setSize sets the size in pixels that measure, metrics and raster use.
+func (c *chain) setSize(size float64) { c.size = size }
 
 // blockHeight is the height in pixels of n lines at size, given the ascent
 // and descent at refSize.
@@ -71,17 +106,18 @@ func blockHeight(n int, size, asc, desc float64) float64 {
 }
 
 // clean composes text (NFC, so a letter and its combining accent become
-// the one glyph the font has), drops runes no font draws, and turns any
-// run of white space into one space.
+// the one glyph the font has), drops runes no font draws (and controls),
+// and turns any run of white space into one space. Text left with nothing
+// visible (only joiners or selectors) is empty.
 func (c *chain) clean(text string) string {
 	var b strings.Builder
-	space := false
+	space, visible := false, false
 	for _, r := range norm.NFC.String(text) {
 		if unicode.IsSpace(r) {
 			space = b.Len() > 0
 			continue
 		}
-		if c.fontFor(r) < 0 {
+		if !c.kept(r) {
 			continue
 		}
 		if space {
@@ -89,6 +125,10 @@ func (c *chain) clean(text string) string {
 			space = false
 		}
 		b.WriteRune(r)
+		visible = visible || !ignorable(r)
+	}
+	if !visible {
+		return ""
 	}
 	return b.String()
 }
@@ -98,66 +138,73 @@ func (c *chain) clean(text string) string {
 // allows the largest size. ok is false when even the best needs a size
 // below minSize.
 func (c *chain) fit(text string, boxW, boxH float64, maxLines int, minSize, maxSize float64) (b block, ok bool) {
-	if err := c.setSize(refSize); err != nil {
-		return block{}, false
-	}
-	asc, desc := c.metrics()
-	pieces := c.pieces(c.clean(text), boxW*refSize/minSize)
+	c.setSize(refSize)
+	text = c.clean(text)
+	c.rtl = rtlText(text)
+	pieces := c.pieces(text, boxW*refSize/minSize)
 	if len(pieces) == 0 {
 		return block{}, true
 	}
+	asc, desc := c.reach(text)
 	space, hyphen := c.measure([]rune{' '}), c.measure([]rune{'-'})
-	best := block{}
+	best := block{rtl: c.rtl, asc: asc, desc: desc}
 	for n := 1; n <= maxLines && n <= len(pieces); n++ {
 		lines, widest := balance(pieces, space, hyphen, n)
-		size := math.Min(maxSize, refSize*boxW/widest)
-		size = math.Min(size, boxH/blockHeight(n, 1, asc, desc))
-		size = math.Floor(size*4) / 4 // quarter pixels: stable across runs
-		if size > best.size {         // strictly larger: on a tie fewer lines win
-			best = block{lines: lines, size: size}
+		size := c.sizeFor(widest, n, boxW, boxH, maxSize, asc, desc)
+		if size <= best.size { // strictly larger: on a tie fewer lines win
+			continue
+		}
+		// The pieces were measured apart; shaped together a line can kern
+		// a little wider at the joins, so the winner is measured whole.
+		for _, l := range lines {
+			widest = math.Max(widest, c.measure([]rune(l)))
+		}
+		if size = c.sizeFor(widest, n, boxW, boxH, maxSize, asc, desc); size > best.size {
+			best.lines, best.size = lines, size
 		}
 	}
 	return best, best.size >= minSize
 }
 
-// cjk reports scripts written without spaces, where a line may break
-// between any two characters.
-func cjk(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) ||
-		(r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF) // CJK punctuation, full-width forms
+// sizeFor is the size at which n lines, the widest widest pixels at
+// refSize, fill a boxW×boxH box, capped at maxSize and rounded down to
+// quarter pixels (stable across runs).
+func (c *chain) sizeFor(widest float64, n int, boxW, boxH, maxSize, asc, desc float64) float64 {
+	size := math.Min(maxSize, refSize*boxW/widest)
+	size = math.Min(size, boxH/blockHeight(n, 1, asc, desc))
+	return math.Floor(size*4) / 4
 }
 
-// noLineStart reports punctuation that must stay with the character before
-// it rather than begin a line (a small kinsoku rule).
-func noLineStart(r rune) bool {
-	return strings.ContainsRune("、。，．・：；？！）」』】〕〉》ー…,.!?:;)]}%", r)
-}
-
-// pieces splits text into measured pieces: one per space-separated word,
-// one per CJK character, one per part of a word joined by a separator
-// (state-of-the-art, paths, URLs), and anything still wider than maxWidth
-// (at refSize) broken so no line can overflow at the smallest size.
+// pieces splits text into measured pieces at its Unicode line-break
+// opportunities (UAX #14: spaces, after hyphens, between CJK characters
+// but not before closing punctuation), and breaks anything still wider
+// than maxWidth (at refSize) so no line can overflow at the smallest size.
 func (c *chain) pieces(text string, maxWidth float64) []piece {
 	var out []piece
-	for _, field := range strings.Fields(text) {
-		rs := []rune(field)
-		glue := false
-		for start := 0; start < len(rs); {
-			end := start + 1
-			if !cjk(rs[start]) { // up to CJK, or just past a separator a line may break after
-				for end < len(rs) && !cjk(rs[end]) && !(breakAfter(rs[end-1]) && unicode.IsLetter(rs[end])) {
-					end++
-				}
-			}
-			for end < len(rs) && noLineStart(rs[end]) {
-				end++
-			}
-			out = c.breakWord(out, rs[start:end], glue, maxWidth)
-			glue, start = true, end
+	rs := []rune(text)
+	c.lines.Init(rs)
+	glue := false
+	var spans [][2]int // the opportunities, collected first: measuring reuses the segmenters
+	for it := c.lines.LineIterator(); it.Next(); {
+		l := it.Line()
+		spans = append(spans, [2]int{l.Offset, l.Offset + len(l.Text)})
+	}
+	for _, sp := range spans {
+		end := sp[1]
+		for end > sp[0] && unicode.IsSpace(rs[end-1]) {
+			end--
 		}
-		if len(out) > 1 && dash(field) {
-			out[len(out)-1].keep = true
+		if end == sp[0] {
+			glue = false
+			continue
 		}
+		word := rs[sp[0]:end]
+		before := len(out)
+		out = c.breakWord(out, word, glue, maxWidth)
+		if before > 0 && dash(string(word)) && !glue {
+			out[before].keep = true
+		}
+		glue = end == sp[1] // no space after it: the next piece follows directly
 	}
 	return out
 }
@@ -170,10 +217,15 @@ func dash(word string) bool { return word == "—" || word == "–" || word == "
 // without adding a hyphen.
 func breakAfter(r rune) bool { return strings.ContainsRune("-–—/_.\\|", r) }
 
+// cased reports letters of scripts with case (Latin, Cyrillic, Greek,
+// Armenian): the scripts that hyphenate a broken word.
+func cased(r rune) bool { return unicode.IsLetter(r) && unicode.ToUpper(r) != unicode.ToLower(r) }
+
 // breakWord appends word as one piece, or, when it is wider than maxWidth,
-// as pieces that each fit: after the last separator (-, /, _, ...) that
-// fits when there is one past the first half, otherwise before the rune
-// that would overflow, with room for a hyphen.
+// as pieces that each fit, cut between grapheme clusters: after the last
+// separator (-, /, _, ...) that fits when there is one past the first
+// half, otherwise before the cluster that would overflow, with room for a
+// hyphen where the script uses one.
 func (c *chain) breakWord(out []piece, word []rune, glue bool, maxWidth float64) []piece {
 	w := c.measure(word)
 	if w <= maxWidth {
@@ -184,13 +236,16 @@ func (c *chain) breakWord(out []piece, word []rune, glue bool, maxWidth float64)
 		if w := c.measure(word); w <= maxWidth {
 			return append(out, piece{text: word, width: w, glue: glue})
 		}
-		fit, sep := 1, 0 // runes that fit with a hyphen; end of the last separator that fits
-		for n := 1; n <= len(word); n++ {
-			w := c.measure(word[:n])
-			if w+hyphen <= maxWidth {
+		widths := c.prefixWidths(word)
+		fit, sep := c.graphemeEnd(word, 0), 0 // runes that fit with a hyphen; end of the last separator that fits
+		for n := range len(word) + 1 {
+			if n == 0 || widths[n] < 0 { // not a cluster boundary
+				continue
+			}
+			if widths[n]+hyphen <= maxWidth {
 				fit = n
 			}
-			if w > maxWidth {
+			if widths[n] > maxWidth {
 				break
 			}
 			if breakAfter(word[n-1]) {
@@ -201,9 +256,48 @@ func (c *chain) breakWord(out []piece, word []rune, glue bool, maxWidth float64)
 		if sep*2 >= fit && sep > 0 {
 			cut, hyph = sep, false
 		}
-		hyph = hyph && unicode.IsLetter(word[cut-1]) && cut < len(word) && unicode.IsLetter(word[cut])
+		hyph = hyph && cut < len(word) && cased(word[cut-1]) && cased(word[cut])
 		out = append(out, piece{text: word[:cut], width: c.measure(word[:cut]), glue: glue, hyphen: hyph})
 		word, glue = word[cut:], true
+	}
+	return out
+}
+
+// graphemeEnd returns the end of the grapheme cluster of word that starts
+// at i.
+func (c *chain) graphemeEnd(word []rune, i int) int {
+	c.clusters.Init(word[i:])
+	it := c.clusters.GraphemeIterator()
+	it.Next()
+	return i + len(it.Grapheme().Text)
+}
+
+// prefixWidths returns, for each n, the width of word[:n] when a grapheme
+// cluster ends at n, and -1 otherwise: the word is shaped once and its
+// glyphs' advances summed by cluster, which is the width of the prefix up
+// to the joining forms at the cut.
+func (c *chain) prefixWidths(word []rune) []float64 {
+	runs, _ := c.shapeLine(word, c.size)
+	adv := make([]float64, len(word)+1)
+	for _, r := range runs {
+		for _, g := range r.out.Glyphs {
+			adv[g.ClusterIndex+1] += float64(g.XAdvance) / 64
+		}
+	}
+	out := make([]float64, len(word)+1)
+	for i := range out {
+		out[i] = -1
+	}
+	out[0] = 0
+	c.clusters.Init(word)
+	sum, at := 0.0, 0
+	for it := c.clusters.GraphemeIterator(); it.Next(); {
+		g := it.Grapheme()
+		for i := at; i < g.Offset+len(g.Text); i++ {
+			sum += adv[i+1]
+		}
+		at = g.Offset + len(g.Text)
+		out[at] = sum
 	}
 	return out
 }
@@ -288,22 +382,22 @@ func balance(pieces []piece, space, hyphen float64, n int) ([]string, float64) {
 type placed struct {
 	block
 	x, y   []float64       // pen start (left end of the baseline) of each line
+	runs   [][]shaped      // each line shaped, runs in visual order
 	bounds image.Rectangle // the lines' advance boxes, ascent to descent
 }
 
-// place aligns each line of b in box to the left (align<0), centre (0) or
-// right (>0), and the block to the box's top (valign<0), middle (0) or
-// bottom (>0).
-func (c *chain) place(b block, box image.Rectangle, align, valign int) (placed, error) {
+// place shapes each line of b and aligns it in box to the left (align<0),
+// centre (0) or right (>0), and the block to the box's top (valign<0),
+// middle (0) or bottom (>0). Alignment is visual: an Arabic caption's
+// centred lines are centred like any other.
+func (c *chain) place(b block, box image.Rectangle, align, valign int) placed {
 	p := placed{block: b}
 	if len(b.lines) == 0 {
-		return p, nil
+		return p
 	}
-	if err := c.setSize(b.size); err != nil {
-		return p, err
-	}
-	asc, desc := c.metrics()
-	h := asc + desc + float64(len(b.lines)-1)*lineAdvance*b.size
+	c.setSize(b.size)
+	c.rtl = b.rtl
+	asc, h := b.ascent(), b.height()
 	top := float64(box.Min.Y)
 	switch {
 	case valign == 0:
@@ -313,7 +407,7 @@ func (c *chain) place(b block, box image.Rectangle, align, valign int) (placed, 
 	}
 	minX, maxX := math.Inf(1), math.Inf(-1)
 	for i, line := range b.lines {
-		w := c.measure([]rune(line))
+		runs, w := c.shapeLine([]rune(line), b.size)
 		x := float64(box.Min.X) + (float64(box.Dx())-w)/2
 		switch {
 		case align < 0:
@@ -321,41 +415,169 @@ func (c *chain) place(b block, box image.Rectangle, align, valign int) (placed, 
 		case align > 0:
 			x = float64(box.Max.X) - w
 		}
+		// Ink that overhangs the advance box (a stray combining mark, a
+		// swash) is pulled back inside the box where the line allows.
+		left, right := inkExtent(runs)
+		if over := x + right - float64(box.Max.X); over > 0 {
+			x -= over
+		}
+		if under := float64(box.Min.X) - (x + left); under > 0 {
+			x += under
+		}
 		p.x = append(p.x, x)
 		p.y = append(p.y, top+asc+float64(i)*lineAdvance*b.size)
+		p.runs = append(p.runs, runs)
 		minX, maxX = math.Min(minX, x), math.Max(maxX, x+w)
 	}
 	p.bounds = image.Rect(int(math.Floor(minX)), int(math.Floor(top)), int(math.Ceil(maxX)), int(math.Ceil(top+h)))
-	return p, nil
+	return p
 }
 
-// raster draws the placed lines into mask (coverage, max-combined) and
-// returns the pixel rectangle of every glyph drawn. The chain must be at
-// p's size, as place leaves it.
-func (c *chain) raster(mask *image.Alpha, p placed) []image.Rectangle {
+// inkExtent returns the horizontal extent of a shaped line's glyphs
+// relative to its pen start.
+func inkExtent(runs []shaped) (left, right float64) {
+	pen := 0.0
+	for _, r := range runs {
+		for _, g := range r.out.Glyphs {
+			if g.Width != 0 {
+				x := pen + float64(g.XOffset+g.XBearing)/64
+				left, right = math.Min(left, x), math.Max(right, x+float64(g.Width)/64)
+			}
+			pen += float64(g.XAdvance) / 64
+		}
+	}
+	return left, math.Max(right, pen)
+}
+
+// raster draws the placed lines' outlines into mask (coverage,
+// max-combined) and returns the pixel rectangle of every glyph drawn.
+// Colour emoji are scaled and queued in c.emojis for pasteEmoji; with
+// emojiInk their coverage also goes into mask, so the outline goes round
+// them as round the letters.
+func (c *chain) raster(mask *image.Alpha, p placed, emojiInk bool) []image.Rectangle {
 	var boxes []image.Rectangle
-	for i, line := range p.lines {
-		dot := fixed.Point26_6{X: fixed.Int26_6(p.x[i] * 64), Y: fixed.Int26_6(p.y[i] * 64)}
-		prevFont, prev := -1, rune(-1)
-		for _, r := range line {
-			fi := c.fontFor(r)
-			if fi < 0 {
-				continue
+	for i, runs := range p.runs {
+		pen := p.x[i]
+		for _, r := range runs {
+			for _, g := range r.out.Glyphs {
+				x := pen + float64(g.XOffset)/64
+				y := p.y[i] - float64(g.YOffset)/64
+				pen += float64(g.XAdvance) / 64
+				var box image.Rectangle
+				if r.font == fontEmoji {
+					box = c.placeEmoji(mask, g, x, y, emojiInk)
+				} else {
+					box = c.rasterGlyph(mask, r.font, g.GlyphID, x, y, r.size)
+				}
+				if !box.Empty() {
+					boxes = append(boxes, box)
+				}
 			}
-			face := c.faces[fi]
-			if fi == prevFont {
-				dot.X += face.Kern(prev, r)
-			}
-			dr, m, mp, adv, ok := face.Glyph(dot, r)
-			if ok && !dr.Empty() && !unicode.IsSpace(r) { // a space's empty outline can round to a 1px box
-				blendMax(mask, dr, m, mp)
-				boxes = append(boxes, dr)
-			}
-			dot.X += adv
-			prevFont, prev = fi, r
 		}
 	}
 	return boxes
+}
+
+// rasterGlyph draws one outline glyph with its origin at (x, y) at size
+// pixels into mask and returns its pixel box (empty for a space).
+func (c *chain) rasterGlyph(mask *image.Alpha, fi int, gid font.GID, x, y, size float64) image.Rectangle {
+	k := glyphKey{fi, gid}
+	segs, ok := c.outlines[k]
+	if !ok {
+		o, _ := c.face(fi).GlyphDataOutline(gid)
+		segs = o.Segments
+		c.outlines[k] = segs
+	}
+	if len(segs) == 0 {
+		return image.Rectangle{}
+	}
+	scale := size / float64(c.face(fi).Upem())
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, s := range segs {
+		for _, a := range s.ArgsSlice() {
+			minX, maxX = math.Min(minX, float64(a.X)), math.Max(maxX, float64(a.X))
+			minY, maxY = math.Min(minY, float64(a.Y)), math.Max(maxY, float64(a.Y))
+		}
+	}
+	box := image.Rect(int(math.Floor(x+minX*scale)), int(math.Floor(y-maxY*scale)), int(math.Ceil(x+maxX*scale)), int(math.Ceil(y-minY*scale)))
+	if box.Empty() {
+		return image.Rectangle{}
+	}
+	w, h := box.Dx(), box.Dy()
+	if cap(c.glyph.Pix) < w*h {
+		c.glyph.Pix = make([]uint8, w*h)
+	}
+	c.glyph = image.Alpha{Pix: c.glyph.Pix[:w*h], Stride: w, Rect: image.Rect(0, 0, w, h)}
+	clear(c.glyph.Pix)
+	ox, oy := x-float64(box.Min.X), y-float64(box.Min.Y)
+	pt := func(a font.SegmentPoint) (float32, float32) {
+		return float32(ox + float64(a.X)*scale), float32(oy - float64(a.Y)*scale)
+	}
+	z := &c.path
+	z.Reset(w, h)
+	z.DrawOp = draw.Src
+	started := false
+	for _, s := range segs {
+		switch s.Op {
+		case ot.SegmentOpMoveTo:
+			if started {
+				z.ClosePath()
+			}
+			z.MoveTo(pt(s.Args[0]))
+			started = true
+		case ot.SegmentOpLineTo:
+			z.LineTo(pt(s.Args[0]))
+		case ot.SegmentOpQuadTo:
+			x1, y1 := pt(s.Args[0])
+			x2, y2 := pt(s.Args[1])
+			z.QuadTo(x1, y1, x2, y2)
+		case ot.SegmentOpCubeTo:
+			x1, y1 := pt(s.Args[0])
+			x2, y2 := pt(s.Args[1])
+			x3, y3 := pt(s.Args[2])
+			z.CubeTo(x1, y1, x2, y2, x3, y3)
+		}
+	}
+	if started {
+		z.ClosePath()
+	}
+	z.Draw(&c.glyph, c.glyph.Rect, image.Opaque, image.Point{})
+	blendMax(mask, box, &c.glyph, image.Point{})
+	return box
+}
+
+// placeEmoji scales a colour glyph to its box at (x, y), queues it for
+// pasteEmoji and, with ink, adds its coverage to mask. It returns the box.
+func (c *chain) placeEmoji(mask *image.Alpha, g shaping.Glyph, x, y float64, ink bool) image.Rectangle {
+	x0 := x + float64(g.XBearing)/64
+	y0 := y - float64(g.YBearing)/64
+	box := image.Rect(int(math.Round(x0)), int(math.Round(y0)), int(math.Round(x0+float64(g.Width)/64)), int(math.Round(y0-float64(g.Height)/64)))
+	if box.Dx() < 1 || box.Dy() < 1 {
+		return image.Rectangle{}
+	}
+	img := c.emoji(g.GlyphID, box.Dx(), box.Dy())
+	if img == nil {
+		return image.Rectangle{}
+	}
+	c.emojis = append(c.emojis, emojiDraw{img: img, rect: box})
+	if ink {
+		a := image.Alpha{Pix: c.glyphAlpha(img), Stride: box.Dx(), Rect: image.Rect(0, 0, box.Dx(), box.Dy())}
+		blendMax(mask, box, &a, image.Point{})
+	}
+	return box
+}
+
+// glyphAlpha returns img's alpha channel in the chain's glyph scratch.
+func (c *chain) glyphAlpha(img *image.RGBA) []uint8 {
+	n := img.Rect.Dx() * img.Rect.Dy()
+	if cap(c.glyph.Pix) < n {
+		c.glyph.Pix = make([]uint8, n)
+	}
+	a := c.glyph.Pix[:n]
+	for i := range a {
+		a[i] = img.Pix[4*i+3]
+	}
+	return a
 }
 
 // blendMax ORs a glyph mask into dst (max of coverages), clipped to dst.

@@ -80,6 +80,12 @@ func captionSets(tp *Template) []struct {
 		{"en", "long-en", tp.Longest("en", 80)},
 		{"ru", "long-ru", tp.Longest("ru", 80)},
 	}
+	for _, lang := range []string{"ar", "he", "hi", "th", "emoji"} {
+		sets = append(sets, struct {
+			lang, name string
+			caps       []string
+		}{lang, "long-" + lang, tp.Longest(lang, 80)})
+	}
 	for i, ex := range tp.Examples {
 		sets = append(sets, struct {
 			lang, name string
@@ -158,6 +164,7 @@ func TestHouseProperties(t *testing.T) {
 // luminance of the pixels in r: text and the ground it is set on. The
 // pixels are counted into a histogram of 8-bit relative luminance.
 func spread(img *image.RGBA, r image.Rectangle) float64 {
+	r = r.Intersect(img.Rect)
 	var hist [256]int
 	n := 0
 	for y := r.Min.Y; y < r.Max.Y; y++ {

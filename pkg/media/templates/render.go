@@ -67,4 +67,12 @@ func (t *Template) Longest(lang string, fallback int) []string {
 var sample = map[string]string{
 	"en": "when the build finally passes on Friday evening and everyone suddenly remembers an urgent meeting about synergy",
 	"ru": "когда сборка наконец прошла в пятницу вечером и все внезапно вспомнили о срочной встрече про синергию отделов",
+	// Scripts that need shaping and bidi, for the property tests and the
+	// contact sheet. Thai is spaced by phrase, as captions are: without a
+	// dictionary a line breaks only at spaces.
+	"ar":    "عندما ينجح البناء أخيرا مساء الجمعة في 5 دقائق ويتذكر الجميع فجأة اجتماعا عاجلا عن Synergy",
+	"he":    "כשהבנייה סוף סוף עוברת ביום שישי בערב וכולם נזכרים פתאום בפגישה דחופה על סינרגיה",
+	"hi":    "जब शुक्रवार शाम को बिल्ड आखिरकार पास हो जाए और सबको अचानक तालमेल पर एक ज़रूरी मीटिंग याद आ जाए",
+	"th":    "เมื่อ บิลด์ผ่าน ในที่สุด ตอนเย็น วันศุกร์ และทุกคน นึกถึง การประชุมด่วน เรื่องการ ทำงานร่วมกัน",
+	"emoji": "when the build 🔥 finally passes 👍🏽 on Friday 😂 evening and everyone 🇺🇦 suddenly remembers 👨\u200d👩\u200d👧 an urgent meeting",
 }
