@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/emf"
 	"punchline/pkg/stats/arena/arenatest"
 	"punchline/pkg/stats/modelchorus/chorustest"
 	"punchline/pkg/store/dynamo"
@@ -93,6 +94,20 @@ func TestRunLocal(t *testing.T) {
 	rep := lastReport(t, out.Bytes())
 	if rep.Arena.Written != 30 || !rep.Arena.Complete || rep.ModelChorus.Leader != "FLUX.1 [schnell]" {
 		t.Fatalf("report %+v", rep)
+	}
+	// The pass's metrics line is valid EMF and says the pass succeeded
+	// (the alarm on missing passes counts SyncOK).
+	var metrics map[string]any
+	for _, l := range bytes.Split(out.Bytes(), []byte("\n")) {
+		if bytes.Contains(l, []byte(`"_aws"`)) {
+			if err := emf.Validate(l); err != nil {
+				t.Fatalf("%v\n%s", err, l)
+			}
+			_ = json.Unmarshal(l, &metrics)
+		}
+	}
+	if metrics["SyncOK"] != 1.0 || metrics["SidesWritten"] != 30.0 {
+		t.Errorf("stats metrics %v", metrics)
 	}
 	store, err = local.OpenResults(filepath.Join(dir, "results.jsonl"))
 	if err != nil {

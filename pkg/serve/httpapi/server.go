@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/emf"
 	"punchline/pkg/platform/reqlog"
 )
 
@@ -80,17 +81,53 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &recorder{ResponseWriter: w}
 
 	defer func() {
+		panicked := false
 		if v := recover(); v != nil {
+			panicked = true
 			s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			if !rw.wrote {
 				// An error loses the battle: answer with the last rung instead.
 				writeAnswer(rw, meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(st.prompt)})
 			}
 		}
+		elapsed := s.now().Sub(start)
 		s.log.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path,
-			"status", rw.status, "duration_ms", s.now().Sub(start).Milliseconds())
+			"status", rw.status, "duration_ms", elapsed.Milliseconds())
+		if panicked || rw.status >= 400 {
+			s.errorMetrics(ctx, rw.status, panicked, elapsed)
+		}
 	}()
 	s.mux.ServeHTTP(rw, r)
+}
+
+// errorRungs name the requests that never reach the generator, by status,
+// as the Rung dimension of their metrics.
+var errorRungs = map[int]string{
+	http.StatusBadRequest: "bad-request", http.StatusUnauthorized: "unauthorized", http.StatusNotFound: "not-found",
+	http.StatusMethodNotAllowed: "method-not-allowed",
+}
+
+// errorMetrics writes the EMF line of a request the generator did not
+// answer (a rejection) or that panicked, so that error rates and latency
+// are not blind to them: the same sets as the pipeline's line, overall, by
+// rung and by type.
+func (s *Server) errorMetrics(ctx context.Context, status int, panicked bool, elapsed time.Duration) {
+	rung, typ, name := errorRungs[status], "error", "Rejected"
+	if rung == "" {
+		rung = "error"
+	}
+	if panicked {
+		rung, typ, name = "panic", meme.TypeText, "Panics"
+	}
+	emf.Log(ctx, s.log, "metrics", s.now(), emf.Line{
+		Dims: []slog.Attr{slog.String("Rung", rung), slog.String("Type", typ)},
+		Sets: [][]string{{}, {"Rung"}, {"Type"}},
+		Metrics: []emf.Metric{
+			{Name: "LatencyMs", Unit: "Milliseconds", Value: elapsed.Milliseconds()},
+			{Name: name, Unit: "Count", Value: 1},
+		},
+		Props: []slog.Attr{slog.Int("status", status)},
+	})
 }
 
 func (s *Server) handlePredict() http.Handler {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/emf"
 	"punchline/pkg/platform/reqlog"
 )
 
@@ -239,5 +240,57 @@ func TestArrivalAndResultIDReachGenerator(t *testing.T) {
 	}
 	if !gotArrival.Equal(arrival) || gotID != 9 {
 		t.Errorf("generator saw arrival %v id %d", gotArrival, gotID)
+	}
+}
+
+// Requests the generator never answers (rejections) and panics still
+// write a metrics line, valid EMF, by rung and type, so error rates and
+// latency see them.
+func TestErrorPathsWriteMetrics(t *testing.T) {
+	panicky := genFunc(func(context.Context, meme.Request, time.Time) meme.Answer { panic("boom") })
+	for _, tc := range []struct {
+		name, method, target, body string
+		gen                        Generator
+		header                     map[string]string
+		rung, typ, metric          string
+	}{
+		{"malformed JSON", "POST", "/", `{"result_id":`, echoGen(), nil, "bad-request", "error", "Rejected"},
+		{"no token", "POST", "/", `{"result_id":1,"prompt":"x"}`, echoGen(), nil, "unauthorized", "error", "Rejected"},
+		{"GET predict", "GET", "/api/v1/predict", ``, echoGen(), nil, "method-not-allowed", "error", "Rejected"},
+		{"no route", "GET", "/nope", ``, echoGen(), nil, "not-found", "error", "Rejected"},
+		{"panic", "POST", "/", `{"result_id":1,"prompt":"x"}`, panicky, map[string]string{"Authorization": "Bearer s3cret"}, "panic", "text", "Panics"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			token := ""
+			if tc.name != "malformed JSON" && tc.name != "GET predict" && tc.name != "no route" {
+				token = "s3cret"
+			}
+			s := NewServer(Options{Generator: tc.gen, Logger: reqlog.New(&logs, slog.LevelInfo), AuthToken: token})
+			h := tc.header
+			do(t, s, tc.method, tc.target, tc.body, h)
+			var line map[string]any
+			for _, l := range bytes.Split(logs.Bytes(), []byte("\n")) {
+				if bytes.Contains(l, []byte(`"_aws"`)) {
+					if err := emf.Validate(l); err != nil {
+						t.Fatalf("%v\n%s", err, l)
+					}
+					_ = json.Unmarshal(l, &line)
+				}
+			}
+			if line == nil {
+				t.Fatalf("no metrics line:\n%s", logs.String())
+			}
+			if line["Rung"] != tc.rung || line["Type"] != tc.typ || line[tc.metric] != 1.0 || line["LatencyMs"] == nil {
+				t.Errorf("metrics line %v, want rung %s type %s %s=1", line, tc.rung, tc.typ, tc.metric)
+			}
+		})
+	}
+	// A good request leaves the metrics to the generator (the pipeline).
+	var logs bytes.Buffer
+	s := NewServer(Options{Generator: echoGen(), Logger: reqlog.New(&logs, slog.LevelInfo)})
+	do(t, s, "POST", "/", `{"result_id":1,"prompt":"x"}`, nil)
+	if bytes.Contains(logs.Bytes(), []byte(`"_aws"`)) {
+		t.Errorf("the server wrote metrics for an answered request:\n%s", logs.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"log/slog"
 	"strings"
@@ -136,6 +137,17 @@ func TestHedgingSpeculationRefusal(t *testing.T) {
 			if m["Rung"] != c.wantRung || (m["SpeculativeUsed"] == 1.0) != c.wantSpec || (m["HedgeFired"] == 1.0) != c.wantHedged {
 				t.Errorf("metrics %v", m)
 			}
+			// Only stages that ran are reported: a still has no clip or voice.
+			for _, s := range []Stage{StageVideo, StageVoice, StageReplay} {
+				if _, ok := m[s.Metric()]; ok {
+					t.Errorf("%s on a still answered first time: %v", s.Metric(), m)
+				}
+			}
+			for _, s := range []Stage{StagePlan, StageImage, StageRender, StageEncode, StageStore} {
+				if _, ok := m[s.Metric()].(float64); !ok {
+					t.Errorf("%s missing from a still's metrics: %v", s.Metric(), m)
+				}
+			}
 			if c.check != nil {
 				c.check(t, f)
 			}
@@ -154,9 +166,12 @@ func emfLine(t *testing.T, logs []byte) map[string]any {
 		if json.Unmarshal(line, &m) != nil || m["_aws"] == nil {
 			continue
 		}
+		if err := emf.Validate(line); err != nil {
+			t.Errorf("EMF line breaks the specification: %v\n%s", err, line)
+		}
 		aws := m["_aws"].(map[string]any)
 		defs := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)
-		if defs["Namespace"] != emf.Namespace || len(defs["Metrics"].([]any)) != 6+len(stages) {
+		if defs["Namespace"] != emf.Namespace || fmt.Sprint(defs["Dimensions"]) != "[[] [Rung] [Type]]" {
 			t.Errorf("EMF directive %v", aws)
 		}
 		for _, d := range defs["Metrics"].([]any) {
@@ -352,8 +367,15 @@ func TestVideoLadder(t *testing.T) {
 				if _, ok := rec.StageMS["video"]; !ok {
 					t.Errorf("stage_ms %v has no video", rec.StageMS)
 				}
-				if v, _ := emfLine(t, logs.Bytes())["VideoMs"].(float64); c.clipper.delay > 0 && v < 1000 {
+				v, ok := emfLine(t, logs.Bytes())["VideoMs"].(float64)
+				if !ok {
+					t.Errorf("no VideoMs for a clip that was rendered")
+				}
+				if c.clipper.delay > 0 && v < 1000 {
 					t.Errorf("VideoMs = %v for a clip that ran out its budget", v)
+				}
+				if _, voiced := emfLine(t, logs.Bytes())["VoiceMs"]; voiced != (c.voice != nil) {
+					t.Errorf("VoiceMs reported %v with a voice %v", voiced, c.voice != nil)
 				}
 			}
 			if c.clipper != nil && len(c.clipper.specs) > 0 {

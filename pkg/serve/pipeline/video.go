@@ -18,6 +18,8 @@ type voiceJob struct {
 	cancel context.CancelFunc
 	audio  []byte
 	err    error
+	start  time.Time
+	ms     int64 // how long the speech took, once done
 }
 
 // startVoice starts text-to-speech of the captions, due before the clip
@@ -25,11 +27,12 @@ type voiceJob struct {
 func (p *Pipeline) startVoice(ctx context.Context, r *run, plan meme.Plan) *voiceJob {
 	by := r.answerBy.Add(-storeReserve - time.Duration(float64(p.videoEst.Load())*videoMargin))
 	vctx, cancel := context.WithDeadline(ctx, by)
-	j := &voiceJob{done: make(chan struct{}), cancel: cancel}
+	j := &voiceJob{done: make(chan struct{}), cancel: cancel, start: time.Now()}
 	text := strings.Join(plan.Lines(), ". ")
 	go func() {
 		defer close(j.done)
 		j.audio, j.err = p.o.Voice.Speak(vctx, text)
+		j.ms = time.Since(j.start).Milliseconds()
 	}()
 	return j
 }
@@ -42,9 +45,17 @@ func (j *voiceJob) stop() {
 }
 
 // ready returns the voice if it has arrived; a voice still on its way is
-// dropped rather than waited for.
-func (j *voiceJob) ready() []byte {
-	if j == nil || !isDone(j.done) || j.err != nil {
+// dropped rather than waited for. Either way the voice stage is timed.
+func (j *voiceJob) ready(r *run) []byte {
+	if j == nil {
+		return nil
+	}
+	if !isDone(j.done) { // dropped: timed as long as it was waited for
+		r.stageMS[StageVoice] = time.Since(j.start).Milliseconds()
+		return nil
+	}
+	r.stageMS[StageVoice] = j.ms // read after done: the voice goroutine has finished with it
+	if j.err != nil {
 		return nil
 	}
 	return j.audio
@@ -58,7 +69,7 @@ func (p *Pipeline) clip(ctx context.Context, r *run, layers func() (*image.RGBA,
 		if err != nil {
 			return nil, "", fmt.Errorf("caption layers: %w", err)
 		}
-		audio := voice.ready()
+		audio := voice.ready(r)
 		data, err := p.o.Video.Render(vctx, video.Spec{Base: base, Layers: ls, Voice: audio})
 		form := meme.TypeVideo
 		if audio != nil {

@@ -172,14 +172,15 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		err = nil
 	}
 	b := map[bool]int64{true: 1}
-	emf.Log(ctx, o.Logger, "stats metrics", emf.Namespace, o.Now(), nil, []emf.Metric{
+	emf.Log(ctx, o.Logger, "stats metrics", o.Now(), emf.Line{Metrics: []emf.Metric{
 		{Name: "BattlesSeen", Unit: "Count", Value: int64(s.sum.Battles)},
 		{Name: "SidesWritten", Unit: "Count", Value: int64(s.sum.Written)},
 		{Name: "BattlesQuarantined", Unit: "Count", Value: int64(s.sum.Skipped)},
 		{Name: "SidesRejected", Unit: "Count", Value: int64(s.sum.Rejected)},
 		{Name: "SyncFailed", Unit: "Count", Value: b[err != nil]},
+		{Name: "SyncOK", Unit: "Count", Value: b[err == nil]},
 		{Name: "SyncMs", Unit: "Milliseconds", Value: s.sum.ElapsedMS},
-	})
+	}})
 	return s.sum, err
 }
 
