@@ -474,3 +474,25 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// The deployed configuration with the key parameter missing (a typo, the
+// wrong region): run() still starts and every invoke gets a 200 meme, not
+// the 502 a failed init would give.
+func TestRunWithKeyParameterMissing(t *testing.T) {
+	moto := mototest.Start(t)
+	env := moto.Env()
+	env["MEDIA_BUCKET"] = moto.Bucket(t)
+	env["RESULTS_TABLE"] = moto.ResultsTable(t)
+	env["STATE_TABLE"] = moto.StateTable(t)
+	env["PROVIDER_API_KEY_PARAM"] = fmt.Sprintf("/punchline-test/%d/missing", time.Now().UnixNano())
+	env["DATA_DIR"] = t.TempDir()
+	base, logs := startRun(t, env)
+	got := post(t, base+"/", `{"result_id":31337,"prompt":"when the key is missing"}`)
+	if got["type"] != "image" {
+		t.Fatalf("answer %v; logs %s", got, logs.String())
+	}
+	getJPEG(t, got["url"].(string))
+	if !strings.Contains(logs.String(), `"SecretsUnreadable":1`) || !strings.Contains(logs.String(), "secret unreadable") {
+		t.Errorf("no ERROR line or metric for the missing key:\n%s", logs.String())
+	}
+}

@@ -20,9 +20,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"punchline/pkg/learn"
+	"punchline/pkg/platform/awsenv"
 	"punchline/pkg/platform/config"
+	"punchline/pkg/platform/emf"
 	"punchline/pkg/platform/httpretry"
+	"punchline/pkg/platform/lease"
 	"punchline/pkg/platform/reqlog"
+	"punchline/pkg/platform/secrets"
 	"punchline/pkg/stats/arena"
 	"punchline/pkg/stats/modelchorus"
 	"punchline/pkg/stats/statsync"
@@ -85,6 +89,7 @@ type Report struct {
 }
 
 type pass struct {
+	lease   lease.Store // nil when the state store has none
 	sync    statsync.Options
 	chorus  *modelchorus.Client
 	state   store.State
@@ -93,10 +98,39 @@ type pass struct {
 	log     *slog.Logger
 }
 
+// leaseKey is the stats pass's lease in the state table.
+const leaseKey = "lease/stats"
+
 // run syncs the arena, then snapshots ModelChorus; a ModelChorus failure
 // is reported but does not fail the pass (the arena is what we are for).
+// A pass runs only while it holds the lease, so two never overlap (a slow
+// pass and the next scheduled one, or a retry).
 func (p *pass) run(ctx context.Context) (Report, error) {
 	var rep Report
+	now := time.Now()
+	until := now.Add(p.sync.Budget + tailBudget + time.Minute)
+	if dl, ok := ctx.Deadline(); ok {
+		until = dl.Add(time.Minute) // a Lambda killed at its deadline frees the lease soon after
+	}
+	if p.lease != nil {
+		release, ok, err := lease.Take(ctx, p.lease, leaseKey, now, until)
+		if err != nil {
+			return rep, err
+		}
+		if !ok {
+			rep.Arena.Stopped = "lease"
+			p.log.InfoContext(ctx, "another stats pass holds the lease; this one skips")
+			emf.Log(ctx, p.log, "stats metrics", time.Now(), emf.Line{Metrics: []emf.Metric{{Name: "SyncSkipped", Unit: "Count", Value: 1}}})
+			return rep, nil
+		}
+		defer func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := release(rctx); err != nil {
+				p.log.WarnContext(ctx, "lease not released; it runs out by itself", "error", err)
+			}
+		}()
+	}
 	sum, err := statsync.Run(ctx, p.sync)
 	rep.Arena = sum
 	p.log.InfoContext(ctx, "arena sync", "summary", sum, "error", err)
@@ -132,11 +166,14 @@ func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, 
 	if err != nil {
 		return nil, nil, err
 	}
+	key := arenaKey(ctx, cfg, getenv, log)
 	// Deadlines come from the run's context; the client timeout is a backstop.
 	hc := &httpretry.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}}
+	ls, _ := stores.State.(lease.Store)
 	return &pass{
+		lease: ls,
 		sync: statsync.Options{
-			Arena:         arena.New(hc, cfg.ArenaStatsURL, cfg.ArenaAPIKey),
+			Arena:         arena.New(hc, cfg.ArenaStatsURL, key),
 			Results:       stores.Results,
 			State:         stores.State,
 			Logger:        log,
@@ -150,4 +187,23 @@ func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, 
 		policy:  learn.Settings{Window: cfg.PolicyWindow, HalfLife: cfg.PolicyHalfLife},
 		log:     log,
 	}, closeFn, nil
+}
+
+// arenaKey is ARENA_API_KEY, or the SecureString ARENA_API_KEY_PARAM names.
+// Unreadable, the pass goes on without it (the battles API may not need
+// it), with an ERROR line and the SecretsUnreadable metric.
+func arenaKey(ctx context.Context, cfg config.Stats, getenv func(string) string, log *slog.Logger) string {
+	if cfg.ArenaAPIKey != "" || cfg.ArenaAPIKeyParam == "" {
+		return cfg.ArenaAPIKey
+	}
+	set := secrets.Set{Names: map[string]string{"arena key": cfg.ArenaAPIKeyParam}}
+	var api secrets.Getter
+	if env, err := awsenv.Load(ctx, getenv); err == nil {
+		api = env.SSM()
+	}
+	got, failed := secrets.ReadAll(ctx, api, set, secrets.ColdStart)
+	if len(failed) > 0 {
+		secrets.Report(ctx, log, failed)
+	}
+	return got["arena key"]
 }

@@ -197,3 +197,46 @@ func TestHangingModelChorusIsCutOff(t *testing.T) {
 		t.Errorf("report %+v: want the sync's writes and a ModelChorus error", rep)
 	}
 }
+
+// Passes never overlap: while another pass holds the lease (in the state
+// table, DynamoDB under moto) this one skips, writes nothing and counts
+// SyncSkipped; once the lease is released the next pass runs.
+func TestPassSkipsWhileLeaseHeld(t *testing.T) {
+	moto := mototest.Start(t)
+	results, state := moto.ResultsTable(t), moto.StateTable(t)
+	arenaSrv, chorus := arenatest.New(), chorustest.New()
+	defer arenaSrv.Close()
+	defer chorus.Close()
+	env := moto.Env()
+	env["RESULTS_TABLE"], env["STATE_TABLE"] = results, state
+	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"] = arenaSrv.BattlesURL(), chorus.URL
+	st := dynamo.NewState(moto.DynamoDB(), state)
+	now := time.Now()
+	if ok, err := st.Lease(context.Background(), leaseKey, "other-pass", now, now.Add(time.Hour)); !ok || err != nil {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), getenv(env), &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if rep := lastReport(t, out.Bytes()); rep.Arena.Stopped != "lease" || arenaSrv.Requests() != 0 {
+		t.Errorf("report %+v after %d arena calls, want a skipped pass", rep.Arena, arenaSrv.Requests())
+	}
+	if !bytes.Contains(out.Bytes(), []byte(`"SyncSkipped":1`)) {
+		t.Errorf("no SyncSkipped metric:\n%s", out.String())
+	}
+	if err := st.Release(context.Background(), leaseKey, "other-pass"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), getenv(env), &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if rep := lastReport(t, out.Bytes()); rep.Arena.Stopped == "lease" {
+		t.Errorf("the pass after the release skipped too: %+v", rep.Arena)
+	}
+	// The pass released its own lease: another can take it at once.
+	if ok, _ := st.Lease(context.Background(), leaseKey, "third", time.Now(), time.Now().Add(time.Minute)); !ok {
+		t.Error("the pass kept its lease after finishing")
+	}
+}

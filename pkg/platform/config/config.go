@@ -50,6 +50,8 @@ var NotInTemplate = map[string]string{
 	"PASS_BUDGET":            "bounds a stats pass; on Lambda the default (its deadline less a margin) is right",
 	"DATA_DIR":               "the local stores' folder",
 	"PROVIDER_API_KEY":       "a key given directly, for local runs; Lambda reads PROVIDER_API_KEY_PARAM from SSM",
+	"AUTH_TOKEN":             "a token given directly, for local runs; Lambda reads AUTH_TOKEN_PARAM from SSM",
+	"ARENA_API_KEY":          "a key given directly, for local runs; Lambda reads ARENA_API_KEY_PARAM from SSM",
 	"FETCH_ALLOW_HOSTS":      "private or loopback providers, for tests and local runs",
 	"AWS_LAMBDA_RUNTIME_API": "set by the Lambda runtime, never by us",
 	"TEMPLATES_DIR":          "a local folder of meme templates; on Lambda templates come from TEMPLATES_PREFIX",
@@ -86,7 +88,9 @@ type Predict struct {
 	Explore             float64  // share of requests whose recipe is drawn uniformly
 	ImageModels         []string
 	Deadline            time.Duration
-	AuthToken           string
+	AuthToken           string // given directly (local runs)
+	AuthTokenParam      string // SSM SecureString holding the token (Lambda)
+	DailyProviderCalls  int    // provider calls a UTC day may spend before requests are answered offline; 0: no cap
 	FetchAllowHosts     []string
 	FormatPolicy        string
 	HedgeAfter          time.Duration // 0: hedging off
@@ -106,15 +110,16 @@ func (c Predict) Online() bool { return c.ProviderAPIKey != "" || c.ProviderAPIK
 // Stats is the stats function's configuration.
 type Stats struct {
 	Stores
-	RefreshWindow  time.Duration
-	SweepWindow    time.Duration // results re-read by the daily sweep; 0: no sweep
-	PolicyWindow   time.Duration // outcomes the policy learns from
-	PolicyHalfLife time.Duration // how fast old outcomes fade
-	ArenaStatsURL  string
-	ArenaAPIKey    string
-	ModelChorusURL string
-	PassBudget     time.Duration // how long a stats pass may work; 0 on Lambda: its deadline less a margin
-	OnLambda       bool
+	RefreshWindow    time.Duration
+	SweepWindow      time.Duration // results re-read by the daily sweep; 0: no sweep
+	PolicyWindow     time.Duration // outcomes the policy learns from
+	PolicyHalfLife   time.Duration // how fast old outcomes fade
+	ArenaStatsURL    string
+	ArenaAPIKey      string // given directly (local runs)
+	ArenaAPIKeyParam string // SSM SecureString holding the key (Lambda)
+	ModelChorusURL   string
+	PassBudget       time.Duration // how long a stats pass may work; 0 on Lambda: its deadline less a margin
+	OnLambda         bool
 }
 
 // Report is the report tool's configuration.
@@ -142,6 +147,8 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		ImageModels:         r.list("IMAGE_MODELS", DefaultImageModels),
 		Deadline:            r.dur("DEADLINE", DefaultDeadline),
 		AuthToken:           r.str("AUTH_TOKEN", ""),
+		AuthTokenParam:      r.str("AUTH_TOKEN_PARAM", ""),
+		DailyProviderCalls:  r.count("DAILY_PROVIDER_CALLS", 0, 0, 100_000_000),
 		FetchAllowHosts:     r.list("FETCH_ALLOW_HOSTS", ""),
 		FormatPolicy:        strings.ToLower(r.str("FORMAT_POLICY", "auto")),
 		HedgeAfter:          r.durOrOff("HEDGE_AFTER", DefaultHedgeAfter),
@@ -196,15 +203,16 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 func LoadStats(getenv func(string) string) (Stats, error) {
 	r := &reader{getenv: getenv}
 	c := Stats{
-		Stores:         r.stores(true, false),
-		RefreshWindow:  r.dur("REFRESH_WINDOW", DefaultRefreshWindow),
-		SweepWindow:    r.durOrOff("SWEEP_WINDOW", DefaultSweepWindow),
-		PolicyWindow:   r.dur("POLICY_WINDOW", DefaultPolicyWindow),
-		PolicyHalfLife: r.dur("POLICY_HALF_LIFE", DefaultPolicyHalfLife),
-		ArenaStatsURL:  r.str("ARENA_STATS_URL", DefaultArenaStatsURL),
-		ArenaAPIKey:    r.str("ARENA_API_KEY", ""),
-		ModelChorusURL: strings.TrimRight(r.str("MODELCHORUS_URL", DefaultModelChorusURL), "/"),
-		OnLambda:       r.onLambda(),
+		Stores:           r.stores(true, false),
+		RefreshWindow:    r.dur("REFRESH_WINDOW", DefaultRefreshWindow),
+		SweepWindow:      r.durOrOff("SWEEP_WINDOW", DefaultSweepWindow),
+		PolicyWindow:     r.dur("POLICY_WINDOW", DefaultPolicyWindow),
+		PolicyHalfLife:   r.dur("POLICY_HALF_LIFE", DefaultPolicyHalfLife),
+		ArenaStatsURL:    r.str("ARENA_STATS_URL", DefaultArenaStatsURL),
+		ArenaAPIKey:      r.str("ARENA_API_KEY", ""),
+		ArenaAPIKeyParam: r.str("ARENA_API_KEY_PARAM", ""),
+		ModelChorusURL:   strings.TrimRight(r.str("MODELCHORUS_URL", DefaultModelChorusURL), "/"),
+		OnLambda:         r.onLambda(),
 	}
 	def := DefaultLocalPassBudget
 	if c.OnLambda {

@@ -62,6 +62,7 @@ func (p *Pipeline) metrics(ctx context.Context, r *run, ans meme.Answer) {
 		emf.Metric{Name: "SpeculativeUsed", Unit: "Count", Value: b(r.spec)},
 		emf.Metric{Name: "PromptConflict", Unit: "Count", Value: b(r.conflict)},
 		emf.Metric{Name: "Offline", Unit: "Count", Value: b(r.rec.ImageModel == meme.OfflineModel || r.rung == rungOffline)},
+		emf.Metric{Name: "BudgetReached", Unit: "Count", Value: b(r.overBudget)},
 		emf.Metric{Name: "Bytes", Unit: "Bytes", Value: r.rec.Bytes},
 	)
 	if len(r.rec.Candidates) > 0 {

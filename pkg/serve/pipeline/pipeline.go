@@ -72,6 +72,12 @@ type Speaker interface {
 	Speak(ctx context.Context, text string) ([]byte, error)
 }
 
+// Budget caps provider spending (budget.Daily): Take reserves one
+// request's provider calls, false once the day's are spent.
+type Budget interface {
+	Take(ctx context.Context) (bool, error)
+}
+
 // Options are the pipeline's dependencies and settings.
 type Options struct {
 	// Offline: no provider is configured; plans and pictures are made by
@@ -96,7 +102,10 @@ type Options struct {
 	// learned policy); unset, the configured order stands.
 	ModelOrder func(models []string) []string
 	Voice      Speaker // nil: clips are silent
-	Now        func() time.Time
+	// Budget, when set, is asked before a request goes online; past it
+	// the request is answered offline (fallback "budget").
+	Budget Budget
+	Now    func() time.Time
 }
 
 // Budget shares and waits.
@@ -105,6 +114,7 @@ const (
 	lambdaMargin  = 1 * time.Second         // kept before the Lambda's own deadline
 	planShare     = 0.45                    // the planner may use this share of the time before the reserve (PlanShare)
 	claimTimeout  = 800 * time.Millisecond  // claiming a result_id must not eat the budget
+	budgetTimeout = 300 * time.Millisecond  // the daily budget check; past it the request goes on
 	staleClaim    = 20 * time.Second        // a pending claim older than any Lambda run is abandoned
 	pollEvery     = 150 * time.Millisecond  // how often a duplicate looks for the answer
 	recordMin     = 500 * time.Millisecond  // the record write's least time, even past the deadline
@@ -163,16 +173,18 @@ func New(o Options) *Pipeline {
 // run is one request's working state; only the request's goroutine
 // touches it.
 type run struct {
-	req      meme.Request
-	arrived  time.Time
-	answerBy time.Time
-	rec      meme.Record
-	stageMS  map[Stage]int64
-	rung     string
-	conflict bool // the result_id was claimed with another prompt: answer, record nothing
-	hedged   bool
-	provErrs int
-	spec     bool // the picture came from the raw prompt
+	req        meme.Request
+	arrived    time.Time
+	answerBy   time.Time
+	rec        meme.Record
+	stageMS    map[Stage]int64
+	rung       string
+	offline    bool // no provider for this request: by configuration, or past the daily budget
+	overBudget bool
+	conflict   bool // the result_id was claimed with another prompt: answer, record nothing
+	hedged     bool
+	provErrs   int
+	spec       bool // the picture came from the raw prompt
 }
 
 // Generate always returns a contract answer, by the deadline.
@@ -191,10 +203,33 @@ func (p *Pipeline) Generate(ctx context.Context, req meme.Request, arrived time.
 		p.metrics(ctx, r, ans)
 		return ans
 	}
+	r.offline = p.o.Offline || !p.withinBudget(ctx, r)
 	ans := p.generate(ctx, r)
 	p.record(ctx, r, ans)
 	p.metrics(ctx, r, ans)
 	return ans
+}
+
+// withinBudget takes the request's provider calls from the daily budget.
+// A store that fails or is slow lets the request through: the budget is a
+// cap against abuse, and the arena's answer matters more than a few calls.
+func (p *Pipeline) withinBudget(ctx context.Context, r *run) bool {
+	if p.o.Budget == nil {
+		return true
+	}
+	bctx, cancel := context.WithTimeout(ctx, budgetTimeout)
+	defer cancel()
+	ok, err := p.o.Budget.Take(bctx)
+	if err != nil {
+		p.o.Logger.WarnContext(ctx, "daily budget unreadable; going on", "error", err)
+		return true
+	}
+	if !ok {
+		r.overBudget = true
+		r.fallback("budget")
+		p.o.Logger.WarnContext(ctx, "daily provider budget spent; answering offline")
+	}
+	return ok
 }
 
 // replay claims the result_id. If another request has it, replay answers
@@ -268,7 +303,7 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	// The picture from the raw prompt starts now, beside the planner.
 	var spec *job
-	if !p.o.Offline && p.o.Speculate && p.o.FormatPolicy != meme.TypeText {
+	if !r.offline && p.o.Speculate && p.o.FormatPolicy != meme.TypeText {
 		spec = p.startImage(ctx, r, offline.PlanFor(r.req.Prompt).ImagePrompt+imagePromptEnd)
 	}
 	defer r.finish(spec)
@@ -370,7 +405,7 @@ func (p *Pipeline) finishStill(ctx context.Context, r *run, text, format string,
 // plan asks the planner within its share of the budget; on failure the
 // offline plan stands in.
 func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
-	if p.o.Offline {
+	if r.offline {
 		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	left := time.Until(r.answerBy) - finishReserve
@@ -496,7 +531,7 @@ func (p *Pipeline) picture(ctx context.Context, r *run, plan meme.Plan, src sour
 		r.rec.ImageModel, r.rung, r.spec = j.model, rungFull, j == spec
 		return j.img
 	}
-	if !p.o.Offline {
+	if !r.offline {
 		start := time.Now()
 		var planned *job
 		if src == sourceLLM || spec == nil { // with the offline plan, spec is that plan's picture

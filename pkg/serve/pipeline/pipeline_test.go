@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,5 +259,53 @@ func TestLambdaDeadlineShortensBudget(t *testing.T) {
 	want := now.Add(5*time.Second - lambdaMargin - finishReserve)
 	if d := imageDeadline.Sub(want); d < -time.Millisecond || d > time.Millisecond {
 		t.Errorf("image deadline %v, want %v", imageDeadline, want)
+	}
+}
+
+type budgetFunc func(ctx context.Context) (bool, error)
+
+func (f budgetFunc) Take(ctx context.Context) (bool, error) { return f(ctx) }
+
+// The daily budget: within it the provider is used; past it the answer is
+// offline with no provider call, recorded (fallback budget) and counted
+// (BudgetReached); a budget store that fails or hangs lets requests go on.
+func TestDailyBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		budget     Budget
+		online     bool
+		fallback   string
+		overMetric float64
+	}{
+		{"within", budgetFunc(func(context.Context) (bool, error) { return true, nil }), true, "", 0},
+		{"spent", budgetFunc(func(context.Context) (bool, error) { return false, nil }), false, "budget", 1},
+		{"store fails", budgetFunc(func(context.Context) (bool, error) { return false, errors.New("throttled") }), true, "", 0},
+		{"store hangs", budgetFunc(func(ctx context.Context) (bool, error) { <-ctx.Done(); return false, ctx.Err() }), true, "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var plans atomic.Int32
+			planner := planFunc(func(ctx context.Context, p string) (meme.Plan, error) { plans.Add(1); return goodPlan(ctx, p) })
+			img := goodImage()
+			results := &memResults{}
+			var logs bytes.Buffer
+			p := New(Options{Planner: planner, Imager: img, Media: &memMedia{objs: map[string][]byte{}}, Results: results,
+				Budget: tc.budget, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			start := time.Now()
+			ans := p.Generate(context.Background(), meme.Request{ResultID: 9, HasResultID: true, Prompt: "a cat on monday"}, start)
+			if ans.Type != meme.TypeImage || time.Since(start) > 2*time.Second {
+				t.Fatalf("answer %+v after %v", ans, time.Since(start))
+			}
+			called := plans.Load() > 0 || img.calls.Load() > 0
+			if called != tc.online {
+				t.Errorf("provider called %v (plans %d, images %d), want %v", called, plans.Load(), img.calls.Load(), tc.online)
+			}
+			rec := results.records()[0]
+			if rec.Fallback != tc.fallback || (rec.ImageModel == meme.OfflineModel) == tc.online {
+				t.Errorf("record fallback %q image model %q", rec.Fallback, rec.ImageModel)
+			}
+			if m := emfLine(t, logs.Bytes()); m["BudgetReached"] != tc.overMetric {
+				t.Errorf("BudgetReached = %v", m["BudgetReached"])
+			}
+		})
 	}
 }

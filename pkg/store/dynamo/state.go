@@ -3,7 +3,9 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,6 +61,82 @@ func (s *State) Save(ctx context.Context, key string, v any) error {
 	})
 	if err != nil {
 		return fmt.Errorf("put %s in %s: %w", key, s.table, err)
+	}
+	return nil
+}
+
+// Take adds n to the counter at key when the total stays at most limit,
+// in one conditional update, so concurrent Lambdas never overspend
+// together. It returns the total and whether n was taken. The item
+// expires (the table's TTL on expires_at) at expires.
+func (s *State) Take(ctx context.Context, key string, n, limit int64, expires time.Time) (int64, bool, error) {
+	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}},
+		UpdateExpression:         aws.String("ADD #n :n SET expires_at = :exp"),
+		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n <= :room"),
+		ExpressionAttributeNames: map[string]string{"#n": "count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":n":    &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)},
+			":room": &types.AttributeValueMemberN{Value: strconv.FormatInt(limit-n, 10)},
+			":exp":  &types.AttributeValueMemberN{Value: strconv.FormatInt(expires.Unix(), 10)},
+		},
+		ReturnValues: types.ReturnValueUpdatedNew,
+	})
+	var cond *types.ConditionalCheckFailedException
+	if errors.As(err, &cond) {
+		return limit, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("take %d from %s in %s: %w", n, key, s.table, err)
+	}
+	total := int64(0)
+	if v, ok := out.Attributes["count"].(*types.AttributeValueMemberN); ok {
+		total, _ = strconv.ParseInt(v.Value, 10, 64)
+	}
+	return total, true, nil
+}
+
+// Lease takes the lease at key for owner until until, when nobody holds it
+// or its holder's lease ended before now (a crashed holder), in one
+// conditional update. It reports whether owner holds it.
+func (s *State) Lease(ctx context.Context, key, owner string, now, until time.Time) (bool, error) {
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}},
+		UpdateExpression:         aws.String("SET #o = :o, #u = :u, expires_at = :exp"),
+		ConditionExpression:      aws.String("attribute_not_exists(#o) OR #u < :now OR #o = :o"),
+		ExpressionAttributeNames: map[string]string{"#o": "owner", "#u": "until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":o":   &types.AttributeValueMemberS{Value: owner},
+			":u":   &types.AttributeValueMemberN{Value: strconv.FormatInt(until.UnixMilli(), 10)},
+			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.UnixMilli(), 10)},
+			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(until.Add(24*time.Hour).Unix(), 10)},
+		},
+	})
+	var cond *types.ConditionalCheckFailedException
+	if errors.As(err, &cond) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("lease %s in %s: %w", key, s.table, err)
+	}
+	return true, nil
+}
+
+// Release gives the lease at key back if owner still holds it.
+func (s *State) Release(ctx context.Context, key, owner string) error {
+	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}},
+		UpdateExpression:          aws.String("REMOVE #o, #u"),
+		ConditionExpression:       aws.String("#o = :o"),
+		ExpressionAttributeNames:  map[string]string{"#o": "owner", "#u": "until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":o": &types.AttributeValueMemberS{Value: owner}},
+	})
+	var cond *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &cond) {
+		return fmt.Errorf("release %s in %s: %w", key, s.table, err)
 	}
 	return nil
 }

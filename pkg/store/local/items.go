@@ -98,22 +98,17 @@ func (s *items) update(ctx context.Context, key string, attrs map[string]any) er
 // add adds delta to the number attribute name of the item at key (a
 // missing one counts as 0), as DynamoDB's ADD does: read and write happen
 // under one lock, so concurrent adds all count.
-func (s *items) add(_ context.Context, key, name string, delta int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var n int64
-	if v, ok := s.m[key][name].(json.Number); ok {
-		n, _ = v.Int64()
-	}
-	e := entry{Key: key, Set: map[string]any{name: json.Number(strconv.FormatInt(n+delta, 10))}}
-	line, err := json.Marshal(e)
+func (s *items) add(ctx context.Context, key, name string, delta int64) error {
+	_, err := s.changeIf(ctx, key, func(cur map[string]any) map[string]any {
+		var n int64
+		if v, ok := cur[name].(json.Number); ok {
+			n, _ = v.Int64()
+		}
+		return map[string]any{name: json.Number(strconv.FormatInt(n+delta, 10))}
+	})
 	if err != nil {
-		return fmt.Errorf("add to %s of %s: %w", name, key, err)
+		return fmt.Errorf("add to %s: %w", name, err)
 	}
-	if _, err := s.f.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("add to %s of %s: %w", name, key, err)
-	}
-	s.merge(e)
 	return nil
 }
 
@@ -137,6 +132,29 @@ func (s *items) updateIf(_ context.Context, key string, cond func(item map[strin
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
 	if err := dec.Decode(&e); err != nil {
+		return false, fmt.Errorf("update %s: %w", key, err)
+	}
+	s.merge(e)
+	return true, nil
+}
+
+// changeIf computes, under the lock, the attributes to set from the
+// current item (nil if none); nil attributes leave the item alone. It
+// reports whether it wrote: a read-modify-write as atomic as DynamoDB's
+// conditional update.
+func (s *items) changeIf(_ context.Context, key string, change func(item map[string]any) map[string]any) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	attrs := change(s.m[key])
+	if attrs == nil {
+		return false, nil
+	}
+	e := entry{Key: key, Set: attrs}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return false, fmt.Errorf("update %s: %w", key, err)
+	}
+	if _, err := s.f.Write(append(line, '\n')); err != nil {
 		return false, fmt.Errorf("update %s: %w", key, err)
 	}
 	s.merge(e)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"punchline/pkg/store/item"
@@ -41,4 +42,48 @@ func (s *State) Save(ctx context.Context, key string, v any) error {
 		return fmt.Errorf("save %s: %w", key, err)
 	}
 	return s.update(ctx, key, map[string]any{"value": string(raw), "updated_at": item.Time(time.Now())})
+}
+
+// Take adds n to the counter at key when the total stays at most limit,
+// atomically, as dynamo.State.Take. Local counters do not expire.
+func (s *State) Take(ctx context.Context, key string, n, limit int64, _ time.Time) (int64, bool, error) {
+	var total int64
+	took, err := s.changeIf(ctx, key, func(cur map[string]any) map[string]any {
+		if v, ok := cur["count"].(json.Number); ok {
+			total, _ = v.Int64()
+		}
+		if total+n > limit {
+			return nil
+		}
+		total += n
+		return map[string]any{"count": json.Number(strconv.FormatInt(total, 10))}
+	})
+	if !took {
+		total = limit
+	}
+	return total, took, err
+}
+
+// Lease takes the lease at key for owner until until, as dynamo.State.Lease.
+func (s *State) Lease(ctx context.Context, key, owner string, now, until time.Time) (bool, error) {
+	return s.changeIf(ctx, key, func(cur map[string]any) map[string]any {
+		held, _ := cur["owner"].(string)
+		end, _ := cur["until"].(json.Number)
+		ms, _ := end.Int64()
+		if held != "" && held != owner && ms >= now.UnixMilli() {
+			return nil
+		}
+		return map[string]any{"owner": owner, "until": json.Number(strconv.FormatInt(until.UnixMilli(), 10))}
+	})
+}
+
+// Release gives the lease at key back if owner still holds it.
+func (s *State) Release(ctx context.Context, key, owner string) error {
+	_, err := s.changeIf(ctx, key, func(cur map[string]any) map[string]any {
+		if held, _ := cur["owner"].(string); held != owner {
+			return nil
+		}
+		return map[string]any{"owner": "", "until": json.Number("0")}
+	})
+	return err
 }

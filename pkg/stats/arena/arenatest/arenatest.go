@@ -68,6 +68,9 @@ func New() *Server {
 	return s
 }
 
+// Requests is how many requests the server has answered.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
 // URL of the battles endpoint.
 func (s *Server) BattlesURL() string { return s.Server.URL + "/api/battles" }
 
