@@ -40,11 +40,29 @@ templates-lint: ## Validate a template folder (DIR=…, default the house set) a
 # browser playback test).
 APT_TEST_PKGS := ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium
 
+# Python tools come from the machine when it has them, else from a project
+# venv: never pip into the system Python (Debian 12 refuses, PEP 668).
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+
+.PHONY: pydeps
+pydeps: ## moto_server, cfn-lint and aws-sam-translator: the machine's, else pip-installed into .venv
+	@need=""; \
+	command -v moto_server >/dev/null || need="$$need moto[server]"; \
+	command -v cfn-lint >/dev/null || need="$$need cfn-lint"; \
+	python3 -c 'import samtranslator' 2>/dev/null || need="$$need aws-sam-translator"; \
+	if [ -n "$$need" ]; then \
+		echo "installing$$need into $(VENV)"; \
+		python3 -c 'import ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; }; \
+		[ -x $(VENV)/bin/pip ] || python3 -m venv $(VENV); \
+		$(VENV)/bin/pip install --quiet $$need; \
+	fi
+	@for t in moto_server cfn-lint; do command -v $$t >/dev/null || { echo "$$t still missing after install" >&2; exit 1; }; done
+	@python3 -c 'import samtranslator' || { echo "aws-sam-translator still missing after install" >&2; exit 1; }
+
 .PHONY: deps
-deps: ## Install test tools that are missing (moto_server, cfn-lint; ffmpeg and chromium via apt)
-	@command -v moto_server >/dev/null || python3 -m pip install --quiet 'moto[server]'
-	@command -v cfn-lint >/dev/null || python3 -m pip install --quiet cfn-lint
-	@command -v moto_server >/dev/null || { echo "moto_server still missing after install" >&2; exit 1; }
+deps: pydeps ## Install test tools that are missing (Python tools via pydeps; ffmpeg and chromium via apt)
 	@missing=$$(for p in $(APT_TEST_PKGS); do command -v $${p%%:*} >/dev/null || echo $${p#*:}; done | sort -u | tr '\n' ' '); \
 	if [ -n "$$missing" ]; then \
 		echo "installing $$missing"; \
@@ -63,7 +81,7 @@ lint: ## gofmt, go mod tidy (no diff), go vet, cfn-lint
 		if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
 	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
-	cfn-lint template.yaml
+	cfn-lint template.yaml --include-checks I
 
 # Root installs directly; anyone else goes through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -157,10 +175,18 @@ size: ## Lambda zip of each function as sam packages it (arm64, deflate); fails 
 		awk -v fn=$$fn -v b=$$bytes -v r=$$raw -v max=$(ZIP_BUDGET_MB) 'BEGIN { printf "%s: zip %.1f MB (bootstrap %.1f MB), budget %d MB\n", fn, b/1e6, r/1e6, max; exit (b > max*1e6) }' || exit 1; \
 	done
 
+# The region samconfig.toml deploys to; every aws command here uses it too.
+REGION ?= $(shell sed -n 's/^region = "\(.*\)"/\1/p' samconfig.toml)
+
 .PHONY: deploy
-deploy: ## sam build && sam deploy (uses samconfig.toml; needs AWS credentials and the SAM CLI)
+deploy: ## sam build && sam deploy to REGION (samconfig.toml; needs AWS credentials and SAM CLI ≥ 1.100)
 	sam build
-	sam deploy
+	sam deploy --region $(REGION)
+
+.PHONY: smoke
+smoke: ## Check a deployed URL: URL=… TOKEN=… posts a prompt, checks the answer and fetches its media; without the token it must get 401
+	@test -n "$(URL)" || { echo "usage: make smoke URL=https://….lambda-url.$(REGION).on.aws/ TOKEN=…" >&2; exit 2; }
+	$(GO) run ./pkg/tools/smoke -url "$(URL)" -token "$(TOKEN)"
 
 .PHONY: clean
 clean: ## Remove build output and local stores

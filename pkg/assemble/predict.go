@@ -23,6 +23,7 @@ import (
 	"punchline/pkg/platform/awsenv"
 	"punchline/pkg/platform/config"
 	"punchline/pkg/platform/secrets"
+	"punchline/pkg/platform/trace"
 	"punchline/pkg/provider/fetch"
 	"punchline/pkg/provider/imagegen"
 	"punchline/pkg/provider/tts"
@@ -76,6 +77,12 @@ func Predict(ctx context.Context, cfg config.Predict, getenv func(string) string
 		opts.Video = r
 	} else {
 		log.Info("video off", "reason", err.Error())
+	}
+	// Spans for each step go to the X-Ray daemon when Lambda runs one.
+	if t, err := trace.New(cfg.XRayDaemon); err != nil {
+		log.Warn("tracing off", "error", err)
+	} else if t != nil {
+		opts.Tracer = t
 	}
 	var online *onlineParts
 	if cfg.Online() {

@@ -26,6 +26,7 @@ const (
 	DefaultCandidates      = 4
 	DefaultImageModels     = "flux/schnell"
 	DefaultDataDir         = ".data"
+	LambdaDataDir          = "/tmp/punchline" // on Lambda (sam local invoke with local stores) only /tmp is writable
 	DefaultMediaURLTTL     = time.Hour
 	DefaultDeadline        = 12 * time.Second
 	DefaultHedgeAfter      = 3 * time.Second
@@ -45,16 +46,17 @@ const (
 // NotInTemplate are the names a loader reads that template.yaml does not
 // set, and why.
 var NotInTemplate = map[string]string{
-	"PORT":                   "the local server's port",
-	"LISTEN_ADDR":            "the local server's address (an IP); Lambda has no listener",
-	"PASS_BUDGET":            "bounds a stats pass; on Lambda the default (its deadline less a margin) is right",
-	"DATA_DIR":               "the local stores' folder",
-	"PROVIDER_API_KEY":       "a key given directly, for local runs; Lambda reads PROVIDER_API_KEY_PARAM from SSM",
-	"AUTH_TOKEN":             "a token given directly, for local runs; Lambda reads AUTH_TOKEN_PARAM from SSM",
-	"ARENA_API_KEY":          "a key given directly, for local runs; Lambda reads ARENA_API_KEY_PARAM from SSM",
-	"FETCH_ALLOW_HOSTS":      "private or loopback providers, for tests and local runs",
-	"AWS_LAMBDA_RUNTIME_API": "set by the Lambda runtime, never by us",
-	"TEMPLATES_DIR":          "a local folder of meme templates; on Lambda templates come from TEMPLATES_PREFIX",
+	"PORT":                    "the local server's port",
+	"LISTEN_ADDR":             "the local server's address (an IP); Lambda has no listener",
+	"PASS_BUDGET":             "bounds a stats pass; on Lambda the default (its deadline less a margin) is right",
+	"DATA_DIR":                "the local stores' folder",
+	"PROVIDER_API_KEY":        "a key given directly, for local runs; Lambda reads PROVIDER_API_KEY_PARAM from SSM",
+	"AUTH_TOKEN":              "a token given directly, for local runs; Lambda reads AUTH_TOKEN_PARAM from SSM",
+	"ARENA_API_KEY":           "a key given directly, for local runs; Lambda reads ARENA_API_KEY_PARAM from SSM",
+	"FETCH_ALLOW_HOSTS":       "private or loopback providers, for tests and local runs",
+	"AWS_LAMBDA_RUNTIME_API":  "set by the Lambda runtime, never by us",
+	"AWS_XRAY_DAEMON_ADDRESS": "set by the Lambda runtime when tracing is active (Tracing: Active)",
+	"TEMPLATES_DIR":           "a local folder of meme templates; on Lambda templates come from TEMPLATES_PREFIX",
 }
 
 // Stores says where a function keeps its data: a table or bucket name
@@ -101,6 +103,7 @@ type Predict struct {
 	TemplatesDir        string // a folder of template folders; "" for none
 	TemplatesPrefix     string // templates under this prefix of the media store; "" for none
 	OnLambda            bool   // the Lambda runtime API is present
+	XRayDaemon          string // where X-Ray subsegments go; set by Lambda with active tracing
 }
 
 // Online reports whether a provider key is configured (directly or via
@@ -159,6 +162,7 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		TemplatesDir:        r.str("TEMPLATES_DIR", ""),
 		TemplatesPrefix:     r.str("TEMPLATES_PREFIX", DefaultTemplatesPrefix),
 		OnLambda:            r.onLambda(),
+		XRayDaemon:          r.str("AWS_XRAY_DAEMON_ADDRESS", ""),
 	}
 	if c.JudgeModel == "off" {
 		c.JudgeModel = ""
@@ -245,7 +249,7 @@ func (r *reader) fail(format string, args ...any) {
 // media bucket only for a function that uses them.
 func (r *reader) stores(state, media bool) Stores {
 	s := Stores{
-		DataDir:      r.str("DATA_DIR", DefaultDataDir),
+		DataDir:      r.str("DATA_DIR", map[bool]string{false: DefaultDataDir, true: LambdaDataDir}[r.onLambda()]),
 		ResultsTable: r.str("RESULTS_TABLE", ""),
 		State:        state,
 		Media:        media,

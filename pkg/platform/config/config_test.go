@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -209,7 +210,7 @@ func TestEveryNameDocumented(t *testing.T) {
 	}
 	all := append(append(reads(predict), reads(stats)...), reads(func(g func(string) string) error { _, err := LoadReport(g); return err })...)
 	for _, n := range all {
-		if n == "AWS_LAMBDA_RUNTIME_API" {
+		if n == "AWS_LAMBDA_RUNTIME_API" || n == "AWS_XRAY_DAEMON_ADDRESS" {
 			continue // the runtime's, not a setting
 		}
 		if !strings.Contains(string(readme), "`"+n+"`") {
@@ -219,6 +220,69 @@ func TestEveryNameDocumented(t *testing.T) {
 	for n := range NotInTemplate {
 		if !slices.Contains(all, n) {
 			t.Errorf("NotInTemplate lists %s, which no loader reads", n)
+		}
+	}
+}
+
+// events/env.json points `sam local invoke` at local stores (under /tmp,
+// the only writable place in the Lambda container) with no SSM read and
+// the offline generator, and overrides only variables the template
+// declares (SAM ignores any other).
+func TestLocalInvokeEnv(t *testing.T) {
+	tpl, err := samtemplate.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _ := samtemplate.Path()
+	raw, err := os.ReadFile(filepath.Join(filepath.Dir(path), "events", "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var overrides map[string]map[string]string
+	if err := json.Unmarshal(raw, &overrides); err != nil {
+		t.Fatal(err)
+	}
+	for fn, vars := range overrides {
+		declared, err := tpl.Env(fn)
+		if err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+		for k := range vars {
+			if !slices.Contains(declared, k) {
+				t.Errorf("%s: env.json sets %s, which the template does not declare (SAM would ignore it)", fn, k)
+			}
+		}
+		env := func(k string) string {
+			if k == "AWS_LAMBDA_RUNTIME_API" {
+				return "127.0.0.1:9001"
+			}
+			return vars[k]
+		}
+		var st Stores
+		switch fn {
+		case "PredictFunction":
+			c, err := LoadPredict(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Online() || c.AuthTokenParam != "" {
+				t.Errorf("predict under sam local invoke would read SSM: %+v", c)
+			}
+			st = c.Stores
+		case "StatsFunction":
+			c, err := LoadStats(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ArenaAPIKeyParam != "" {
+				t.Errorf("stats would read SSM")
+			}
+			st = c.Stores
+		default:
+			t.Fatalf("env.json names %s, not a function", fn)
+		}
+		if st.ResultsTable != "" || st.StateTable != "" || st.MediaBucket != "" || st.DataDir != LambdaDataDir {
+			t.Errorf("%s: stores %+v, want local ones under %s", fn, st, LambdaDataDir)
 		}
 	}
 }

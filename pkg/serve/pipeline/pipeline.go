@@ -78,6 +78,12 @@ type Budget interface {
 	Take(ctx context.Context) (bool, error)
 }
 
+// Tracer records a finished step of a request (trace.Tracer: an X-Ray
+// subsegment under the invocation's trace).
+type Tracer interface {
+	Span(ctx context.Context, name string, start, end time.Time, failed bool)
+}
+
 // Options are the pipeline's dependencies and settings.
 type Options struct {
 	// Offline: no provider is configured; plans and pictures are made by
@@ -105,6 +111,7 @@ type Options struct {
 	// Budget, when set, is asked before a request goes online; past it
 	// the request is answered offline (fallback "budget").
 	Budget Budget
+	Tracer Tracer // nil: no spans
 	Now    func() time.Time
 }
 
@@ -181,7 +188,8 @@ type run struct {
 	rung       string
 	offline    bool // no provider for this request: by configuration, or past the daily budget
 	overBudget bool
-	conflict   bool // the result_id was claimed with another prompt: answer, record nothing
+	trace      func(name string, start, end time.Time) // nil: no spans
+	conflict   bool                                    // the result_id was claimed with another prompt: answer, record nothing
 	hedged     bool
 	provErrs   int
 	spec       bool // the picture came from the raw prompt
@@ -198,6 +206,9 @@ func (p *Pipeline) Generate(ctx context.Context, req meme.Request, arrived time.
 	}
 	ctx, cancel := context.WithDeadline(ctx, r.answerBy)
 	defer cancel()
+	if p.o.Tracer != nil {
+		r.trace = func(name string, start, end time.Time) { p.o.Tracer.Span(ctx, name, start, end, false) }
+	}
 
 	if ans, ok := p.replay(ctx, r); ok {
 		p.metrics(ctx, r, ans)
@@ -425,6 +436,10 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 	r.rec.Choice = plan.Choice
 	if plan.JudgeModel != "" {
 		r.stageMS[StageJudge] = plan.JudgeMS
+		if r.trace != nil { // judging ends the plan call
+			end := time.Now()
+			r.trace(string(StageJudge), end.Add(-time.Duration(plan.JudgeMS)*time.Millisecond), end)
+		}
 		if len(plan.JudgeRank) == 0 {
 			r.fallback("judge") // the generator's favourite won
 		}
@@ -652,7 +667,11 @@ func (p *Pipeline) record(ctx context.Context, r *run, ans meme.Answer) {
 }
 
 func (r *run) stage(s Stage, start time.Time) {
-	r.stageMS[s] += time.Since(start).Milliseconds()
+	end := time.Now()
+	r.stageMS[s] += end.Sub(start).Milliseconds()
+	if r.trace != nil {
+		r.trace(string(s), start, end)
+	}
 }
 
 // stageNames is the stage timings as recorded (stage_ms).

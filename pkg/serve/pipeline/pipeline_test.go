@@ -309,3 +309,57 @@ func TestDailyBudget(t *testing.T) {
 		})
 	}
 }
+
+type span struct {
+	name       string
+	start, end time.Time
+}
+
+type spanRecorder struct {
+	mu    sync.Mutex
+	spans []span
+}
+
+func (s *spanRecorder) Span(_ context.Context, name string, start, end time.Time, _ bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spans = append(s.spans, span{name, start, end})
+}
+
+// Each step of a request is a span (an X-Ray subsegment on Lambda), so a
+// slow request shows where its time went: plan, judge, image, render,
+// encode, store, record, each within the request and in order.
+func TestStagesAreTraced(t *testing.T) {
+	judged := planFunc(func(ctx context.Context, p string) (meme.Plan, error) {
+		time.Sleep(30 * time.Millisecond)
+		plan, _ := goodPlan(ctx, p)
+		plan.JudgeModel, plan.JudgeMS, plan.JudgeRank = "judge", 20, []int{0}
+		return plan, nil
+	})
+	rec := &spanRecorder{}
+	p := New(Options{Planner: judged, Imager: goodImage(), Media: &memMedia{objs: map[string][]byte{}}, Results: &memResults{},
+		Speculate: false, Tracer: rec})
+	start := time.Now()
+	p.Generate(context.Background(), meme.Request{ResultID: 3, HasResultID: true, Prompt: "a cat"}, start)
+	end := time.Now()
+	got := map[string]span{}
+	var order []string
+	for _, s := range rec.spans {
+		got[s.name] = s
+		order = append(order, s.name)
+		if s.start.Before(start) || s.end.After(end) || s.end.Before(s.start) {
+			t.Errorf("span %s %v..%v outside the request %v..%v", s.name, s.start, s.end, start, end)
+		}
+	}
+	for _, want := range []Stage{StagePlan, StageJudge, StageImage, StageRender, StageEncode, StageStore, StageRecord} {
+		if _, ok := got[string(want)]; !ok {
+			t.Errorf("no %s span in %v", want, order)
+		}
+	}
+	if j, pl := got["judge"], got["plan"]; j.end.Sub(j.start) != 20*time.Millisecond || j.start.Before(pl.start) {
+		t.Errorf("judge span %v inside plan %v", j, pl)
+	}
+	if got["render"].start.Before(got["image"].end) || got["record"].start.Before(got["store"].end) {
+		t.Errorf("spans out of order: %v", order)
+	}
+}

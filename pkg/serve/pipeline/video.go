@@ -51,10 +51,13 @@ func (j *voiceJob) ready(r *run) []byte {
 		return nil
 	}
 	if !isDone(j.done) { // dropped: timed as long as it was waited for
-		r.stageMS[StageVoice] = time.Since(j.start).Milliseconds()
+		r.stage(StageVoice, j.start)
 		return nil
 	}
 	r.stageMS[StageVoice] = j.ms // read after done: the voice goroutine has finished with it
+	if r.trace != nil {
+		r.trace(string(StageVoice), j.start, j.start.Add(time.Duration(j.ms)*time.Millisecond))
+	}
 	if j.err != nil {
 		return nil
 	}
