@@ -33,7 +33,7 @@ var rules = []rule{
 		why: "media turns pictures and text into files and knows nothing of where they come from or go"},
 	{from: "punchline/pkg/", to: []string{
 		"punchline/pkg/provider/providertest", "punchline/pkg/store/mototest", "punchline/pkg/media/mediatest",
-		"punchline/pkg/stats/arena/arenatest", "punchline/pkg/stats/modelchorus/chorustest"},
+		"punchline/pkg/stats/arena/arenatest", "punchline/pkg/stats/modelchorus/chorustest", "punchline/pkg/platform/reqlog/logtest"},
 		allow: []string{"punchline/pkg/tools/"},
 		why:   "test helpers are for tests and local tools, never for code that ships"},
 	{from: "punchline/functions/stats", to: []string{"punchline/pkg/media/"},

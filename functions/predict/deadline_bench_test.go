@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"punchline/pkg/platform/reqlog/logtest"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -195,7 +196,7 @@ func BenchmarkDeadline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		logs := &syncBuffer{}
+		logs := &logtest.Buffer{}
 		cfg.MediaBaseURL = "http://127.0.0.1"
 		h, closeFn, err := newHandler(ctx, cfg, envFunc(nil), slog.New(slog.NewJSONHandler(logs, nil)))
 		if err != nil {

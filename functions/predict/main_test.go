@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 
 	"punchline/pkg/media/mediatest"
 	"punchline/pkg/platform/config"
+	"punchline/pkg/platform/reqlog/logtest"
 	"punchline/pkg/provider/providertest"
 	"punchline/pkg/store/mototest"
 )
@@ -121,7 +121,7 @@ func freePortOn(t testing.TB, host string) string {
 }
 
 // startRun runs the real run() with env and waits for it to listen.
-func startRun(t testing.TB, env map[string]string) (base string, logs *syncBuffer) {
+func startRun(t testing.TB, env map[string]string) (base string, logs *logtest.Buffer) {
 	t.Helper()
 	host := "127.0.0.1"
 	if a := env["LISTEN_ADDR"]; a != "" {
@@ -130,7 +130,7 @@ func startRun(t testing.TB, env map[string]string) (base string, logs *syncBuffe
 	port := freePortOn(t, host)
 	env["PORT"] = port
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &syncBuffer{}
+	logs = &logtest.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, envFunc(env), logs) }()
 	t.Cleanup(func() {
@@ -149,23 +149,6 @@ func startRun(t testing.TB, env map[string]string) (base string, logs *syncBuffe
 	}
 	t.Fatalf("server did not come up; logs: %s", logs.String())
 	return "", nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // ok200 reads a response body, failing the test unless the call succeeded

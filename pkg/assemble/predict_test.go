@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,28 +19,12 @@ import (
 	"punchline/pkg/platform/config"
 	"punchline/pkg/platform/emf"
 	"punchline/pkg/platform/reqlog"
+	"punchline/pkg/platform/reqlog/logtest"
 	"punchline/pkg/provider/providertest"
 	"punchline/pkg/store/mototest"
 )
 
 func TestMain(m *testing.M) { mototest.Main(m) }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines() [][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Split(bytes.Clone(s.b.Bytes()), []byte("\n"))
-}
 
 // With the key and token parameters missing (a typo, the wrong region, not
 // yet created), the cold start does not fail: predict answers 200 memes
@@ -69,7 +52,7 @@ func TestServesWhileSecretsUnreadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	start := time.Now()
@@ -106,7 +89,7 @@ func TestServesWhileSecretsUnreadable(t *testing.T) {
 	}
 	var unreadable float64
 	errorLines := 0
-	for _, l := range logs.lines() {
+	for _, l := range logs.Lines() {
 		if bytes.Contains(l, []byte(`"level":"ERROR"`)) && bytes.Contains(l, []byte("secret unreadable")) {
 			errorLines++
 		}

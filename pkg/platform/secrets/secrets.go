@@ -92,16 +92,19 @@ func ReadAll(ctx context.Context, g Getter, s Set, r Retry) (map[string]string, 
 			got[what] = v
 		}
 	}
+	todo := map[string]string{} // decided before any read starts: the reads write got
+	for what, name := range s.Names {
+		switch {
+		case name == "" || got[what] != "":
+		case g == nil:
+			failed[what] = fmt.Errorf("read %s: no SSM client", name)
+		default:
+			todo[what] = name
+		}
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for what, name := range s.Names {
-		if name == "" || got[what] != "" {
-			continue
-		}
-		if g == nil {
-			failed[what] = fmt.Errorf("read %s: no SSM client", name)
-			continue
-		}
+	for what, name := range todo {
 		wg.Go(func() {
 			v, err := Read(ctx, g, name, r)
 			mu.Lock()

@@ -2,6 +2,7 @@ package statsync_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -136,6 +137,9 @@ func hugePage(n int) func(w io.Writer) {
 // against DynamoDB on moto_server; peak heap is logged per case.
 func TestHostileArena(t *testing.T) {
 	const budget = 3 * time.Second
+	// Cases that check the work gets done get more than the budget that
+	// cuts a hang: -race under a loaded make test is slow.
+	budgets := map[string]time.Duration{"a 1,000,000-battle page": 10 * time.Second}
 	cases := []struct {
 		name  string
 		setup func(e *env)
@@ -202,6 +206,7 @@ func TestHostileArena(t *testing.T) {
 			e, _ := newMotoEnv(t)
 			c.setup(e)
 			o := e.opts()
+			budget := cmp.Or(budgets[c.name], budget)
 			o.Budget = budget
 			e.retry.PerTry = 2 * budget // the budget, not the per-try timeout, must cut the hang
 			var sum statsync.Summary

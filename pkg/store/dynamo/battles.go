@@ -90,10 +90,9 @@ func (s *Results) PutBattle(ctx context.Context, id int64, b meme.BattleSide) (b
 	in.ConditionExpression = aws.String("attribute_exists(created_at) AND (attribute_not_exists(battle_hash) OR battle_hash <> :newhash)")
 	in.ExpressionAttributeValues[":newhash"] = &types.AttributeValueMemberS{Value: b.Hash}
 	_, err = s.api.UpdateItem(ctx, in)
-	var ccf *types.ConditionalCheckFailedException
 	var api smithy.APIError
 	switch {
-	case errors.As(err, &ccf):
+	case conditionFailed(err):
 		return false, nil
 	case errors.As(err, &api) && api.ErrorCode() == "ValidationException":
 		return false, fmt.Errorf("update battle of %d in %s: %w: %w", id, s.table, meme.ErrRejected, err)

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,11 +34,10 @@ func (s *Results) Claim(ctx context.Context, id int64, promptHash string, at, st
 		},
 	}
 	_, err := s.api.UpdateItem(ctx, in)
-	var ccf *types.ConditionalCheckFailedException
 	switch {
 	case err == nil:
 		return meme.Claim{Claimed: true}, nil
-	case errors.As(err, &ccf):
+	case conditionFailed(err):
 		return s.Lookup(ctx, id)
 	}
 	return meme.Claim{}, fmt.Errorf("claim %d in %s: %w", id, s.table, err)

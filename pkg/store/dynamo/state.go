@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -83,8 +82,7 @@ func (s *State) Take(ctx context.Context, key string, n, limit int64, expires ti
 		},
 		ReturnValues: types.ReturnValueUpdatedNew,
 	})
-	var cond *types.ConditionalCheckFailedException
-	if errors.As(err, &cond) {
+	if conditionFailed(err) {
 		return limit, false, nil
 	}
 	if err != nil {
@@ -114,8 +112,7 @@ func (s *State) Lease(ctx context.Context, key, owner string, now, until time.Ti
 			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(until.Add(24*time.Hour).Unix(), 10)},
 		},
 	})
-	var cond *types.ConditionalCheckFailedException
-	if errors.As(err, &cond) {
+	if conditionFailed(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -134,8 +131,7 @@ func (s *State) Release(ctx context.Context, key, owner string) error {
 		ExpressionAttributeNames:  map[string]string{"#o": "owner", "#u": "until"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":o": &types.AttributeValueMemberS{Value: owner}},
 	})
-	var cond *types.ConditionalCheckFailedException
-	if err != nil && !errors.As(err, &cond) {
+	if err != nil && !conditionFailed(err) {
 		return fmt.Errorf("release %s in %s: %w", key, s.table, err)
 	}
 	return nil
