@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"punchline/pkg/platform/emf"
 )
@@ -54,6 +55,10 @@ func Read(ctx context.Context, g Getter, name string, r Retry) (string, error) {
 		var v string
 		if v, err = readOnce(ctx, g, name, r.PerTry); err == nil {
 			return v, nil
+		}
+		var missing *types.ParameterNotFound
+		if errors.As(err, &missing) { // asking again at once will not create it
+			return "", fmt.Errorf("read %s: %w", name, err)
 		}
 	}
 	return "", fmt.Errorf("read %s after %d tries: %w", name, max(1, r.Attempts), err)

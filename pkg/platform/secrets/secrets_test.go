@@ -64,7 +64,7 @@ func TestRead(t *testing.T) {
 		{"first try", &fakeSSM{values: map[string]string{"/k": "v"}}, "v", false, 1},
 		{"throttled twice", &fakeSSM{values: map[string]string{"/k": "v"}, failures: map[string]int{"/k": 2}}, "v", false, 3},
 		{"throttled past the retries", &fakeSSM{values: map[string]string{"/k": "v"}, failures: map[string]int{"/k": 3}}, "", true, 3},
-		{"missing", &fakeSSM{values: map[string]string{}}, "", true, 3},
+		{"missing: not asked again at once", &fakeSSM{values: map[string]string{}}, "", true, 1},
 		{"empty", &fakeSSM{values: map[string]string{"/k": ""}}, "", true, 3},
 		{"hanging", &fakeSSM{hang: true}, "", true, 3},
 	} {
