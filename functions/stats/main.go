@@ -89,13 +89,15 @@ type Report struct {
 }
 
 type pass struct {
-	lease   lease.Store // nil when the state store has none
-	sync    statsync.Options
-	chorus  *modelchorus.Client
-	state   store.State
-	results store.Results
-	policy  learn.Settings
-	log     *slog.Logger
+	lease    lease.Store // nil when the state store has none
+	key      *arenaKey
+	newArena func(key string) statsync.Arena
+	sync     statsync.Options
+	chorus   *modelchorus.Client
+	state    store.State
+	results  store.Results
+	policy   learn.Settings
+	log      *slog.Logger
 }
 
 // leaseKey is the stats pass's lease in the state table.
@@ -130,6 +132,9 @@ func (p *pass) run(ctx context.Context) (Report, error) {
 				p.log.WarnContext(ctx, "lease not released; it runs out by itself", "error", err)
 			}
 		}()
+	}
+	if !p.key.read { // unreadable at the last pass: ask again
+		p.sync.Arena = p.newArena(p.key.get(ctx, p.log))
 	}
 	sum, err := statsync.Run(ctx, p.sync)
 	rep.Arena = sum
@@ -166,14 +171,17 @@ func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, 
 	if err != nil {
 		return nil, nil, err
 	}
-	key := arenaKey(ctx, cfg, getenv, log)
+	key := newArenaKey(ctx, cfg, getenv)
 	// Deadlines come from the run's context; the client timeout is a backstop.
 	hc := &httpretry.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}}
 	ls, _ := stores.State.(lease.Store)
+	newArena := func(key string) statsync.Arena { return arena.New(hc, cfg.ArenaStatsURL, key) }
 	return &pass{
-		lease: ls,
+		lease:    ls,
+		key:      key,
+		newArena: newArena,
 		sync: statsync.Options{
-			Arena:         arena.New(hc, cfg.ArenaStatsURL, key),
+			Arena:         newArena(key.get(ctx, log)),
 			Results:       stores.Results,
 			State:         stores.State,
 			Logger:        log,
@@ -191,19 +199,35 @@ func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, 
 
 // arenaKey is ARENA_API_KEY, or the SecureString ARENA_API_KEY_PARAM names.
 // Unreadable, the pass goes on without it (the battles API may not need
-// it), with an ERROR line and the SecretsUnreadable metric.
-func arenaKey(ctx context.Context, cfg config.Stats, getenv func(string) string, log *slog.Logger) string {
-	if cfg.ArenaAPIKey != "" || cfg.ArenaAPIKeyParam == "" {
-		return cfg.ArenaAPIKey
+// it), with an ERROR line and the SecretsUnreadable metric, and the next
+// pass of this container asks again.
+type arenaKey struct {
+	cfg  config.Stats
+	ssm  secrets.Getter
+	key  string
+	read bool
+}
+
+func newArenaKey(ctx context.Context, cfg config.Stats, getenv func(string) string) *arenaKey {
+	k := &arenaKey{cfg: cfg, key: cfg.ArenaAPIKey, read: cfg.ArenaAPIKey != "" || cfg.ArenaAPIKeyParam == ""}
+	if !k.read {
+		if env, err := awsenv.Load(ctx, getenv); err == nil {
+			k.ssm = env.SSM()
+		}
 	}
-	set := secrets.Set{Names: map[string]string{"arena key": cfg.ArenaAPIKeyParam}}
-	var api secrets.Getter
-	if env, err := awsenv.Load(ctx, getenv); err == nil {
-		api = env.SSM()
+	return k
+}
+
+// get returns the key, reading it if it has not been read yet.
+func (k *arenaKey) get(ctx context.Context, log *slog.Logger) string {
+	if k.read {
+		return k.key
 	}
-	got, failed := secrets.ReadAll(ctx, api, set, secrets.ColdStart)
+	got, failed := secrets.ReadAll(ctx, k.ssm, secrets.Set{Names: map[string]string{"arena key": k.cfg.ArenaAPIKeyParam}}, secrets.ColdStart)
 	if len(failed) > 0 {
 		secrets.Report(ctx, log, failed)
+		return ""
 	}
-	return got["arena key"]
+	k.key, k.read = got["arena key"], true
+	return k.key
 }

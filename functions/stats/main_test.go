@@ -5,15 +5,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/config"
 	"punchline/pkg/platform/emf"
+	"punchline/pkg/platform/reqlog"
+	"punchline/pkg/platform/reqlog/logtest"
 	"punchline/pkg/stats/arena/arenatest"
 	"punchline/pkg/stats/modelchorus/chorustest"
 	"punchline/pkg/store/dynamo"
@@ -238,5 +248,46 @@ func TestPassSkipsWhileLeaseHeld(t *testing.T) {
 	// The pass released its own lease: another can take it at once.
 	if ok, _ := st.Lease(context.Background(), leaseKey, "third", time.Now(), time.Now().Add(time.Minute)); !ok {
 		t.Error("the pass kept its lease after finishing")
+	}
+}
+
+// The arena key parameter missing at cold start: the pass says so (ERROR,
+// SecretsUnreadable) and goes on without it; the next pass of the same
+// container reads it once it exists.
+func TestArenaKeyReadWhenItAppears(t *testing.T) {
+	moto := mototest.Start(t)
+	env := moto.Env()
+	env["RESULTS_TABLE"], env["STATE_TABLE"] = moto.ResultsTable(t), moto.StateTable(t)
+	arenaSrv, chorus := arenatest.New(), chorustest.New()
+	defer arenaSrv.Close()
+	defer chorus.Close()
+	arenaSrv.APIKey = "arena-key"
+	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"] = arenaSrv.BattlesURL(), chorus.URL
+	param := fmt.Sprintf("/punchline-test/%d/arena-key", time.Now().UnixNano())
+	env["ARENA_API_KEY_PARAM"] = param
+	cfg, err := config.LoadStats(getenv(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logtest.Buffer{}
+	ctx := context.Background()
+	p, closeFn, err := newPass(ctx, cfg, getenv(env), reqlog.New(logs, slog.LevelInfo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	if !strings.Contains(logs.String(), `"SecretsUnreadable":1`) {
+		t.Errorf("no SecretsUnreadable for the missing arena key:\n%s", logs.String())
+	}
+	if _, err := p.run(ctx); err == nil {
+		t.Error("the arena wants a key and got none, yet the pass succeeded")
+	}
+	if _, err := ssm.NewFromConfig(moto.Config()).PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(param), Value: aws.String("arena-key"), Type: ssmtypes.ParameterTypeSecureString,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := p.run(ctx); err != nil || !rep.Arena.Complete {
+		t.Errorf("the pass after the key appeared: %+v, %v", rep.Arena, err)
 	}
 }
