@@ -69,24 +69,11 @@ func (s *State) Save(ctx context.Context, key string, v any) error {
 // together. It returns the total and whether n was taken. The item
 // expires (the table's TTL on expires_at) at expires.
 func (s *State) Take(ctx context.Context, key string, n, limit int64, expires time.Time) (int64, bool, error) {
-	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}},
-		UpdateExpression:         aws.String("ADD #n :n SET expires_at = :exp"),
-		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n <= :room"),
-		ExpressionAttributeNames: map[string]string{"#n": "count"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":n":    &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)},
-			":room": &types.AttributeValueMemberN{Value: strconv.FormatInt(limit-n, 10)},
-			":exp":  &types.AttributeValueMemberN{Value: strconv.FormatInt(expires.Unix(), 10)},
-		},
-		ReturnValues: types.ReturnValueUpdatedNew,
-	})
-	if conditionFailed(err) {
-		return limit, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("take %d from %s in %s: %w", n, key, s.table, err)
+	out, ok, err := s.update(ctx, key, "ADD #n :n SET expires_at = :exp", "attribute_not_exists(#n) OR #n <= :room",
+		map[string]string{"#n": "count"},
+		map[string]types.AttributeValue{":n": num(n), ":room": num(limit - n), ":exp": num(expires.Unix())})
+	if err != nil || !ok {
+		return limit, false, err
 	}
 	total := int64(0)
 	if v, ok := out.Attributes["count"].(*types.AttributeValueMemberN); ok {
@@ -99,40 +86,44 @@ func (s *State) Take(ctx context.Context, key string, n, limit int64, expires ti
 // or its holder's lease ended before now (a crashed holder), in one
 // conditional update. It reports whether owner holds it.
 func (s *State) Lease(ctx context.Context, key, owner string, now, until time.Time) (bool, error) {
-	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}},
-		UpdateExpression:         aws.String("SET #o = :o, #u = :u, expires_at = :exp"),
-		ConditionExpression:      aws.String("attribute_not_exists(#o) OR #u < :now OR #o = :o"),
-		ExpressionAttributeNames: map[string]string{"#o": "owner", "#u": "until"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":o":   &types.AttributeValueMemberS{Value: owner},
-			":u":   &types.AttributeValueMemberN{Value: strconv.FormatInt(until.UnixMilli(), 10)},
-			":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.UnixMilli(), 10)},
-			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(until.Add(24*time.Hour).Unix(), 10)},
-		},
-	})
-	if conditionFailed(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("lease %s in %s: %w", key, s.table, err)
-	}
-	return true, nil
+	_, ok, err := s.update(ctx, key, "SET #o = :o, #u = :u, expires_at = :exp", "attribute_not_exists(#o) OR #u < :now OR #o = :o",
+		map[string]string{"#o": "owner", "#u": "until"},
+		map[string]types.AttributeValue{
+			":o": &types.AttributeValueMemberS{Value: owner}, ":u": num(until.UnixMilli()),
+			":now": num(now.UnixMilli()), ":exp": num(until.Add(24 * time.Hour).Unix()),
+		})
+	return ok, err
 }
 
 // Release gives the lease at key back if owner still holds it.
 func (s *State) Release(ctx context.Context, key, owner string) error {
-	_, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, _, err := s.update(ctx, key, "REMOVE #o, #u", "#o = :o",
+		map[string]string{"#o": "owner", "#u": "until"},
+		map[string]types.AttributeValue{":o": &types.AttributeValueMemberS{Value: owner}})
+	return err
+}
+
+// update runs one conditional update of the state item at key, returning
+// the updated attributes; ok is false when the condition refused it.
+func (s *State) update(ctx context.Context, key, expr, cond string, names map[string]string, values map[string]types.AttributeValue) (*dynamodb.UpdateItemOutput, bool, error) {
+	out, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}},
-		UpdateExpression:          aws.String("REMOVE #o, #u"),
-		ConditionExpression:       aws.String("#o = :o"),
-		ExpressionAttributeNames:  map[string]string{"#o": "owner", "#u": "until"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":o": &types.AttributeValueMemberS{Value: owner}},
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueUpdatedNew,
 	})
-	if err != nil && !conditionFailed(err) {
-		return fmt.Errorf("release %s in %s: %w", key, s.table, err)
+	switch {
+	case conditionFailed(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("update %s in %s: %w", key, s.table, err)
 	}
-	return nil
+	return out, true, nil
+}
+
+func num(n int64) *types.AttributeValueMemberN {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
