@@ -206,7 +206,7 @@ func (e *Engine) Brief(prompt string, usable []*templates.Template, rng *rand.Ra
 func shortlist(ts []*templates.Template, shape string, n int, policy *learn.Policy, rng *rand.Rand) []*templates.Template {
 	var fit, other []*templates.Template
 	for _, t := range ts {
-		if contains(t.Fits, shape) {
+		if t.FitsShape(shape) {
 			fit = append(fit, t)
 		} else {
 			other = append(other, t)
@@ -230,15 +230,6 @@ func ranked(ts []*templates.Template, policy *learn.Policy, rng *rand.Rand) []*t
 		out[i] = byID[id]
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // promptTail bounds the topic we send: long prompts are mostly chat

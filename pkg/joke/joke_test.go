@@ -92,7 +92,7 @@ func TestBrief(t *testing.T) {
 	if n := len(b.Templates); n < 6 || n > 8 {
 		t.Errorf("shortlist of %d", n)
 	}
-	if !contains(b.Templates[0].Fits, "comparison") {
+	if !b.Templates[0].FitsShape("comparison") {
 		t.Errorf("first shortlisted %s does not fit a comparison", b.Templates[0].ID)
 	}
 	seen := map[string]bool{}

@@ -35,7 +35,7 @@ func Pick(prompt string, ts []*templates.Template) (t *templates.Template, capti
 	var fits []*templates.Template
 	var fills [][]string
 	for _, cand := range ts {
-		if !cand.Active() || !has(cand.Fits, sh.Kind) {
+		if !cand.Active() || !cand.FitsShape(sh.Kind) {
 			continue
 		}
 		if caps, ok := fill(cand, sh, lang); ok {
@@ -108,15 +108,6 @@ func fill(t *templates.Template, sh meme.Shape, lang string) ([]string, bool) {
 		captions[i] = meme.Truncate(parts[k], limit)
 	}
 	return captions, true
-}
-
-func has(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // used counts the non-empty captions.

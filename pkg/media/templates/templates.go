@@ -19,6 +19,7 @@ import (
 	"math"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -310,7 +311,7 @@ func (t *Template) Validate(folder string) error {
 		bad("use_when: say when the format fits")
 	}
 	for _, f := range t.Fits {
-		if !contains(Shapes, f) {
+		if !slices.Contains(Shapes, f) {
 			bad("fits %q: want one of %s", f, strings.Join(Shapes, ", "))
 		}
 	}
@@ -352,10 +353,10 @@ func (b Box) validate() error {
 	if !styleNames[b.Style] {
 		return fmt.Errorf("style %q: want outline, bar, label or plain", b.Style)
 	}
-	if b.Align != "" && !contains([]string{"left", "center", "right"}, b.Align) {
+	if b.Align != "" && !slices.Contains([]string{"left", "center", "right"}, b.Align) {
 		return fmt.Errorf("align %q: want left, center or right", b.Align)
 	}
-	if b.VAlign != "" && !contains([]string{"top", "middle", "bottom"}, b.VAlign) {
+	if b.VAlign != "" && !slices.Contains([]string{"top", "middle", "bottom"}, b.VAlign) {
 		return fmt.Errorf("valign %q: want top, middle or bottom", b.VAlign)
 	}
 	if b.Color != "" {
@@ -372,14 +373,9 @@ func (b Box) validate() error {
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+// FitsShape reports whether the template declares that it suits prompts
+// of shape (one of Shapes).
+func (t *Template) FitsShape(shape string) bool { return slices.Contains(t.Fits, shape) }
 
 // Parse reads one template.yaml, refusing unknown fields.
 func Parse(data []byte) (*Template, error) {
