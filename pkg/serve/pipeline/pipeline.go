@@ -186,8 +186,7 @@ type run struct {
 	rec        meme.Record
 	stageMS    map[Stage]int64
 	rung       string
-	offline    bool // no provider for this request: by configuration, or past the daily budget
-	overBudget bool
+	overBudget bool                                    // the daily provider budget was spent: this request stays offline
 	trace      func(name string, start, end time.Time) // nil: no spans
 	conflict   bool                                    // the result_id was claimed with another prompt: answer, record nothing
 	hedged     bool
@@ -214,34 +213,39 @@ func (p *Pipeline) Generate(ctx context.Context, req meme.Request, arrived time.
 		p.metrics(ctx, r, ans)
 		return ans
 	}
-	r.offline = p.o.Offline || !p.withinBudget(ctx, r)
+	if !p.o.Offline {
+		p.checkBudget(ctx, r)
+	}
 	ans := p.generate(ctx, r)
 	p.record(ctx, r, ans)
 	p.metrics(ctx, r, ans)
 	return ans
 }
 
-// withinBudget takes the request's provider calls from the daily budget.
-// A store that fails or is slow lets the request through: the budget is a
+// checkBudget takes the request's provider calls from the daily budget;
+// past it the request is marked over budget (and so answered offline). A
+// store that fails or is slow lets the request through: the budget is a
 // cap against abuse, and the arena's answer matters more than a few calls.
-func (p *Pipeline) withinBudget(ctx context.Context, r *run) bool {
+func (p *Pipeline) checkBudget(ctx context.Context, r *run) {
 	if p.o.Budget == nil {
-		return true
+		return
 	}
 	bctx, cancel := context.WithTimeout(ctx, budgetTimeout)
 	defer cancel()
 	ok, err := p.o.Budget.Take(bctx)
-	if err != nil {
+	switch {
+	case err != nil:
 		p.o.Logger.WarnContext(ctx, "daily budget unreadable; going on", "error", err)
-		return true
-	}
-	if !ok {
+	case !ok:
 		r.overBudget = true
 		r.fallback("budget")
 		p.o.Logger.WarnContext(ctx, "daily provider budget spent; answering offline")
 	}
-	return ok
 }
+
+// offline reports whether r is made without the provider: by
+// configuration, or because the day's budget is spent.
+func (p *Pipeline) offline(r *run) bool { return p.o.Offline || r.overBudget }
 
 // replay claims the result_id. If another request has it, replay answers
 // with that request's answer (a fresh link to the same file), waiting for
@@ -314,7 +318,7 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	// The picture from the raw prompt starts now, beside the planner.
 	var spec *job
-	if !r.offline && p.o.Speculate && p.o.FormatPolicy != meme.TypeText {
+	if !p.offline(r) && p.o.Speculate && p.o.FormatPolicy != meme.TypeText {
 		spec = p.startImage(ctx, r, offline.PlanFor(r.req.Prompt).ImagePrompt+imagePromptEnd)
 	}
 	defer r.finish(spec)
@@ -402,9 +406,7 @@ func (p *Pipeline) finishStill(ctx context.Context, r *run, text, format string,
 	}
 
 	key := mediaKey(r, "jpg")
-	start = time.Now()
-	url, err := p.store(ctx, key, "image/jpeg", jpg)
-	r.stage(StageStore, start)
+	url, err := p.store(ctx, r, key, "image/jpeg", jpg)
 	if err != nil {
 		log.ErrorContext(ctx, "store failed", "key", key, "error", err)
 		return p.text(r, text, "media")
@@ -416,7 +418,7 @@ func (p *Pipeline) finishStill(ctx context.Context, r *run, text, format string,
 // plan asks the planner within its share of the budget; on failure the
 // offline plan stands in.
 func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
-	if r.offline {
+	if p.offline(r) {
 		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	left := time.Until(r.answerBy) - finishReserve
@@ -546,7 +548,7 @@ func (p *Pipeline) picture(ctx context.Context, r *run, plan meme.Plan, src sour
 		r.rec.ImageModel, r.rung, r.spec = j.model, rungFull, j == spec
 		return j.img
 	}
-	if !r.offline {
+	if !p.offline(r) {
 		start := time.Now()
 		var planned *job
 		if src == sourceLLM || spec == nil { // with the offline plan, spec is that plan's picture
@@ -608,7 +610,9 @@ func firstWords(s string, n int) string {
 	return strings.Join(f[:min(n, len(f))], " ")
 }
 
-func (p *Pipeline) store(ctx context.Context, key, contentType string, body []byte) (string, error) {
+// store puts a finished file and signs its link, timed as the store stage.
+func (p *Pipeline) store(ctx context.Context, r *run, key, contentType string, body []byte) (string, error) {
+	defer r.stage(StageStore, time.Now())
 	if err := p.o.Media.Put(ctx, key, contentType, body); err != nil {
 		return "", err
 	}

@@ -112,9 +112,7 @@ func (p *Pipeline) renderVideo(ctx context.Context, r *run, src source, render f
 	}
 	p.learn(took)
 	key := mediaKey(r, "mp4")
-	start = time.Now()
-	url, err := p.store(ctx, key, "video/mp4", data)
-	r.stage(StageStore, start)
+	url, err := p.store(ctx, r, key, "video/mp4", data)
 	if err != nil {
 		log.ErrorContext(ctx, "store failed for the clip", "key", key, "error", err)
 		r.fallback("video-media")
