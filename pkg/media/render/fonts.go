@@ -108,7 +108,7 @@ type chain struct {
 	rtl      bool // the paragraph direction of the caption being set
 
 	which    map[rune]int8               // first text font with the rune, -1 for none
-	widths   map[widthKey]float64        // piece widths at refSize
+	extents  map[widthKey]extent         // piece extents at refSize
 	outlines map[glyphKey][]font.Segment // glyph outlines in font units
 	runs     []run                       // scratch for segmentation
 	levels   []bidi.Level                // scratch: bidi level per rune
@@ -141,7 +141,7 @@ func getChain() (*chain, error) {
 	if c, ok := chains.Get().(*chain); ok {
 		return c, nil
 	}
-	c := &chain{which: map[rune]int8{}, widths: map[widthKey]float64{}, outlines: map[glyphKey][]font.Segment{}, scaled: map[emojiKey]*image.RGBA{}}
+	c := &chain{which: map[rune]int8{}, extents: map[widthKey]extent{}, outlines: map[glyphKey][]font.Segment{}, scaled: map[emojiKey]*image.RGBA{}}
 	if c.face(fontRoboto) == nil {
 		_, err := fontFiles[fontRoboto].load()
 		return nil, err
@@ -154,8 +154,8 @@ func putChain(c *chain) {
 	if len(c.which) > 4096 {
 		c.which = map[rune]int8{}
 	}
-	if len(c.widths) > 4096 {
-		c.widths = map[widthKey]float64{}
+	if len(c.extents) > 4096 {
+		c.extents = map[widthKey]extent{}
 	}
 	if len(c.outlines) > 2048 {
 		c.outlines = map[glyphKey][]font.Segment{}

@@ -19,7 +19,9 @@ func Label(dst *image.RGBA, text string, x, y, size float64, c color.RGBA) (floa
 	text = ch.clean(text)
 	ch.rtl = rtlText(text)
 	runs, w := ch.shapeLine([]rune(text), size)
-	asc, desc := ch.reach(text)
+	asc, desc := ch.metrics()
+	a, d := reachOf(runs)
+	asc, desc = max(asc, a), max(desc, d)
 	left, right := inkExtent(runs)
 	p := placed{block: block{lines: []string{text}, size: size}, x: []float64{x}, y: []float64{y}, runs: [][]shaped{runs}}
 	area := image.Rect(int(math.Floor(x+left))-2, int(math.Floor(y-asc))-2, int(math.Ceil(x+right))+2, int(math.Ceil(y+desc))+2).Intersect(dst.Rect)

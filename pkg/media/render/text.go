@@ -51,22 +51,30 @@ func (b block) height() float64 { return blockHeight(len(b.lines), b.size, b.asc
 // ascent is the block's ascent in pixels at its size.
 func (b block) ascent() float64 { return b.asc * b.size / refSize }
 
-// measure returns the advance width of rs, shaped, at the chain's current
-// size. Widths at refSize are cached: fitting measures the same words at
-// every line count and on every shortening.
-func (c *chain) measure(rs []rune) float64 {
-	if c.size != refSize {
-		_, w := c.shapeLine(rs, c.size)
-		return w
-	}
+// extent is what a stretch of text measures, shaped: its advance width
+// and how far its glyphs reach above and below the baseline.
+type extent struct{ width, ascent, descent float64 }
+
+// extentOf measures rs at the chain's current size. Extents at refSize are
+// cached: fitting measures the same words at every line count and on
+// every shortening, and the block's reach comes from the same entries.
+func (c *chain) extentOf(rs []rune) extent {
+	cached := c.size == refSize
 	k := widthKey{string(rs), c.rtl}
-	if w, ok := c.widths[k]; ok {
-		return w
+	if e, ok := c.extents[k]; cached && ok {
+		return e
 	}
-	_, w := c.shapeLine(rs, refSize)
-	c.widths[k] = w
-	return w
+	runs, w := c.shapeLine(rs, c.size)
+	e := extent{width: w}
+	e.ascent, e.descent = reachOf(runs)
+	if cached {
+		c.extents[k] = e
+	}
+	return e
 }
+
+// measure returns the advance width of rs at the chain's current size.
+func (c *chain) measure(rs []rune) float64 { return c.extentOf(rs).width }
 
 // metrics returns ascent and descent of the primary face in pixels at the
 // current size: lines are spaced by it whatever their script, so lines of
@@ -78,11 +86,9 @@ func (c *chain) metrics() (ascent, descent float64) {
 	return float64(ext.Ascender) * scale, -float64(ext.Descender) * scale
 }
 
-// reach returns how far text's glyphs reach above and below the baseline
-// at the current size, at least the primary face's ascent and descent.
-func (c *chain) reach(text string) (ascent, descent float64) {
-	ascent, descent = c.metrics()
-	runs, _ := c.shapeLine([]rune(text), c.size)
+// reachOf returns how far shaped glyphs reach above and below the
+// baseline.
+func reachOf(runs []shaped) (ascent, descent float64) {
 	for _, r := range runs {
 		for _, g := range r.out.Glyphs {
 			if g.Height == 0 {
@@ -145,7 +151,13 @@ func (c *chain) fit(text string, boxW, boxH float64, maxLines int, minSize, maxS
 	if len(pieces) == 0 {
 		return block{}, true
 	}
-	asc, desc := c.reach(text)
+	// The block reaches as far as its primary face, or further where its
+	// glyphs do (measured with the pieces, so nothing is shaped twice).
+	asc, desc := c.metrics()
+	for _, p := range pieces {
+		e := c.extentOf(p.text)
+		asc, desc = math.Max(asc, e.ascent), math.Max(desc, e.descent)
+	}
 	space, hyphen := c.measure([]rune{' '}), c.measure([]rune{'-'})
 	best := block{rtl: c.rtl, asc: asc, desc: desc}
 	for n := 1; n <= maxLines && n <= len(pieces); n++ {
