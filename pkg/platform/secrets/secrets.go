@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"sync"
 	"time"
 
@@ -127,8 +126,9 @@ func ReadAll(ctx context.Context, g Getter, s Set, r Retry) (map[string]string, 
 
 // Watch retries the secrets that failed every interval (doubling up to
 // maxInterval) until all are read or ctx ends; each round's failures go
-// to onFail, and the complete set, once, to onReady. got is what was read
-// already.
+// to onFail, and the complete set, once, to onReady. got is what ReadAll
+// returned: the values given and those read already, which are not asked
+// for again.
 func Watch(ctx context.Context, g Getter, s Set, got map[string]string, interval, maxInterval time.Duration,
 	onFail func(map[string]error), onReady func(map[string]string)) {
 	for {
@@ -137,12 +137,7 @@ func Watch(ctx context.Context, g Getter, s Set, got map[string]string, interval
 			return
 		case <-time.After(interval):
 		}
-		values := maps.Clone(s.Values)
-		if values == nil {
-			values = map[string]string{}
-		}
-		maps.Copy(values, got)
-		all, failed := ReadAll(ctx, g, Set{Names: s.Names, Values: values}, Retry{Attempts: 1, PerTry: 2 * time.Second})
+		all, failed := ReadAll(ctx, g, Set{Names: s.Names, Values: got}, Retry{Attempts: 1, PerTry: 2 * time.Second})
 		if len(failed) == 0 {
 			onReady(all)
 			return
