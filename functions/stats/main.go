@@ -202,14 +202,14 @@ func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, 
 // it), with an ERROR line and the SecretsUnreadable metric, and the next
 // pass of this container asks again.
 type arenaKey struct {
-	cfg  config.Stats
-	ssm  secrets.Getter
-	key  string
-	read bool
+	param string // ARENA_API_KEY_PARAM
+	ssm   secrets.Getter
+	key   string
+	read  bool
 }
 
 func newArenaKey(ctx context.Context, cfg config.Stats, getenv func(string) string) *arenaKey {
-	k := &arenaKey{cfg: cfg, key: cfg.ArenaAPIKey, read: cfg.ArenaAPIKey != "" || cfg.ArenaAPIKeyParam == ""}
+	k := &arenaKey{param: cfg.ArenaAPIKeyParam, key: cfg.ArenaAPIKey, read: cfg.ArenaAPIKey != "" || cfg.ArenaAPIKeyParam == ""}
 	if !k.read {
 		if env, err := awsenv.Load(ctx, getenv); err == nil {
 			k.ssm = env.SSM()
@@ -223,7 +223,7 @@ func (k *arenaKey) get(ctx context.Context, log *slog.Logger) string {
 	if k.read {
 		return k.key
 	}
-	got, failed := secrets.ReadAll(ctx, k.ssm, secrets.Set{Names: map[string]string{"arena key": k.cfg.ArenaAPIKeyParam}}, secrets.ColdStart)
+	got, failed := secrets.ReadAll(ctx, k.ssm, secrets.Set{Names: map[string]string{"arena key": k.param}}, secrets.ColdStart)
 	if len(failed) > 0 {
 		secrets.Report(ctx, log, failed)
 		return ""

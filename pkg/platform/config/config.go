@@ -249,7 +249,7 @@ func (r *reader) fail(format string, args ...any) {
 // media bucket only for a function that uses them.
 func (r *reader) stores(state, media bool) Stores {
 	s := Stores{
-		DataDir:      r.str("DATA_DIR", map[bool]string{false: DefaultDataDir, true: LambdaDataDir}[r.onLambda()]),
+		DataDir:      r.str("DATA_DIR", r.dataDirDefault()),
 		ResultsTable: r.str("RESULTS_TABLE", ""),
 		State:        state,
 		Media:        media,
@@ -265,6 +265,15 @@ func (r *reader) stores(state, media bool) Stores {
 }
 
 func (r *reader) onLambda() bool { return r.getenv("AWS_LAMBDA_RUNTIME_API") != "" }
+
+// dataDirDefault is where local stores go: .data, or /tmp under the Lambda
+// runtime (sam local invoke), its only writable place.
+func (r *reader) dataDirDefault() string {
+	if r.onLambda() {
+		return LambdaDataDir
+	}
+	return DefaultDataDir
+}
 
 func (r *reader) str(name, def string) string {
 	if v := strings.TrimSpace(r.getenv(name)); v != "" {

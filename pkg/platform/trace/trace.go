@@ -42,15 +42,15 @@ func New(addr string) (*Tracer, error) {
 // the context (its own string key).
 const headerKey = "x-amzn-trace-id"
 
-// Header is the X-Ray trace header's parts.
-type Header struct {
+// header is the X-Ray trace header's parts.
+type header struct {
 	Root, Parent string
 	Sampled      bool
 }
 
-// ParseHeader reads "Root=1-…;Parent=…;Sampled=1".
-func ParseHeader(s string) (Header, bool) {
-	var h Header
+// parseHeader reads "Root=1-…;Parent=…;Sampled=1".
+func parseHeader(s string) (header, bool) {
+	var h header
 	for _, part := range strings.Split(s, ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
@@ -63,12 +63,6 @@ func ParseHeader(s string) (Header, bool) {
 		}
 	}
 	return h, h.Root != "" && h.Parent != ""
-}
-
-// WithHeader returns ctx carrying a trace header as the Lambda runtime
-// passes it (for tests and local tools).
-func WithHeader(ctx context.Context, header string) context.Context {
-	return context.WithValue(ctx, headerKey, header) // aws-lambda-go's own key, a plain string
 }
 
 // subsegment is the X-Ray segment document of one step.
@@ -90,7 +84,7 @@ func (t *Tracer) Span(ctx context.Context, name string, start, end time.Time, fa
 		return
 	}
 	raw, _ := ctx.Value(headerKey).(string)
-	h, ok := ParseHeader(raw)
+	h, ok := parseHeader(raw)
 	if !ok || !h.Sampled {
 		return
 	}

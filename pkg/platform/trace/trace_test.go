@@ -12,18 +12,18 @@ import (
 func TestParseHeader(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
-		want Header
+		want header
 		ok   bool
 	}{
-		{"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", Header{"1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8", true}, true},
-		{"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0", Header{"1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8", false}, true},
-		{"Root=1-abc", Header{Root: "1-abc"}, false},
-		{"", Header{}, false},
-		{"garbage;;=;Sampled", Header{}, false},
+		{"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", header{"1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8", true}, true},
+		{"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0", header{"1-5759e988-bd862e3fe1be46a994272793", "53995c3f42cd8ad8", false}, true},
+		{"Root=1-abc", header{Root: "1-abc"}, false},
+		{"", header{}, false},
+		{"garbage;;=;Sampled", header{}, false},
 	} {
-		got, ok := ParseHeader(tc.in)
+		got, ok := parseHeader(tc.in)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("ParseHeader(%q) = %+v %v", tc.in, got, ok)
+			t.Errorf("parseHeader(%q) = %+v %v", tc.in, got, ok)
 		}
 	}
 }
@@ -62,9 +62,9 @@ func datagrams(t *testing.T, conn *net.UDPConn, wait time.Duration) [][]byte {
 func TestSpan(t *testing.T) {
 	conn, tr := daemon(t)
 	start := time.Date(2026, 11, 22, 5, 0, 0, 0, time.UTC)
-	ctx := WithHeader(context.Background(), "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+	ctx := withHeader(context.Background(), "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
 	tr.Span(ctx, "image", start, start.Add(1500*time.Millisecond), false)
-	tr.Span(WithHeader(context.Background(), "Root=1-a;Parent=b;Sampled=0"), "unsampled", start, start, false)
+	tr.Span(withHeader(context.Background(), "Root=1-a;Parent=b;Sampled=0"), "unsampled", start, start, false)
 	tr.Span(context.Background(), "no header", start, start, false)
 	var nilTracer *Tracer
 	nilTracer.Span(ctx, "nil tracer", start, start, false)
@@ -91,4 +91,10 @@ func TestNewWithoutDaemon(t *testing.T) {
 	if tr, err := New(""); tr != nil || err != nil {
 		t.Errorf("New(\"\") = %v, %v", tr, err)
 	}
+}
+
+// withHeader returns ctx carrying a trace header where the Lambda runtime
+// (aws-lambda-go) puts it.
+func withHeader(ctx context.Context, h string) context.Context {
+	return context.WithValue(ctx, headerKey, h)
 }

@@ -19,7 +19,6 @@ type Daily struct {
 	Counter    Counter
 	Limit      int64
 	PerRequest int64 // the most provider calls one request can make
-	Now        func() time.Time
 }
 
 // KeyPrefix is where the day counters live in the state table.
@@ -27,11 +26,7 @@ const KeyPrefix = "budget/provider-calls/"
 
 // Take reserves one request's calls; false once the day's budget is spent.
 func (d *Daily) Take(ctx context.Context) (bool, error) {
-	now := time.Now
-	if d.Now != nil {
-		now = d.Now
-	}
-	day := now().UTC()
+	day := time.Now().UTC()
 	_, ok, err := d.Counter.Take(ctx, KeyPrefix+day.Format("2006-01-02"), d.PerRequest, d.Limit, day.Add(72*time.Hour))
 	return ok, err
 }
