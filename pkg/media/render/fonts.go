@@ -160,7 +160,9 @@ func putChain(c *chain) {
 	if len(c.outlines) > 2048 {
 		c.outlines = map[glyphKey][]font.Segment{}
 	}
+	// A pooled chain keeps no picture of the last render alive.
 	clear(c.scaled)
+	clear(c.emojis)
 	c.emojis = c.emojis[:0]
 	chains.Put(c)
 }

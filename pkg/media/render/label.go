@@ -29,7 +29,6 @@ func Label(dst *image.RGBA, text string, x, y, size float64, c color.RGBA) (floa
 		return w, nil
 	}
 	mask := image.NewAlpha(area)
-	ch.emojis = ch.emojis[:0]
 	ch.raster(mask, p, false)
 	local := &image.Alpha{Pix: mask.Pix, Stride: mask.Stride, Rect: image.Rect(0, 0, area.Dx(), area.Dy())}
 	paint(dst, area.Min, local, nil, 0, c, c)

@@ -541,7 +541,6 @@ func (c *chain) drawCaption(dst *image.RGBA, b block, rect image.Rectangle, bx r
 	c.mask = c.mask[:n]
 	clear(c.mask)
 	mask := &image.Alpha{Pix: c.mask, Stride: area.Dx(), Rect: area}
-	c.emojis = c.emojis[:0]
 	boxes := c.raster(mask, p, radius > 0)
 	// The outline and paint work in mask-local coordinates.
 	local := &image.Alpha{Pix: mask.Pix, Stride: mask.Stride, Rect: image.Rect(0, 0, area.Dx(), area.Dy())}

@@ -467,6 +467,7 @@ func inkExtent(runs []shaped) (left, right float64) {
 // emojiInk their coverage also goes into mask, so the outline goes round
 // them as round the letters.
 func (c *chain) raster(mask *image.Alpha, p placed, emojiInk bool) []image.Rectangle {
+	c.emojis = c.emojis[:0] // this caption's only
 	var boxes []image.Rectangle
 	for i, runs := range p.runs {
 		pen := p.x[i]
