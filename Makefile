@@ -36,9 +36,16 @@ eval: ## Run the eval prompt set (N=…) through the pipeline (configured provid
 templates-lint: ## Validate a template folder (DIR=…, default the house set) and render a contact sheet to .data/templates-lint.png
 	$(GO) run ./pkg/tools/templateslint $(if $(DIR),-dir "$(DIR)") -out $(or $(OUT),.data/templates-lint.png)
 
-# Debian packages the tests need: ffmpeg/ffprobe (video) and chromium (the
-# browser playback test).
-APT_TEST_PKGS := ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium
+# The JPEG kernels are assembly on amd64 and arm64: `make test` also runs
+# the media packages for the other one of the two (arm64, the Lambda's, on
+# an amd64 machine) under qemu-user.
+HOST_GOARCH := $(shell $(GO) env GOARCH 2>/dev/null)
+CROSS_GOARCH := $(if $(filter arm64,$(HOST_GOARCH)),amd64,arm64)
+CROSS_QEMU := qemu-$(if $(filter arm64,$(CROSS_GOARCH)),aarch64,x86_64)
+
+# Debian packages the tests need: ffmpeg/ffprobe (video), chromium (the
+# browser playback test) and qemu-user (the other architecture's kernels).
+APT_TEST_PKGS := ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium $(CROSS_QEMU):qemu-user
 
 # Python tools come from the machine when it has them, else from a project
 # venv: never pip into the system Python (Debian 12 refuses, PEP 668).
@@ -71,9 +78,15 @@ deps: pydeps ## Install test tools that are missing (Python tools via pydeps; ff
 	@for p in $(APT_TEST_PKGS); do command -v $${p%%:*} >/dev/null || { echo "$${p%%:*} still missing after install" >&2; exit 1; }; done
 
 .PHONY: test
-test: deps lint ## Everything: vet, format, cfn-lint, unit, fuzz seeds, integration tests (moto, provider server), templates-lint
+test: deps lint ## Everything: vet, format, cfn-lint, unit, fuzz seeds, integration tests (moto, provider server), both kernel architectures, templates-lint
 	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) --no-print-directory test-kernels
 	$(MAKE) --no-print-directory templates-lint OUT=$(or $(TMPDIR),/tmp)/punchline-templates-lint.png
+
+.PHONY: test-kernels
+test-kernels: ## The JPEG kernels' Go reference (-tags purego), and jpegenc and render on $(CROSS_GOARCH) under $(CROSS_QEMU) (~1 min)
+	$(GO) test -count=1 -tags purego ./pkg/media/jpegenc
+	GOARCH=$(CROSS_GOARCH) $(GO) test -count=1 -exec $(CROSS_QEMU) ./pkg/media/jpegenc ./pkg/media/render
 
 .PHONY: lint
 lint: ## gofmt, go mod tidy (no diff), go vet, cfn-lint
@@ -138,10 +151,10 @@ load: ## 50 concurrent clients for LOAD_SECONDS (60) against the local server an
 	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse
+FUZZ_TARGETS := ./pkg/media/jpegenc:FuzzKernels ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse
 
 .PHONY: fuzz
-fuzz: ## Fuzz every decoder of outside input for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit
+fuzz: ## Fuzz every decoder of outside input, and the JPEG kernels against their Go reference, for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit
 	@cache=$$($(GO) env GOCACHE)/fuzz; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t#*:}; \
 		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \

@@ -139,7 +139,6 @@ func (e *encoder) header(dst []byte) []byte {
 type strip struct {
 	y, cb, cr []float32
 	out       []byte
-	blk       [64]float32
 }
 
 var strips sync.Pool
@@ -171,13 +170,10 @@ func (e *encoder) strip(dst []byte, s *strip, r0, r1 int) []byte {
 		for c := 0; c < e.cols; c++ {
 			x := c * 16
 			for _, off := range [4]int{x, x + 8, 8*stride + x, 8*stride + x + 8} {
-				fdct(&s.blk, s.y[off:], stride)
-				dcY = bw.block(&s.blk, &e.t.fLuma, &e.t.dcLuma, &e.t.acLuma, dcY)
+				dcY = bw.block(s.y[off:], stride, &e.t.fLuma, &e.t.dcLuma, &e.t.acLuma, dcY)
 			}
-			fdct(&s.blk, s.cb[c*8:], stride/2)
-			dcCb = bw.block(&s.blk, &e.t.fChroma, &e.t.dcChroma, &e.t.acChroma, dcCb)
-			fdct(&s.blk, s.cr[c*8:], stride/2)
-			dcCr = bw.block(&s.blk, &e.t.fChroma, &e.t.dcChroma, &e.t.acChroma, dcCr)
+			dcCb = bw.block(s.cb[c*8:], stride/2, &e.t.fChroma, &e.t.dcChroma, &e.t.acChroma, dcCb)
+			dcCr = bw.block(s.cr[c*8:], stride/2, &e.t.fChroma, &e.t.dcChroma, &e.t.acChroma, dcCr)
 		}
 		bw.pad()
 		if r < e.rows-1 {
@@ -194,100 +190,31 @@ func (e *encoder) convert(s *strip, r int) {
 	stride := e.cols * 16
 	pix, ps := e.img.Pix, e.img.Stride
 	lastX := e.w - 1
+	full := e.w / 8 // groups of eight pixels the kernel converts
 	for dy := 0; dy < 16; dy += 2 {
 		y0 := min(r*16+dy, e.h-1)
 		y1 := min(y0+1, e.h-1)
-		if r*16+dy+1 > e.h-1 {
-			y1 = e.h - 1
-		}
 		row0 := pix[y0*ps : y0*ps+4*e.w]
 		row1 := pix[y1*ps : y1*ps+4*e.w]
 		yo0 := s.y[dy*stride : (dy+1)*stride]
 		yo1 := s.y[(dy+1)*stride : (dy+2)*stride]
 		cbo := s.cb[dy/2*stride/2 : (dy/2+1)*stride/2]
 		cro := s.cr[dy/2*stride/2 : (dy/2+1)*stride/2]
-		for cx := 0; cx < stride/2; cx++ {
-			x0 := min(2*cx, lastX) * 4
-			x1 := min(2*cx+1, lastX) * 4
-			a, b := row0[x0:x0+3:x0+3], row0[x1:x1+3:x1+3]
-			c, d := row1[x0:x0+3:x0+3], row1[x1:x1+3:x1+3]
-			yo0[2*cx] = lumR[a[0]] + lumG[a[1]] + lumB[a[2]]
-			yo0[2*cx+1] = lumR[b[0]] + lumG[b[1]] + lumB[b[2]]
-			yo1[2*cx] = lumR[c[0]] + lumG[c[1]] + lumB[c[2]]
-			yo1[2*cx+1] = lumR[d[0]] + lumG[d[1]] + lumB[d[2]]
-			sr := float32(int32(a[0]) + int32(b[0]) + int32(c[0]) + int32(d[0]))
-			sg := float32(int32(a[1]) + int32(b[1]) + int32(c[1]) + int32(d[1]))
-			sb := float32(int32(a[2]) + int32(b[2]) + int32(c[2]) + int32(d[2]))
-			cbo[cx] = -0.168736/4*sr - 0.331264/4*sg + 0.5/4*sb
-			cro[cx] = 0.5/4*sr - 0.418688/4*sg - 0.081312/4*sb
+		convert8(row0, row1, yo0, yo1, cbo, cro, full)
+		if 8*full == stride {
+			continue
 		}
-	}
-}
-
-// Luma per channel value, level shift folded into blue: three table
-// lookups and two additions per pixel instead of three conversions and
-// three multiplies.
-var lumR, lumG, lumB = func() (r, g, b [256]float32) {
-	for i := range 256 {
-		r[i], g[i], b[i] = 0.299*float32(i), 0.587*float32(i), 0.114*float32(i)-128
-	}
-	return
-}()
-
-// fdct computes the scaled 2-D DCT of the 8×8 block at src (row stride
-// stride) into blk, in natural order, by the Arai-Agui-Nakajima method (5
-// multiplies and 29 additions per 8 points). Its scale factors are folded
-// into the quantisation multipliers (tables.fLuma, tables.fChroma).
-func fdct(blk *[64]float32, src []float32, stride int) {
-	for i := 0; i < 8; i++ {
-		d := src[i*stride : i*stride+8 : i*stride+8]
-		o := blk[i*8 : i*8+8 : i*8+8]
-		t0, t7 := d[0]+d[7], d[0]-d[7]
-		t1, t6 := d[1]+d[6], d[1]-d[6]
-		t2, t5 := d[2]+d[5], d[2]-d[5]
-		t3, t4 := d[3]+d[4], d[3]-d[4]
-		t10, t13 := t0+t3, t0-t3
-		t11, t12 := t1+t2, t1-t2
-		o[0] = t10 + t11
-		o[4] = t10 - t11
-		z1 := (t12 + t13) * 0.707106781
-		o[2] = t13 + z1
-		o[6] = t13 - z1
-		t10, t11, t12 = t4+t5, t5+t6, t6+t7
-		z5 := (t10 - t12) * 0.382683433
-		z2 := 0.541196100*t10 + z5
-		z4 := 1.306562965*t12 + z5
-		z3 := t11 * 0.707106781
-		z11, z13 := t7+z3, t7-z3
-		o[5] = z13 + z2
-		o[3] = z13 - z2
-		o[1] = z11 + z4
-		o[7] = z11 - z4
-	}
-	// The same butterfly down the columns, written out rather than called:
-	// a call per 8 points cost a fifth of the DCT's time.
-	for i := 0; i < 8; i++ {
-		t0, t7 := blk[i]+blk[56+i], blk[i]-blk[56+i]
-		t1, t6 := blk[8+i]+blk[48+i], blk[8+i]-blk[48+i]
-		t2, t5 := blk[16+i]+blk[40+i], blk[16+i]-blk[40+i]
-		t3, t4 := blk[24+i]+blk[32+i], blk[24+i]-blk[32+i]
-		t10, t13 := t0+t3, t0-t3
-		t11, t12 := t1+t2, t1-t2
-		blk[i] = t10 + t11
-		blk[32+i] = t10 - t11
-		z1 := (t12 + t13) * 0.707106781
-		blk[16+i] = t13 + z1
-		blk[48+i] = t13 - z1
-		t10, t11, t12 = t4+t5, t5+t6, t6+t7
-		z5 := (t10 - t12) * 0.382683433
-		z2 := 0.541196100*t10 + z5
-		z4 := 1.306562965*t12 + z5
-		z3 := t11 * 0.707106781
-		z11, z13 := t7+z3, t7-z3
-		blk[40+i] = z13 + z2
-		blk[24+i] = z13 - z2
-		blk[8+i] = z11 + z4
-		blk[56+i] = z11 - z4
+		// The rest of the row, and the padding up to the MCU edge, a pixel
+		// pair at a time from an edge-repeating copy.
+		var pair [2][8]byte
+		for cx := 4 * full; cx < stride/2; cx++ {
+			x0, x1 := min(2*cx, lastX)*4, min(2*cx+1, lastX)*4
+			copy(pair[0][:4], row0[x0:x0+4])
+			copy(pair[0][4:], row0[x1:x1+4])
+			copy(pair[1][:4], row1[x0:x0+4])
+			copy(pair[1][4:], row1[x1:x1+4])
+			convertGo(pair[0][:], pair[1][:], yo0[2*cx:], yo1[2*cx:], cbo[cx:], cro[cx:], 1)
+		}
 	}
 }
 
@@ -308,18 +235,21 @@ func (b *bitWriter) put(code uint32, n uint) {
 	}
 }
 
-func (b *bitWriter) word(w uint32) {
+func (b *bitWriter) word(w uint32) { b.buf = appendWord(b.buf, w) }
+
+// appendWord appends w big-endian, stuffing a zero byte after every 0xFF.
+func appendWord(buf []byte, w uint32) []byte {
 	if x := ^w; (x-0x01010101)&^x&0x80808080 == 0 { // no 0xFF byte in w
-		b.buf = binary.BigEndian.AppendUint32(b.buf, w)
-		return
+		return binary.BigEndian.AppendUint32(buf, w)
 	}
 	for i := 24; i >= 0; i -= 8 {
 		c := byte(w >> i)
-		b.buf = append(b.buf, c)
+		buf = append(buf, c)
 		if c == 0xFF {
-			b.buf = append(b.buf, 0)
+			buf = append(buf, 0)
 		}
 	}
+	return buf
 }
 
 // pad fills the last byte with 1-bits and writes out what is buffered, as
@@ -339,46 +269,60 @@ func (b *bitWriter) pad() {
 	b.acc = 0
 }
 
-// block quantises blk with the multipliers f and Huffman-codes it; prev is
-// the previous DC of the component, and the new DC is returned. The bit
-// buffer lives in locals here: this loop is a third of the encoder's time.
-func (b *bitWriter) block(blk *[64]float32, f *[64]float32, dc *huffTable, ac *huffTable, prev int32) int32 {
-	var coef [64]int32
-	var nz uint64 // bit k set when zigzag coefficient k is non-zero
-	for k := 0; k < 64; k++ {
-		// Round to nearest without math.Round: bias into the positive
-		// range, truncate, unbias.
-		v := int32(blk[zigzag[k]&63]*f[k]+16384.5) - 16384
-		coef[k] = v
-		nz |= uint64(uint32(v|-v)>>31) << k // branch-free: most are zero, unpredictably
+// block transforms and quantises the 8×8 samples at src (row stride
+// stride) with the multipliers f and Huffman-codes the levels; prev is the
+// previous DC of the component, and the new DC is returned. The bit buffer
+// and the output live in locals, and each symbol's code and length come
+// from one table entry: this loop is the encoder's largest cost after the
+// kernels.
+func (b *bitWriter) block(src []float32, stride int, f *[64]float32, dc *huffTable, ac *huffTable, prev int32) int32 {
+	var coef [64]int32 // transposed order, see fdctQuantGo
+	nz := toZigzag(fdctQuant(src, stride, f, &coef))
+	acc, n, buf := b.acc, b.n, b.buf
+
+	low, size := magnitude(coef[0]-prev, dc.maxSize)
+	e := dc.code[size]
+	width := uint(e&0xFF) + size
+	acc = acc<<width | uint64(e>>8<<size|low)
+	n += width
+	if n >= 32 {
+		n -= 32
+		buf = appendWord(buf, uint32(acc>>n))
 	}
-	acc, n := b.acc, b.n
-	emit := func(code uint32, size uint) {
-		acc = acc<<size | uint64(code)
-		n += size
-		if n >= 32 {
-			n -= 32
-			b.word(uint32(acc >> n))
-		}
-	}
-	code, size := magnitude(coef[0]-prev, dc.maxSize)
-	emit(dc.code[size]<<size|code, uint(dc.size[size])+size)
 	last := 0
 	for m := nz &^ 1; m != 0; m &= m - 1 {
 		k := bits.TrailingZeros64(m)
-		run := k - last - 1
-		for ; run > 15; run -= 16 {
-			emit(ac.code[0xF0], uint(ac.size[0xF0])) // ZRL: sixteen zeros
+		run := uint(k - last - 1)
+		for ; run > 15; run -= 16 { // ZRL: sixteen zeros
+			e := ac.code[0xF0]
+			acc = acc<<(e&0xFF) | uint64(e>>8)
+			n += uint(e & 0xFF)
+			if n >= 32 {
+				n -= 32
+				buf = appendWord(buf, uint32(acc>>n))
+			}
 		}
-		code, size := magnitude(coef[k], ac.maxSize)
-		sym := uint(run)<<4 | size
-		emit(ac.code[sym]<<size|code, uint(ac.size[sym])+size)
+		low, size := magnitude(coef[transposed[k]&63], ac.maxSize)
+		e := ac.code[run<<4|size]
+		width := uint(e&0xFF) + size
+		acc = acc<<width | uint64(e>>8<<size|low)
+		n += width
+		if n >= 32 {
+			n -= 32
+			buf = appendWord(buf, uint32(acc>>n))
+		}
 		last = k
 	}
-	if last != 63 {
-		emit(ac.code[0x00], uint(ac.size[0x00])) // EOB
+	if last != 63 { // EOB
+		e := ac.code[0x00]
+		acc = acc<<(e&0xFF) | uint64(e>>8)
+		n += uint(e & 0xFF)
+		if n >= 32 {
+			n -= 32
+			buf = appendWord(buf, uint32(acc>>n))
+		}
 	}
-	b.acc, b.n = acc, n
+	b.acc, b.n, b.buf = acc, n, buf
 	return coef[0]
 }
 

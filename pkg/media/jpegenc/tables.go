@@ -83,10 +83,10 @@ var huffSpecs = [4]huffSpec{
 	}},
 }
 
-// huffTable maps a symbol to its code, right-aligned, and code length.
+// huffTable maps a symbol to its code, right-aligned, shifted left by 8,
+// with the code's length in the low byte: one load per symbol.
 type huffTable struct {
 	code    [256]uint32
-	size    [256]uint8
 	maxSize uint // largest magnitude category the table codes
 }
 
@@ -96,8 +96,7 @@ func canonical(s huffSpec, maxSize uint) huffTable {
 	code, k := uint32(0), 0
 	for n := 1; n <= 16; n++ {
 		for i := 0; i < int(s.counts[n-1]); i++ {
-			t.code[s.vals[k]] = code
-			t.size[s.vals[k]] = uint8(n)
+			t.code[s.vals[k]] = code<<8 | uint32(n)
 			code++
 			k++
 		}
@@ -109,7 +108,7 @@ func canonical(s huffSpec, maxSize uint) huffTable {
 // tables is everything that depends on quality; built once per quality.
 type tables struct {
 	qLuma, qChroma     [64]uint8   // zigzag order, as written to DQT
-	fLuma, fChroma     [64]float32 // zigzag order: 1/(q·8·aan(u)·aan(v))
+	fLuma, fChroma     [64]float32 // transposed order (see fdctQuantGo): 1/(q·8·aan(u)·aan(v))
 	dcLuma, acLuma     huffTable
 	dcChroma, acChroma huffTable
 }
@@ -135,9 +134,9 @@ func tablesFor(quality int) *tables {
 			q = min(max(q, 1), 255) // baseline: 8-bit tables
 			f := 1 / (float32(q) * 8 * aanScale[nat/8] * aanScale[nat%8])
 			if i == 0 {
-				t.qLuma[k], t.fLuma[k] = uint8(q), f
+				t.qLuma[k], t.fLuma[transposed[k]] = uint8(q), f
 			} else {
-				t.qChroma[k], t.fChroma[k] = uint8(q), f
+				t.qChroma[k], t.fChroma[transposed[k]] = uint8(q), f
 			}
 		}
 	}
