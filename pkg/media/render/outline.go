@@ -33,8 +33,10 @@ func minBytes(a, b uint64) uint64 {
 
 // relax lowers each distance in cur to its neighbour's in next plus a
 // step: straight below/above, diagonal to either side. Eight pixels a word
-// in the middle, one at a time at the ends.
-func relax(cur, next []uint8) {
+// in the middle, one at a time at the ends. Every distance is at most
+// limit.
+func relax(cur, next []uint8, limit uint8) {
+	far := uint64(limit) * lanes
 	w := len(cur)
 	if w == 1 {
 		cur[0] = min(cur[0], next[0]+straight)
@@ -43,10 +45,16 @@ func relax(cur, next []uint8) {
 	cur[0] = min(cur[0], next[0]+straight, next[1]+diagonal)
 	x := 1
 	for ; x+9 <= w; x += 8 {
+		n0 := binary.LittleEndian.Uint64(next[x:])
+		nl := binary.LittleEndian.Uint64(next[x-1:])
+		nr := binary.LittleEndian.Uint64(next[x+1:])
+		if n0&nl&nr == far { // all three at limit (none is above it)
+			continue // nothing near ink next door: no distance can drop
+		}
 		c := binary.LittleEndian.Uint64(cur[x:])
-		c = minBytes(c, binary.LittleEndian.Uint64(next[x:])+straight*lanes)
-		c = minBytes(c, binary.LittleEndian.Uint64(next[x-1:])+diagonal*lanes)
-		c = minBytes(c, binary.LittleEndian.Uint64(next[x+1:])+diagonal*lanes)
+		c = minBytes(c, n0+straight*lanes)
+		c = minBytes(c, nl+diagonal*lanes)
+		c = minBytes(c, nr+diagonal*lanes)
 		binary.LittleEndian.PutUint64(cur[x:], c)
 	}
 	for ; x < w-1; x++ {
@@ -70,7 +78,9 @@ func distances(mask *image.Alpha, limit uint8, d []uint8) []uint8 {
 	d = d[:w*h]
 	var start [256]uint8 // coverage → starting distance
 	for a := range start {
-		start[a] = uint8((255 - a) * straight / 255)
+		// Capped too: every distance stays ≤ limit, which relax and the
+		// sweeps rely on to skip words far from ink.
+		start[a] = min(uint8((255-a)*straight/255), limit)
 	}
 	start[0] = limit
 	for y := 0; y < h; y++ {
@@ -84,7 +94,7 @@ func distances(mask *image.Alpha, limit uint8, d []uint8) []uint8 {
 	for y := 0; y < h; y++ {
 		cur := d[y*w:][:w]
 		if y > 0 {
-			relax(cur, d[(y-1)*w:][:w])
+			relax(cur, d[(y-1)*w:][:w], limit)
 		}
 		sweepRight(cur, limit)
 	}
@@ -92,7 +102,7 @@ func distances(mask *image.Alpha, limit uint8, d []uint8) []uint8 {
 	for y := h - 1; y >= 0; y-- {
 		cur := d[y*w:][:w]
 		if y < h-1 {
-			relax(cur, d[(y+1)*w:][:w])
+			relax(cur, d[(y+1)*w:][:w], limit)
 		}
 		sweepLeft(cur, limit)
 	}
@@ -111,6 +121,9 @@ func sweepRight(row []uint8, limit uint8) {
 	x, carry := 0, uint64(limit)
 	for ; x+8 <= len(row); x += 8 {
 		v := binary.LittleEndian.Uint64(row[x:])
+		if v == L*lanes && carry == L {
+			continue // far from ink and so is the carry: nothing changes
+		}
 		v = minBytes(v, (v<<8|L)+straight*lanes)
 		v = minBytes(v, (v<<16|L*0x0101)+2*straight*lanes)
 		v = minBytes(v, (v<<32|L*0x01010101)+4*straight*lanes)
@@ -130,6 +143,9 @@ func sweepLeft(row []uint8, limit uint8) {
 	x, carry := len(row), uint64(limit)
 	for ; x-8 >= 0; x -= 8 {
 		v := binary.LittleEndian.Uint64(row[x-8:])
+		if v == L*lanes && carry == L {
+			continue
+		}
 		v = minBytes(v, (v>>8|L<<56)+straight*lanes)
 		v = minBytes(v, (v>>16|L*0x0101<<48)+2*straight*lanes)
 		v = minBytes(v, (v>>32|L*0x01010101<<32)+4*straight*lanes)
@@ -154,15 +170,7 @@ func outlineLimit(radius float64) uint8 {
 // colour. A nil dist draws no outline.
 func paint(dst *image.RGBA, at image.Point, mask *image.Alpha, dist []uint8, radius float64, fill, stroke color.RGBA) {
 	w, h := mask.Rect.Dx(), mask.Rect.Dy()
-	// Outline strength by distance: full inside the radius, a one-pixel
-	// ramp outside it.
-	var ramp [256]uint8
-	if dist != nil {
-		r3 := int(outlineLimit(radius)) - 2*straight
-		for d := range ramp {
-			ramp[d] = uint8(min(max((r3+straight-d)*255/straight, 0), 255))
-		}
-	}
+	ramp, far := outlineRamp(radius)
 	area := image.Rectangle{Min: at, Max: at.Add(image.Pt(w, h))}.Intersect(dst.Rect)
 	for y := area.Min.Y; y < area.Max.Y; y++ {
 		my := y - at.Y
@@ -173,34 +181,49 @@ func paint(dst *image.RGBA, at image.Point, mask *image.Alpha, dist []uint8, rad
 		if dist != nil {
 			drow8 = dist[my*w+mx0:][:area.Dx()]
 		}
-		for i, t := range mrow {
-			p := drow[4*i : 4*i+4 : 4*i+4]
-			if t == 255 { // solid ink hides the outline under it
-				p[0], p[1], p[2], p[3] = fill.R, fill.G, fill.B, 255
+		for i0 := 0; i0 < len(mrow); i0 += 8 {
+			i1 := min(i0+8, len(mrow))
+			// Most of a caption's box is neither ink nor outline: skip
+			// eight such pixels at once (distances are < 128, so the
+			// lane-wise ≥ test cannot borrow across lanes).
+			if i1-i0 == 8 && binary.LittleEndian.Uint64(mrow[i0:]) == 0 &&
+				(drow8 == nil || ((binary.LittleEndian.Uint64(drow8[i0:])|highs)-far*lanes)&highs == highs) {
 				continue
 			}
-			if drow8 != nil {
-				if o := ramp[drow8[i]]; o > 0 {
-					blend(p, stroke, uint32(o))
+			for i := i0; i < i1; i++ { // written out: a call per pixel costs a tenth of a meme
+				t := mrow[i]
+				p := drow[4*i : 4*i+4 : 4*i+4]
+				if t == 255 { // solid ink hides the outline under it
+					p[0], p[1], p[2], p[3] = fill.R, fill.G, fill.B, 255
+					continue
 				}
-			}
-			if t > 0 {
-				blend(p, fill, uint32(t))
+				if drow8 != nil {
+					if o := ramp[drow8[i]]; o > 0 {
+						blend(p, stroke, uint32(o))
+					}
+				}
+				if t > 0 {
+					blend(p, fill, uint32(t))
+				}
 			}
 		}
 	}
 }
 
+// outlineRamp is the outline's strength by distance for radius: full
+// inside it, a one-pixel ramp outside it, and none from far on.
+func outlineRamp(radius float64) (ramp [256]uint8, far uint64) {
+	r3 := int(outlineLimit(radius)) - 2*straight
+	for d := range ramp {
+		ramp[d] = uint8(min(max((r3+straight-d)*255/straight, 0), 255))
+	}
+	return ramp, uint64(r3 + straight)
+}
+
 // paintLayer draws a caption alone into the transparent, premultiplied
 // layer (mask-sized): the outline, then the ink over it.
 func paintLayer(layer *image.RGBA, mask *image.Alpha, dist []uint8, radius float64, fill, stroke color.RGBA) {
-	var ramp [256]uint8
-	if dist != nil {
-		r3 := int(outlineLimit(radius)) - 2*straight
-		for d := range ramp {
-			ramp[d] = uint8(min(max((r3+straight-d)*255/straight, 0), 255))
-		}
-	}
+	ramp, _ := outlineRamp(radius)
 	w, h := mask.Rect.Dx(), mask.Rect.Dy()
 	for y := 0; y < h; y++ {
 		mrow := mask.Pix[y*mask.Stride:][:w]

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"bytes"
 	"image"
+	"image/color"
 	"testing"
 )
 
@@ -46,8 +48,13 @@ func TestDistancesMatchReference(t *testing.T) {
 		rng ^= rng << 5
 		return int(rng % uint32(n))
 	}
-	for trial := 0; trial < 300; trial++ {
+	// Wide, sparse masks too: words far from ink are skipped, and the
+	// skipping must not change a distance.
+	for trial := 0; trial < 1000; trial++ {
 		w, h := 1+rand(40), 1+rand(12)
+		if trial%2 == 1 {
+			w, h = 1+rand(120), 1+rand(30)
+		}
 		mask := image.NewAlpha(image.Rect(0, 0, w, h))
 		for i := rand(6); i > 0; i-- { // a few ink pixels, some partly covered
 			mask.Pix[rand(len(mask.Pix))] = uint8(1 + rand(255))
@@ -61,6 +68,73 @@ func TestDistancesMatchReference(t *testing.T) {
 		for i := range want {
 			if exp := min(want[i], limit); int(got[i]) != exp {
 				t.Fatalf("%dx%d limit %d: pixel (%d,%d) = %d, want %d", w, h, limit, i%w, i/w, got[i], exp)
+			}
+		}
+	}
+}
+
+// paint skips eight pixels at a time where there is neither ink nor
+// outline; the picture must be what painting every pixel gives.
+func TestPaintSkipsOnlyEmptyPixels(t *testing.T) {
+	rng := uint32(7)
+	rand := func(n int) int {
+		rng ^= rng << 13
+		rng ^= rng >> 17
+		rng ^= rng << 5
+		return int(rng % uint32(n))
+	}
+	fill, stroke := color.RGBA{250, 240, 10, 255}, color.RGBA{5, 10, 20, 255}
+	for trial := 0; trial < 300; trial++ {
+		w, h := 1+rand(90), 1+rand(20)
+		mask := image.NewAlpha(image.Rect(0, 0, w, h))
+		for i := rand(12); i > 0; i-- {
+			mask.Pix[rand(len(mask.Pix))] = uint8(1 + rand(255))
+		}
+		radius := 1.5 + float64(rand(8))
+		var dist []uint8
+		if trial%4 != 0 {
+			dist = distances(mask, outlineLimit(radius), nil)
+		}
+		bg := image.NewRGBA(image.Rect(0, 0, w+9, h+5))
+		for i := range bg.Pix {
+			bg.Pix[i] = uint8(rand(256))
+		}
+		at := image.Pt(rand(10)-3, rand(6)-2)
+		got := image.NewRGBA(bg.Rect)
+		copy(got.Pix, bg.Pix)
+		paint(got, at, mask, dist, radius, fill, stroke)
+		want := image.NewRGBA(bg.Rect)
+		copy(want.Pix, bg.Pix)
+		paintEveryPixel(want, at, mask, dist, radius, fill, stroke)
+		if !bytes.Equal(got.Pix, want.Pix) {
+			t.Fatalf("trial %d (%dx%d at %v, radius %.1f): painted pixels differ", trial, w, h, at, radius)
+		}
+	}
+}
+
+// paintEveryPixel is paint without the skipping.
+func paintEveryPixel(dst *image.RGBA, at image.Point, mask *image.Alpha, dist []uint8, radius float64, fill, stroke color.RGBA) {
+	ramp, _ := outlineRamp(radius)
+	w := mask.Rect.Dx()
+	for my := 0; my < mask.Rect.Dy(); my++ {
+		for mx := 0; mx < w; mx++ {
+			x, y := at.X+mx, at.Y+my
+			if !image.Pt(x, y).In(dst.Rect) {
+				continue
+			}
+			p := dst.Pix[dst.PixOffset(x, y):][:4:4]
+			t := mask.Pix[my*mask.Stride+mx]
+			if t == 255 {
+				p[0], p[1], p[2], p[3] = fill.R, fill.G, fill.B, 255
+				continue
+			}
+			if dist != nil {
+				if o := ramp[dist[my*w+mx]]; o > 0 {
+					blend(p, stroke, uint32(o))
+				}
+			}
+			if t > 0 {
+				blend(p, fill, uint32(t))
 			}
 		}
 	}
