@@ -36,9 +36,9 @@ eval: ## Run the eval prompt set (N=…) through the pipeline (configured provid
 templates-lint: ## Validate a template folder (DIR=…, default the house set) and render a contact sheet to .data/templates-lint.png
 	$(GO) run ./pkg/tools/templateslint $(if $(DIR),-dir "$(DIR)") -out $(or $(OUT),.data/templates-lint.png)
 
-# The JPEG kernels are assembly on amd64 and arm64: `make test` also runs
-# the media packages for the other one of the two (arm64, the Lambda's, on
-# an amd64 machine) under qemu-user.
+# The JPEG and outline kernels are assembly on amd64 and arm64: `make test`
+# also runs the media packages for the other one of the two (arm64, the
+# Lambda's, on an amd64 machine) under qemu-user.
 HOST_GOARCH := $(shell $(GO) env GOARCH 2>/dev/null)
 CROSS_GOARCH := $(if $(filter arm64,$(HOST_GOARCH)),amd64,arm64)
 CROSS_QEMU := qemu-$(if $(filter arm64,$(CROSS_GOARCH)),aarch64,x86_64)
@@ -84,8 +84,8 @@ test: deps lint ## Everything: vet, format, cfn-lint, unit, fuzz seeds, integrat
 	$(MAKE) --no-print-directory templates-lint OUT=$(or $(TMPDIR),/tmp)/punchline-templates-lint.png
 
 .PHONY: test-kernels
-test-kernels: ## The JPEG kernels' Go reference (-tags purego), and jpegenc and render on $(CROSS_GOARCH) under $(CROSS_QEMU) (~1 min)
-	$(GO) test -count=1 -tags purego ./pkg/media/jpegenc
+test-kernels: ## The SIMD kernels' Go fallbacks (-tags purego), and jpegenc and render on $(CROSS_GOARCH) under $(CROSS_QEMU) (~1 min)
+	$(GO) test -count=1 -tags purego ./pkg/media/jpegenc ./pkg/media/render
 	GOARCH=$(CROSS_GOARCH) $(GO) test -count=1 -exec $(CROSS_QEMU) ./pkg/media/jpegenc ./pkg/media/render
 
 .PHONY: lint
@@ -151,10 +151,10 @@ load: ## 50 concurrent clients for LOAD_SECONDS (60) against the local server an
 	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/media/jpegenc:FuzzKernels ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse
+FUZZ_TARGETS := ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse
 
 .PHONY: fuzz
-fuzz: ## Fuzz every decoder of outside input, and the JPEG kernels against their Go reference, for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit
+fuzz: ## Fuzz every decoder of outside input, and the SIMD kernels against their references, for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit
 	@cache=$$($(GO) env GOCACHE)/fuzz; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t#*:}; \
 		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \

@@ -9,6 +9,11 @@
 // independent lanes. Constants: X12 = c707, X13 = c382, X14 = c541,
 // X15 = c1306. Outputs: o0 = X2, o1 = X11, o2 = X1, o3 = X8, o4 = X0,
 // o5 = X10, o6 = X4, o7 = X9; X3, X5, X6 and X7 are free afterwards.
+// Register contents line by line: t0/t7 in X0/X8, t1/t6 in X1/X7,
+// t2/t5 in X2/X6, t3/t4 in X3/X5; t10/t13 in X0/X4, t11/t12 in X1/X3;
+// o0/o4; z1 in X3; o2/o6; the odd sums t4+t5, t5+t6, t6+t7 in X5, X6, X7;
+// z5 in X3; z2 in X5; z4 in X7; z3 in X6; z11 in X9, z13 in X8; o5, o3,
+// o1, o7.
 #define AAN8 \
 	MOVAPS X0, X8; ADDPS X7, X0; SUBPS X7, X8; \
 	MOVAPS X1, X7; ADDPS X6, X1; SUBPS X6, X7; \

@@ -43,7 +43,7 @@ func relax(cur, next []uint8, limit uint8) {
 		return
 	}
 	cur[0] = min(cur[0], next[0]+straight, next[1]+diagonal)
-	x := 1
+	x := relaxBlocks(cur, next)
 	for ; x+9 <= w; x += 8 {
 		n0 := binary.LittleEndian.Uint64(next[x:])
 		nl := binary.LittleEndian.Uint64(next[x-1:])
@@ -109,6 +109,34 @@ func distances(mask *image.Alpha, limit uint8, d []uint8) []uint8 {
 	return d
 }
 
+// sweepK holds the SIMD kernels' byte constants, sixteen lanes each.
+var sweepK = struct {
+	three, four, six, twelve, twentyFour [16]uint8
+	rampUp, rampDown                     [16]uint8 // 3(k+1) and 3(16−k) in lane k
+}{
+	three: bytes16(straight), four: bytes16(diagonal),
+	six: bytes16(2 * straight), twelve: bytes16(4 * straight), twentyFour: bytes16(8 * straight),
+	rampUp: func() (r [16]uint8) {
+		for k := range r {
+			r[k] = uint8(straight * (k + 1))
+		}
+		return
+	}(),
+	rampDown: func() (r [16]uint8) {
+		for k := range r {
+			r[k] = uint8(straight * (16 - k))
+		}
+		return
+	}(),
+}
+
+func bytes16(v uint8) (r [16]uint8) {
+	for k := range r {
+		r[k] = v
+	}
+	return
+}
+
 // ramp3[k] is lane k's distance from the word's left neighbour, in steps.
 const ramp3 = straight * 0x0807060504030201
 
@@ -118,7 +146,7 @@ const ramp3 = straight * 0x0807060504030201
 // the carry from the previous word.
 func sweepRight(row []uint8, limit uint8) {
 	L := uint64(limit)
-	x, carry := 0, uint64(limit)
+	x, carry := sweepRightBlocks(row, limit)
 	for ; x+8 <= len(row); x += 8 {
 		v := binary.LittleEndian.Uint64(row[x:])
 		if v == L*lanes && carry == L {
@@ -140,7 +168,7 @@ func sweepRight(row []uint8, limit uint8) {
 // sweepLeft is sweepRight mirrored: right to left.
 func sweepLeft(row []uint8, limit uint8) {
 	L := uint64(limit)
-	x, carry := len(row), uint64(limit)
+	x, carry := sweepLeftBlocks(row, limit)
 	for ; x-8 >= 0; x -= 8 {
 		v := binary.LittleEndian.Uint64(row[x-8:])
 		if v == L*lanes && carry == L {

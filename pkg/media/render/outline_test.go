@@ -139,3 +139,26 @@ func paintEveryPixel(dst *image.RGBA, at image.Point, mask *image.Alpha, dist []
 		}
 	}
 }
+
+// FuzzDistances checks the distance passes (SIMD blocks and the Go ends)
+// against the textbook transform on arbitrary masks and limits.
+func FuzzDistances(f *testing.F) {
+	f.Add([]byte{0, 0, 255, 0, 128}, uint8(40), uint8(103))
+	f.Add(make([]byte, 70), uint8(35), uint8(6))
+	f.Fuzz(func(t *testing.T, pix []byte, width, limit uint8) {
+		w := 1 + int(width)%120
+		if len(pix) < w {
+			return
+		}
+		h := min(len(pix)/w, 40)
+		lim := 1 + int(limit)%maxLimit
+		mask := &image.Alpha{Pix: pix[:w*h], Stride: w, Rect: image.Rect(0, 0, w, h)}
+		want := chamferReference(mask, lim)
+		got := distances(mask, uint8(lim), nil)
+		for i := range want {
+			if exp := min(want[i], lim); int(got[i]) != exp {
+				t.Fatalf("%dx%d limit %d: pixel (%d,%d) = %d, want %d", w, h, lim, i%w, i/w, got[i], exp)
+			}
+		}
+	})
+}
