@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/go-text/typesetting/font"
-	xdraw "golang.org/x/image/draw"
 )
 
 // emojiDraw is a colour glyph placed in a caption: its pixels, already
@@ -80,9 +79,9 @@ func (c *chain) emoji(gid font.GID, w, h int) *image.RGBA {
 		return nil
 	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	// Catmull-Rom widens its kernel when shrinking, so a 128 px bitmap
-	// brought down to caption size keeps its edges without aliasing.
-	xdraw.BiLinear.Scale(img, img.Rect, src, src.Rect, xdraw.Src, nil)
+	// The bilinear kernel widened when shrinking: a 128 px bitmap brought
+	// down to caption size keeps its edges without aliasing.
+	c.resize.scale(img, src)
 	c.scaled[k] = img
 	return img
 }

@@ -117,6 +117,7 @@ type chain struct {
 	path     vector.Rasterizer           // rasterises outlines
 	emojis   []emojiDraw                 // colour glyphs of the caption being drawn
 	scaled   map[emojiKey]*image.RGBA    // emoji bitmaps at the sizes this render used
+	resize   resizer                     // scales emoji bitmaps
 	mask     []uint8                     // caption coverage
 	dist     []uint8                     // outline distances
 	canvases []*image.RGBA               // pictures this render took from the pixel pool
