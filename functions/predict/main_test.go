@@ -356,11 +356,16 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 		t.Errorf("retry: %v after %v with %d image calls; first answer %v", again, time.Since(start), prov.Images.Load(), got)
 	}
 
-	// Concurrent duplicates of a new result_id make one meme between them.
+	// Duplicates of a new result_id that arrive while the first is still
+	// making it wait for its meme: one meme between them. They come once
+	// the first one's claim is in the table: moto does not serialise
+	// conditional writes that arrive at the same instant (DynamoDB does),
+	// and under load two of them could both succeed; simultaneous claims
+	// are tested on the pipeline's in-memory store (TestIdempotentResultID).
 	prov.Set(func(b *providertest.Behavior) { b.ImageDelay = 700 * time.Millisecond })
 	var wg sync.WaitGroup
 	answers := make([]map[string]any, 3)
-	for i := range answers {
+	ask := func(i int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -371,9 +376,24 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 			answers[i] = a
 		}()
 	}
+	ask(0)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		out, err := moto.DynamoDB().GetItem(context.Background(), &dynamodb.GetItemInput{
+			TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+			Key: map[string]types.AttributeValue{"result_id": &types.AttributeValueMemberN{Value: "4343"}},
+		})
+		if err == nil && out.Item["status"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first duplicate never claimed 4343: %v", err)
+		}
+	}
+	ask(1)
+	ask(2)
 	wg.Wait()
 	if prov.Images.Load() != 2 {
-		t.Errorf("%d image calls for 2 result ids", prov.Images.Load())
+		t.Errorf("%d image calls for 2 result ids; logs:\n%s", prov.Images.Load(), logs.String())
 	}
 	for _, a := range answers {
 		if a["type"] != "image" || path(a["url"]) != path(answers[0]["url"]) {

@@ -4,8 +4,8 @@ import (
 	"image"
 	"testing"
 
-	"punchline/pkg/media/mediatest"
 	xdraw "golang.org/x/image/draw"
+	"punchline/pkg/media/mediatest"
 )
 
 // The resizer gives what x/image/draw's BiLinear kernel gives (it differs
