@@ -279,48 +279,31 @@ func (b *bitWriter) block(src []float32, stride int, f *[64]float32, dc *huffTab
 	var coef [64]int32 // transposed order, see fdctQuantGo
 	nz := toZigzag(fdctQuant(src, stride, f, &coef))
 	acc, n, buf := b.acc, b.n, b.buf
-
-	low, size := magnitude(coef[0]-prev, dc.maxSize)
-	e := dc.code[size]
-	width := uint(e&0xFF) + size
-	acc = acc<<width | uint64(e>>8<<size|low)
-	n += width
-	if n >= 32 {
-		n -= 32
-		buf = appendWord(buf, uint32(acc>>n))
-	}
-	last := 0
-	for m := nz &^ 1; m != 0; m &= m - 1 {
-		k := bits.TrailingZeros64(m)
-		run := uint(k - last - 1)
-		for ; run > 15; run -= 16 { // ZRL: sixteen zeros
-			e := ac.code[0xF0]
-			acc = acc<<(e&0xFF) | uint64(e>>8)
-			n += uint(e & 0xFF)
-			if n >= 32 {
-				n -= 32
-				buf = appendWord(buf, uint32(acc>>n))
-			}
-		}
-		low, size := magnitude(coef[transposed[k]&63], ac.maxSize)
-		e := ac.code[run<<4|size]
-		width := uint(e&0xFF) + size
-		acc = acc<<width | uint64(e>>8<<size|low)
+	put := func(code uint64, width uint) {
+		acc = acc<<width | code
 		n += width
 		if n >= 32 {
 			n -= 32
 			buf = appendWord(buf, uint32(acc>>n))
 		}
+	}
+	low, size := magnitude(coef[0]-prev, dc.maxSize)
+	e := dc.code[size]
+	put(uint64(e>>8<<size|low), uint(e&0xFF)+size)
+	last := 0
+	for m := nz &^ 1; m != 0; m &= m - 1 {
+		k := bits.TrailingZeros64(m)
+		run := uint(k - last - 1)
+		for ; run > 15; run -= 16 { // ZRL: sixteen zeros
+			put(uint64(ac.code[0xF0]>>8), uint(ac.code[0xF0]&0xFF))
+		}
+		low, size := magnitude(coef[transposed[k]&63], ac.maxSize)
+		e := ac.code[run<<4|size]
+		put(uint64(e>>8<<size|low), uint(e&0xFF)+size)
 		last = k
 	}
 	if last != 63 { // EOB
-		e := ac.code[0x00]
-		acc = acc<<(e&0xFF) | uint64(e>>8)
-		n += uint(e & 0xFF)
-		if n >= 32 {
-			n -= 32
-			buf = appendWord(buf, uint32(acc>>n))
-		}
+		put(uint64(ac.code[0x00]>>8), uint(ac.code[0x00]&0xFF))
 	}
 	b.acc, b.n, b.buf = acc, n, buf
 	return coef[0]

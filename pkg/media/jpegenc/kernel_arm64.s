@@ -60,6 +60,24 @@
 	QUANT(8, F8, col+0); QUANT(2, F2, col+32); QUANT(1, F1, col+64); QUANT(11, F11, col+96); \
 	QUANT(9, F9, col+128); QUANT(10, F10, col+160); QUANT(6, F6, col+192); QUANT(19, F19, col+224)
 
+// LUMA computes Y of eight pixels from R, G, B as 16-bit halves (lo =
+// pixels 0-3, hi = 4-7) into V11 and V12 through V13, V14, and stores it
+// at dst, advancing it. V16..V19 = yR, yG, yB, shift.
+#define LUMA(rlo, rhi, glo, ghi, blo, bhi, dst) \
+	VUXTL rlo, V11.S4; \
+	VUXTL2 rhi, V12.S4; \
+	UCVTF(11, 11); UCVTF(12, 12); FMUL(11, 11, 16); FMUL(12, 12, 16); \
+	VUXTL glo, V13.S4; \
+	VUXTL2 ghi, V14.S4; \
+	UCVTF(13, 13); UCVTF(14, 14); FMUL(13, 13, 17); FMUL(14, 14, 17); \
+	FADD(11, 11, 13); FADD(12, 12, 14); \
+	VUXTL blo, V13.S4; \
+	VUXTL2 bhi, V14.S4; \
+	UCVTF(13, 13); UCVTF(14, 14); FMUL(13, 13, 18); FMUL(14, 14, 18); \
+	FSUB(13, 13, 19); FSUB(14, 14, 19); \
+	FADD(11, 11, 13); FADD(12, 12, 14); \
+	VST1.P [V11.S4, V12.S4], 32(dst)
+
 // func fdctQuantAsm(src *float32, stride int, f *[64]float32, out *[64]int32) uint64
 TEXT ·fdctQuantAsm(SB), NOSPLIT, $0-40
 	MOVD src+0(FP), R0
@@ -165,41 +183,16 @@ loop:
 	VLD4.P 32(R0), [V0.B8, V1.B8, V2.B8, V3.B8]
 	VLD4.P 32(R1), [V4.B8, V5.B8, V6.B8, V7.B8]
 
-	// Row 0 luma into V11 (pixels 0-3) and V12 (4-7).
+	// Luma of each row: R, G, B widened to 16 bits (row 0 in V8..V10,
+	// which the chroma sums reuse; row 1 in V3, V7, V15, over alpha).
 	VUXTL V0.B8, V8.H8
 	VUXTL V1.B8, V9.H8
 	VUXTL V2.B8, V10.H8
-	VUXTL V8.H4, V11.S4
-	VUXTL2 V8.H8, V12.S4
-	UCVTF(11, 11); UCVTF(12, 12); FMUL(11, 11, 16); FMUL(12, 12, 16)
-	VUXTL V9.H4, V13.S4
-	VUXTL2 V9.H8, V14.S4
-	UCVTF(13, 13); UCVTF(14, 14); FMUL(13, 13, 17); FMUL(14, 14, 17)
-	FADD(11, 11, 13); FADD(12, 12, 14)
-	VUXTL V10.H4, V13.S4
-	VUXTL2 V10.H8, V14.S4
-	UCVTF(13, 13); UCVTF(14, 14); FMUL(13, 13, 18); FMUL(14, 14, 18)
-	FSUB(13, 13, 19); FSUB(14, 14, 19)
-	FADD(11, 11, 13); FADD(12, 12, 14)
-	VST1.P [V11.S4, V12.S4], 32(R2)
-
-	// Row 1 luma, the same way, from V3, V7, V15 as 16-bit.
+	LUMA(V8.H4, V8.H8, V9.H4, V9.H8, V10.H4, V10.H8, R2)
 	VUXTL V4.B8, V3.H8
 	VUXTL V5.B8, V7.H8
 	VUXTL V6.B8, V15.H8
-	VUXTL V3.H4, V11.S4
-	VUXTL2 V3.H8, V12.S4
-	UCVTF(11, 11); UCVTF(12, 12); FMUL(11, 11, 16); FMUL(12, 12, 16)
-	VUXTL V7.H4, V13.S4
-	VUXTL2 V7.H8, V14.S4
-	UCVTF(13, 13); UCVTF(14, 14); FMUL(13, 13, 17); FMUL(14, 14, 17)
-	FADD(11, 11, 13); FADD(12, 12, 14)
-	VUXTL V15.H4, V13.S4
-	VUXTL2 V15.H8, V14.S4
-	UCVTF(13, 13); UCVTF(14, 14); FMUL(13, 13, 18); FMUL(14, 14, 18)
-	FSUB(13, 13, 19); FSUB(14, 14, 19)
-	FADD(11, 11, 13); FADD(12, 12, 14)
-	VST1.P [V11.S4, V12.S4], 32(R3)
+	LUMA(V3.H4, V3.H8, V7.H4, V7.H8, V15.H4, V15.H8, R3)
 
 	// 2×2 sums: add row 1 to row 0 (16-bit), then adjacent pairs (32-bit).
 	VUADDW V4.B8, V8.H8, V8.H8

@@ -13,6 +13,50 @@
 	PSHUFLW $0, x, x; \
 	PSHUFD $0, x, x
 
+// PREFIX lowers each lane of X0 to its neighbour's k lanes away plus
+// step (lanes shifted in are limit: fill), through X1. shift is PSLLO for
+// the right sweep, PSRLO for the left.
+#define PREFIX(shift, k, fill, step) \
+	MOVO X0, X1; \
+	shift $k, X1; \
+	POR fill, X1; \
+	PADDB step, X1; \
+	PMINUB X1, X0
+
+// SWEEP_SETUP loads a sweep's arguments and constants: X12 = limit,
+// X2 = carry, X3..X6 = limit in the lanes a shift by 1, 2, 4, 8 empties
+// (fill is the opposite shift), X7..X10 = the steps, X11 = the ramp at
+// rampoff in sweepK.
+#define SWEEP_SETUP(fill, rampoff) \
+	MOVBQZX limit+16(FP), AX; \
+	MOVBQZX carry+17(FP), BX; \
+	BCAST(AX, X12); \
+	BCAST(BX, X2); \
+	MOVO X12, X3; \
+	fill $15, X3; \
+	MOVO X12, X4; \
+	fill $14, X4; \
+	MOVO X12, X5; \
+	fill $12, X5; \
+	MOVO X12, X6; \
+	fill $8, X6; \
+	MOVOU ·sweepK+0(SB), X7; \
+	MOVOU ·sweepK+32(SB), X8; \
+	MOVOU ·sweepK+48(SB), X9; \
+	MOVOU ·sweepK+64(SB), X10; \
+	MOVOU ·sweepK+rampoff(SB), X11
+
+// SWEEP_BLOCK sweeps the sixteen bytes at DI from the carry in X2.
+#define SWEEP_BLOCK(shift) \
+	MOVOU (DI), X0; \
+	PREFIX(shift, 1, X3, X7); \
+	PREFIX(shift, 2, X4, X8); \
+	PREFIX(shift, 4, X5, X9); \
+	PREFIX(shift, 8, X6, X10); \
+	PADDB X11, X2; \
+	PMINUB X2, X0; \
+	MOVOU X0, (DI)
+
 // func relax16(cur, next *uint8, n int)
 TEXT ·relax16(SB), NOSPLIT, $0-24
 	MOVQ cur+0(FP), DI
@@ -39,48 +83,14 @@ relax:
 	JNZ relax
 	RET
 
-// PREFIX lowers each lane of X0 to its neighbour's k lanes away plus
-// step (lanes shifted in are limit: fill), through X1. shift is PSLLO for
-// the right sweep, PSRLO for the left.
-#define PREFIX(shift, k, fill, step) \
-	MOVO X0, X1; \
-	shift $k, X1; \
-	POR fill, X1; \
-	PADDB step, X1; \
-	PMINUB X1, X0
-
 // func sweepRight16(row *uint8, n int, limit, carry uint8) uint8
 TEXT ·sweepRight16(SB), NOSPLIT, $0-25
 	MOVQ row+0(FP), DI
 	MOVQ n+8(FP), CX
-	MOVBQZX limit+16(FP), AX
-	MOVBQZX carry+17(FP), BX
-	BCAST(AX, X12)
-	BCAST(BX, X2)
-	// Limit in the lanes a left shift by 1, 2, 4, 8 empties.
-	MOVO X12, X3
-	PSRLO $15, X3
-	MOVO X12, X4
-	PSRLO $14, X4
-	MOVO X12, X5
-	PSRLO $12, X5
-	MOVO X12, X6
-	PSRLO $8, X6
-	MOVOU ·sweepK+0(SB), X7
-	MOVOU ·sweepK+32(SB), X8
-	MOVOU ·sweepK+48(SB), X9
-	MOVOU ·sweepK+64(SB), X10
-	MOVOU ·sweepK+80(SB), X11
+	SWEEP_SETUP(PSRLO, 80)
 
 right:
-	MOVOU (DI), X0
-	PREFIX(PSLLO, 1, X3, X7)
-	PREFIX(PSLLO, 2, X4, X8)
-	PREFIX(PSLLO, 4, X5, X9)
-	PREFIX(PSLLO, 8, X6, X10)
-	PADDB X11, X2
-	PMINUB X2, X0
-	MOVOU X0, (DI)
+	SWEEP_BLOCK(PSLLO)
 	// The carry: lane 15, in every lane.
 	MOVO X0, X2
 	PSRLO $15, X2
@@ -101,34 +111,10 @@ TEXT ·sweepLeft16(SB), NOSPLIT, $0-25
 	MOVQ CX, DX
 	SHLQ $4, DX
 	LEAQ -16(DI)(DX*1), DI
-	MOVBQZX limit+16(FP), AX
-	MOVBQZX carry+17(FP), BX
-	BCAST(AX, X12)
-	BCAST(BX, X2)
-	// Limit in the lanes a right shift by 1, 2, 4, 8 empties.
-	MOVO X12, X3
-	PSLLO $15, X3
-	MOVO X12, X4
-	PSLLO $14, X4
-	MOVO X12, X5
-	PSLLO $12, X5
-	MOVO X12, X6
-	PSLLO $8, X6
-	MOVOU ·sweepK+0(SB), X7
-	MOVOU ·sweepK+32(SB), X8
-	MOVOU ·sweepK+48(SB), X9
-	MOVOU ·sweepK+64(SB), X10
-	MOVOU ·sweepK+96(SB), X11
+	SWEEP_SETUP(PSLLO, 96)
 
 left:
-	MOVOU (DI), X0
-	PREFIX(PSRLO, 1, X3, X7)
-	PREFIX(PSRLO, 2, X4, X8)
-	PREFIX(PSRLO, 4, X5, X9)
-	PREFIX(PSRLO, 8, X6, X10)
-	PADDB X11, X2
-	PMINUB X2, X0
-	MOVOU X0, (DI)
+	SWEEP_BLOCK(PSRLO)
 	// The carry: lane 0, in every lane.
 	MOVO X0, X2
 	PUNPCKLBW X2, X2

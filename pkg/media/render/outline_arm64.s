@@ -6,6 +6,29 @@
 // Distances stay below 104 and steps add at most 48, so byte arithmetic
 // never wraps and UMIN is the minimum.
 
+// SWEEP_SETUP loads a sweep's arguments and constants: V12 = limit,
+// V2 = carry, V7..V10 = the steps, V11 = the ramp at rampoff in sweepK.
+#define SWEEP_SETUP(rampoff) \
+	MOVD row+0(FP), R0; \
+	MOVD n+8(FP), R1; \
+	MOVBU limit+16(FP), R2; \
+	MOVBU carry+17(FP), R3; \
+	VDUP R2, V12.B16; \
+	VDUP R3, V2.B16; \
+	VMOVI $3, V7.B16; \
+	VMOVI $6, V8.B16; \
+	VMOVI $12, V9.B16; \
+	VMOVI $24, V10.B16; \
+	MOVD $·sweepK+rampoff(SB), R4; \
+	VLD1 (R4), [V11.B16]
+
+// PREFIX lowers each lane of V0 to the lane k away plus step, through V1:
+// V1 = EXT(lo, hi, imm) is V0 shifted with limit lanes (V12) coming in.
+#define PREFIX(imm, hi, lo, step) \
+	VEXT $imm, hi, lo, V1.B16; \
+	VADD step, V1.B16, V1.B16; \
+	VUMIN V1.B16, V0.B16, V0.B16
+
 // func relax16(cur, next *uint8, n int)
 TEXT ·relax16(SB), NOSPLIT, $0-24
 	MOVD cur+0(FP), R0
@@ -35,34 +58,15 @@ relax:
 
 // func sweepRight16(row *uint8, n int, limit, carry uint8) uint8
 TEXT ·sweepRight16(SB), NOSPLIT, $0-25
-	MOVD row+0(FP), R0
-	MOVD n+8(FP), R1
-	MOVBU limit+16(FP), R2
-	MOVBU carry+17(FP), R3
-	VDUP R2, V12.B16
-	VDUP R3, V2.B16
-	VMOVI $3, V7.B16
-	VMOVI $6, V8.B16
-	VMOVI $12, V9.B16
-	VMOVI $24, V10.B16
-	MOVD $·sweepK+80(SB), R4
-	VLD1 (R4), [V11.B16]
+	SWEEP_SETUP(80)
 
 right:
 	VLD1 (R0), [V0.B16]
 	// Lane i against lane i-k plus k steps; lanes before 0 are limit.
-	VEXT $15, V0.B16, V12.B16, V1.B16
-	VADD V7.B16, V1.B16, V1.B16
-	VUMIN V1.B16, V0.B16, V0.B16
-	VEXT $14, V0.B16, V12.B16, V1.B16
-	VADD V8.B16, V1.B16, V1.B16
-	VUMIN V1.B16, V0.B16, V0.B16
-	VEXT $12, V0.B16, V12.B16, V1.B16
-	VADD V9.B16, V1.B16, V1.B16
-	VUMIN V1.B16, V0.B16, V0.B16
-	VEXT $8, V0.B16, V12.B16, V1.B16
-	VADD V10.B16, V1.B16, V1.B16
-	VUMIN V1.B16, V0.B16, V0.B16
+	PREFIX(15, V0.B16, V12.B16, V7.B16)
+	PREFIX(14, V0.B16, V12.B16, V8.B16)
+	PREFIX(12, V0.B16, V12.B16, V9.B16)
+	PREFIX(8, V0.B16, V12.B16, V10.B16)
 	VADD V11.B16, V2.B16, V2.B16
 	VUMIN V2.B16, V0.B16, V0.B16
 	VST1.P [V0.B16], 16(R0)
@@ -75,36 +79,17 @@ right:
 
 // func sweepLeft16(row *uint8, n int, limit, carry uint8) uint8
 TEXT ·sweepLeft16(SB), NOSPLIT, $0-25
-	MOVD row+0(FP), R0
-	MOVD n+8(FP), R1
+	SWEEP_SETUP(96)
 	ADD R1<<4, R0, R0
 	SUB $16, R0, R0
-	MOVBU limit+16(FP), R2
-	MOVBU carry+17(FP), R3
-	VDUP R2, V12.B16
-	VDUP R3, V2.B16
-	VMOVI $3, V7.B16
-	VMOVI $6, V8.B16
-	VMOVI $12, V9.B16
-	VMOVI $24, V10.B16
-	MOVD $·sweepK+96(SB), R4
-	VLD1 (R4), [V11.B16]
 
 left:
 	VLD1 (R0), [V0.B16]
 	// Lane i against lane i+k plus k steps; lanes past 15 are limit.
-	VEXT $1, V12.B16, V0.B16, V1.B16
-	VADD V7.B16, V1.B16, V1.B16
-	VUMIN V1.B16, V0.B16, V0.B16
-	VEXT $2, V12.B16, V0.B16, V1.B16
-	VADD V8.B16, V1.B16, V1.B16
-	VUMIN V1.B16, V0.B16, V0.B16
-	VEXT $4, V12.B16, V0.B16, V1.B16
-	VADD V9.B16, V1.B16, V1.B16
-	VUMIN V1.B16, V0.B16, V0.B16
-	VEXT $8, V12.B16, V0.B16, V1.B16
-	VADD V10.B16, V1.B16, V1.B16
-	VUMIN V1.B16, V0.B16, V0.B16
+	PREFIX(1, V12.B16, V0.B16, V7.B16)
+	PREFIX(2, V12.B16, V0.B16, V8.B16)
+	PREFIX(4, V12.B16, V0.B16, V9.B16)
+	PREFIX(8, V12.B16, V0.B16, V10.B16)
 	VADD V11.B16, V2.B16, V2.B16
 	VUMIN V2.B16, V0.B16, V0.B16
 	VST1 [V0.B16], (R0)

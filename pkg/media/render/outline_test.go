@@ -40,14 +40,18 @@ func chamferReference(mask *image.Alpha, limit int) []int {
 	return d
 }
 
-func TestDistancesMatchReference(t *testing.T) {
-	rng := uint32(99)
-	rand := func(n int) int {
-		rng ^= rng << 13
-		rng ^= rng >> 17
-		rng ^= rng << 5
-		return int(rng % uint32(n))
+// xorshift returns a small deterministic generator of ints in [0, n).
+func xorshift(seed uint32) func(n int) int {
+	return func(n int) int {
+		seed ^= seed << 13
+		seed ^= seed >> 17
+		seed ^= seed << 5
+		return int(seed % uint32(n))
 	}
+}
+
+func TestDistancesMatchReference(t *testing.T) {
+	rand := xorshift(99)
 	// Wide, sparse masks too: words far from ink are skipped, and the
 	// skipping must not change a distance.
 	for trial := 0; trial < 1000; trial++ {
@@ -76,13 +80,7 @@ func TestDistancesMatchReference(t *testing.T) {
 // paint skips eight pixels at a time where there is neither ink nor
 // outline; the picture must be what painting every pixel gives.
 func TestPaintSkipsOnlyEmptyPixels(t *testing.T) {
-	rng := uint32(7)
-	rand := func(n int) int {
-		rng ^= rng << 13
-		rng ^= rng >> 17
-		rng ^= rng << 5
-		return int(rng % uint32(n))
-	}
+	rand := xorshift(7)
 	fill, stroke := color.RGBA{250, 240, 10, 255}, color.RGBA{5, 10, 20, 255}
 	for trial := 0; trial < 300; trial++ {
 		w, h := 1+rand(90), 1+rand(20)
