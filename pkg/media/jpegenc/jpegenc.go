@@ -1,8 +1,9 @@
 // Package jpegenc encodes baseline JPEGs fast: 4:2:0 YCbCr, the standard
 // (Annex K) tables scaled by quality as libjpeg does, a float AAN forward
-// DCT with quantisation folded into one multiply, a 64-bit Huffman bit
-// buffer, and one restart interval per MCU row so strips of rows encode on
-// separate cores and are joined without re-coding.
+// DCT with quantisation folded into one multiply (colour conversion and
+// DCT are SSE2/NEON assembly on amd64/arm64, see kernel.go), a 64-bit
+// Huffman bit buffer, and one restart interval per MCU row so strips of
+// rows encode on separate cores and are joined without re-coding.
 //
 // The output has no APPn or COM segments: no JFIF, EXIF, XMP or comments.
 // It exists because image/jpeg spends about 25 ms on a 1024² picture, more
@@ -231,11 +232,9 @@ func (b *bitWriter) put(code uint32, n uint) {
 	b.n += n
 	if b.n >= 32 {
 		b.n -= 32
-		b.word(uint32(b.acc >> b.n))
+		b.buf = appendWord(b.buf, uint32(b.acc>>b.n))
 	}
 }
-
-func (b *bitWriter) word(w uint32) { b.buf = appendWord(b.buf, w) }
 
 // appendWord appends w big-endian, stuffing a zero byte after every 0xFF.
 func appendWord(buf []byte, w uint32) []byte {
