@@ -39,13 +39,14 @@ templates-lint: ## Validate a template folder (DIR=…, default the house set) a
 # The JPEG and outline kernels are assembly on amd64 and arm64: `make test`
 # also runs the media packages for the other one of the two (arm64, the
 # Lambda's, on an amd64 machine) under qemu-user.
-HOST_GOARCH := $(shell $(GO) env GOARCH 2>/dev/null)
-CROSS_GOARCH := $(if $(filter arm64,$(HOST_GOARCH)),amd64,arm64)
-CROSS_QEMU := qemu-$(if $(filter arm64,$(CROSS_GOARCH)),aarch64,x86_64)
+# Recursive (=): `go env` runs only for the targets that use these.
+HOST_GOARCH = $(shell $(GO) env GOARCH 2>/dev/null)
+CROSS_GOARCH = $(if $(filter arm64,$(HOST_GOARCH)),amd64,arm64)
+CROSS_QEMU = qemu-$(if $(filter arm64,$(CROSS_GOARCH)),aarch64,x86_64)
 
 # Debian packages the tests need: ffmpeg/ffprobe (video), chromium (the
 # browser playback test) and qemu-user (the other architecture's kernels).
-APT_TEST_PKGS := ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium $(CROSS_QEMU):qemu-user
+APT_TEST_PKGS = ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium $(CROSS_QEMU):qemu-user
 
 # Python tools come from the machine when it has them, else from a project
 # venv: never pip into the system Python (Debian 12 refuses, PEP 668).

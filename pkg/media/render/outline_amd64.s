@@ -24,14 +24,13 @@
 	PMINUB X1, X0
 
 // SWEEP_SETUP loads a sweep's arguments and constants: X12 = limit,
-// X2 = carry, X3..X6 = limit in the lanes a shift by 1, 2, 4, 8 empties
-// (fill is the opposite shift), X7..X10 = the steps, X11 = the ramp at
-// rampoff in sweepK.
+// X2 = the carry (limit at first), X3..X6 = limit in the lanes a shift by
+// 1, 2, 4, 8 empties (fill is the opposite shift), X7..X10 = the steps,
+// X11 = the ramp at rampoff in sweepK.
 #define SWEEP_SETUP(fill, rampoff) \
 	MOVBQZX limit+16(FP), AX; \
-	MOVBQZX carry+17(FP), BX; \
 	BCAST(AX, X12); \
-	BCAST(BX, X2); \
+	MOVO X12, X2; \
 	MOVO X12, X3; \
 	fill $15, X3; \
 	MOVO X12, X4; \
@@ -83,7 +82,7 @@ relax:
 	JNZ relax
 	RET
 
-// func sweepRight16(row *uint8, n int, limit, carry uint8) uint8
+// func sweepRight16(row *uint8, n int, limit uint8) uint8
 TEXT ·sweepRight16(SB), NOSPLIT, $0-25
 	MOVQ row+0(FP), DI
 	MOVQ n+8(FP), CX
@@ -104,7 +103,7 @@ right:
 	MOVB AX, ret+24(FP)
 	RET
 
-// func sweepLeft16(row *uint8, n int, limit, carry uint8) uint8
+// func sweepLeft16(row *uint8, n int, limit uint8) uint8
 TEXT ·sweepLeft16(SB), NOSPLIT, $0-25
 	MOVQ row+0(FP), DI
 	MOVQ n+8(FP), CX

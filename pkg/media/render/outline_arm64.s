@@ -7,14 +7,14 @@
 // never wraps and UMIN is the minimum.
 
 // SWEEP_SETUP loads a sweep's arguments and constants: V12 = limit,
-// V2 = carry, V7..V10 = the steps, V11 = the ramp at rampoff in sweepK.
+// V2 = the carry (limit at first), V7..V10 = the steps, V11 = the ramp
+// at rampoff in sweepK.
 #define SWEEP_SETUP(rampoff) \
 	MOVD row+0(FP), R0; \
 	MOVD n+8(FP), R1; \
 	MOVBU limit+16(FP), R2; \
-	MOVBU carry+17(FP), R3; \
 	VDUP R2, V12.B16; \
-	VDUP R3, V2.B16; \
+	VDUP R2, V2.B16; \
 	VMOVI $3, V7.B16; \
 	VMOVI $6, V8.B16; \
 	VMOVI $12, V9.B16; \
@@ -56,7 +56,7 @@ relax:
 	BNE relax
 	RET
 
-// func sweepRight16(row *uint8, n int, limit, carry uint8) uint8
+// func sweepRight16(row *uint8, n int, limit uint8) uint8
 TEXT ·sweepRight16(SB), NOSPLIT, $0-25
 	SWEEP_SETUP(80)
 
@@ -77,7 +77,7 @@ right:
 	MOVB R5, ret+24(FP)
 	RET
 
-// func sweepLeft16(row *uint8, n int, limit, carry uint8) uint8
+// func sweepLeft16(row *uint8, n int, limit uint8) uint8
 TEXT ·sweepLeft16(SB), NOSPLIT, $0-25
 	SWEEP_SETUP(96)
 	ADD R1<<4, R0, R0

@@ -25,7 +25,7 @@ func sweepRightBlocks(row []uint8, limit uint8) (int, uint64) {
 	if n == 0 {
 		return 0, uint64(limit)
 	}
-	return 16 * n, uint64(sweepRight16(&row[0], n, limit, limit))
+	return 16 * n, uint64(sweepRight16(&row[0], n, limit))
 }
 
 // sweepLeftBlocks does sweepLeft's whole 16-byte blocks from the right.
@@ -35,7 +35,7 @@ func sweepLeftBlocks(row []uint8, limit uint8) (int, uint64) {
 		return len(row), uint64(limit)
 	}
 	x := len(row) - 16*n
-	return x, uint64(sweepLeft16(&row[x], n, limit, limit))
+	return x, uint64(sweepLeft16(&row[x], n, limit))
 }
 
 // relax16 is relax's middle for x = 1 … 16n: cur points at cur[1], next
@@ -44,14 +44,14 @@ func sweepLeftBlocks(row []uint8, limit uint8) (int, uint64) {
 //go:noescape
 func relax16(cur, next *uint8, n int)
 
-// sweepRight16 is sweepRight over 16n bytes at row, starting from carry;
-// it returns the carry out (the last byte).
+// sweepRight16 is sweepRight over 16n bytes at row (its carry in is
+// limit); it returns the carry out (the last byte).
 //
 //go:noescape
-func sweepRight16(row *uint8, n int, limit, carry uint8) uint8
+func sweepRight16(row *uint8, n int, limit uint8) uint8
 
-// sweepLeft16 is sweepLeft over the 16n bytes at row, from the end, starting
-// from carry; it returns the carry out (the first byte).
+// sweepLeft16 is sweepLeft over the 16n bytes at row, from the end (its
+// carry in is limit); it returns the carry out (the first byte).
 //
 //go:noescape
-func sweepLeft16(row *uint8, n int, limit, carry uint8) uint8
+func sweepLeft16(row *uint8, n int, limit uint8) uint8

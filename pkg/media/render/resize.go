@@ -42,10 +42,6 @@ func taps(ts []tap, off []int, n, m int) ([]tap, []int) {
 				total += w
 			}
 		}
-		if total == 0 { // cannot happen with m ≥ 1, but never divide by it
-			ts = append(ts[:start], tap{min(max(int(center+0.5), 0), m-1), 1})
-			total = 1
-		}
 		for j := start; j < len(ts); j++ {
 			ts[j].w = float32(float64(ts[j].w) / total)
 		}

@@ -27,18 +27,12 @@ func TestResizeMatchesBiLinear(t *testing.T) {
 			xdraw.BiLinear.Scale(want, want.Rect, src, src.Rect, xdraw.Src, nil)
 			worst := 0
 			for i := range got.Pix {
-				worst = max(worst, abs(int(got.Pix[i])-int(want.Pix[i])))
+				d := int(got.Pix[i]) - int(want.Pix[i])
+				worst = max(worst, d, -d)
 			}
 			if worst > 1 {
 				t.Errorf("%v from %v: differs by up to %d levels", size, src.Rect.Size(), worst)
 			}
 		}
 	}
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
