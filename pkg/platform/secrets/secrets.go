@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"punchline/pkg/platform/emf"
+	"punchline/pkg/platform/wait"
 )
 
 // Getter is the SSM call this package needs.
@@ -41,15 +42,13 @@ var ColdStart = Retry{Attempts: 3, Backoff: 200 * time.Millisecond, PerTry: 800 
 // Read returns the decrypted value of parameter name, retrying as r says.
 func Read(ctx context.Context, g Getter, name string, r Retry) (string, error) {
 	var err error
-	wait := r.Backoff
+	pause := r.Backoff
 	for i := range max(1, r.Attempts) {
 		if i > 0 {
-			select {
-			case <-ctx.Done():
-				return "", fmt.Errorf("read %s: %w (last: %w)", name, ctx.Err(), err)
-			case <-time.After(wait):
+			if cerr := wait.Sleep(ctx, pause); cerr != nil {
+				return "", fmt.Errorf("read %s: %w (last: %w)", name, cerr, err)
 			}
-			wait *= 2
+			pause *= 2
 		}
 		var v string
 		if v, err = readOnce(ctx, g, name, r.PerTry); err == nil {
@@ -132,10 +131,8 @@ func ReadAll(ctx context.Context, g Getter, s Set, r Retry) (map[string]string, 
 func Watch(ctx context.Context, g Getter, s Set, got map[string]string, interval, maxInterval time.Duration,
 	onFail func(map[string]error), onReady func(map[string]string)) {
 	for {
-		select {
-		case <-ctx.Done():
+		if wait.Sleep(ctx, interval) != nil {
 			return
-		case <-time.After(interval):
 		}
 		all, failed := ReadAll(ctx, g, Set{Names: s.Names, Values: got}, Retry{Attempts: 1, PerTry: 2 * time.Second})
 		if len(failed) == 0 {

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"punchline/pkg/platform/wait"
 	"punchline/pkg/stats/arena"
 )
 
@@ -115,9 +116,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	hang, page := s.hang, s.page
 	if hang > 0 || page != nil {
 		s.mu.Unlock()
-		select {
-		case <-time.After(hang):
-		case <-r.Context().Done():
+		if wait.Sleep(r.Context(), hang) != nil {
 			return
 		}
 		if page != nil {
