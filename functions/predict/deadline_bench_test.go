@@ -20,11 +20,10 @@ import (
 	"testing"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"punchline/pkg/joke"
 	"punchline/pkg/media/render"
 	"punchline/pkg/platform/config"
+	"punchline/pkg/provider/chat"
 	"punchline/pkg/provider/fetch"
 	"punchline/pkg/provider/imagegen"
 	"punchline/pkg/provider/providertest"
@@ -170,9 +169,7 @@ func BenchmarkDeadline(b *testing.B) {
 		// (a) naive, against the provider directly.
 		realistic(prov, 7)
 		api := &http.Client{Timeout: 60 * time.Second}
-		oc := openai.DefaultConfig("k")
-		oc.BaseURL, oc.HTTPClient = prov.URL, api
-		pl := joke.New(joke.Options{Chat: openai.NewClientWithConfig(oc), Model: "chat", Recipes: []string{"scene"}, Can: joke.Can{Image: true}})
+		pl := joke.New(joke.Options{Chat: chat.New(api, prov.URL, "k", nil), Model: "openai/gpt-4.1-mini-2025-04-14", Recipes: []string{"scene"}, Can: joke.Can{Image: true}})
 		img := imagegen.New(api, prov.URL, "k", models, policy.Client())
 		naiveOut := drive(conc, first(n), func(i int) (string, error) {
 			return naive(ctx, pl, img, models[0], "prompt number "+strconv.Itoa(i))

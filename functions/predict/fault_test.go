@@ -75,11 +75,11 @@ func TestFaultMatrix(t *testing.T) {
 		{"content policy refusal", func(b *providertest.Behavior) {
 			b.ImageStatus, b.ImageErrBody = 400, "Your prompt was rejected by our content policy"
 		}, "image", nil},
-		{"video", func(*providertest.Behavior) {}, "video", map[string]string{"FORMAT_POLICY": "video", "TTS_MODEL": "tts-1"}},
+		{"video", func(*providertest.Behavior) {}, "video", map[string]string{"FORMAT_POLICY": "video", "TTS_MODEL": "openai/tts-1"}},
 		{"video: ffmpeg missing", func(*providertest.Behavior) {}, "image", map[string]string{"FORMAT_POLICY": "video", "FFMPEG_PATH": "/nonexistent/ffmpeg"}},
 		{"video: ffmpeg crashes", func(*providertest.Behavior) {}, "image", map[string]string{"FORMAT_POLICY": "video", "FFMPEG_PATH": crash}},
 		{"video: ffmpeg too slow", func(*providertest.Behavior) {}, "image", map[string]string{"FORMAT_POLICY": "video", "FFMPEG_PATH": slow}},
-		{"video: voice hangs", func(b *providertest.Behavior) { b.TTSDelay = time.Hour }, "video", map[string]string{"FORMAT_POLICY": "video", "TTS_MODEL": "tts-1"}},
+		{"video: voice hangs", func(b *providertest.Behavior) { b.TTSDelay = time.Hour }, "video", map[string]string{"FORMAT_POLICY": "video", "TTS_MODEL": "openai/tts-1"}},
 		// The joke engine, with every recipe: the generator and the judge fail in turn.
 		{"generator hangs", func(b *providertest.Behavior) { b.ChatHang = true }, "image", allRecipes},
 		{"generator writes no candidates", func(b *providertest.Behavior) { b.GeneratorContent = `{"candidates": []}` }, "image", allRecipes},

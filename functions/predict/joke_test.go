@@ -56,7 +56,7 @@ func TestRunJudgesCandidates(t *testing.T) {
 			dir := t.TempDir()
 			base, logs := startRun(t, map[string]string{
 				"DATA_DIR": dir, "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL, "SPECULATE": "off",
-				"JUDGE_MODEL": "judge-model", "CHAT_MODEL": "writer-model",
+				"JUDGE_MODEL": "anthropic/claude-haiku-4.5", "CHAT_MODEL": "openai/gpt-4.1-mini-2025-04-14",
 			})
 			start := time.Now()
 			got := post(t, base+"/", `{"result_id":77,"prompt":"Cats vs dogs"}`)
@@ -73,7 +73,7 @@ func TestRunJudgesCandidates(t *testing.T) {
 			cands, _ := item["candidates"].([]any)
 			rank, _ := item["judge_rank"].([]any)
 			pick, _ := item["pick"].(json.Number)
-			if len(cands) != 4 || item["judge_model"] != "judge-model" || item["chat_model"] != "writer-model" {
+			if len(cands) != 4 || item["judge_model"] != "anthropic/claude-haiku-4.5" || item["chat_model"] != "openai/gpt-4.1-mini-2025-04-14" {
 				t.Fatalf("item %v\nlogs %s", item, logs.String())
 			}
 			winner := cands[mustInt(t, pick)].(map[string]any)

@@ -286,7 +286,7 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 	env["RESULTS_TABLE"] = table
 	env["PROVIDER_API_KEY"] = "test-key"
 	env["PROVIDER_BASE_URL"] = prov.URL
-	env["CHAT_MODEL"] = "test-chat"
+	env["CHAT_MODEL"] = "openai/gpt-4.1-mini-2025-04-14"
 	env["IMAGE_MODELS"] = "flux/schnell"
 	env["FETCH_ALLOW_HOSTS"] = provURL.Host // the provider's image URLs are on loopback
 	env["DATA_DIR"] = t.TempDir()
@@ -319,7 +319,7 @@ func TestRunOnlineAgainstMotoAndProvider(t *testing.T) {
 		t.Fatalf("GetItem: %v", err)
 	}
 	want := map[string]string{
-		"type": "image", "strategy": "llm-classic", "chat_model": "test-chat", "image_model": "flux/schnell",
+		"type": "image", "strategy": "llm-classic", "chat_model": "openai/gpt-4.1-mini-2025-04-14", "image_model": "flux/schnell",
 		"lang": "en", "caption": "when the test server / answers like a real provider ha ha ha", // the judge picks the longest
 		"prompt": "Cybercab steering wheel confuses Tesla's robot vibe",
 	}
@@ -489,6 +489,9 @@ func TestRunWithKeyParameterMissing(t *testing.T) {
 	env["STATE_TABLE"] = moto.StateTable(t)
 	env["PROVIDER_API_KEY_PARAM"] = fmt.Sprintf("/punchline-test/%d/missing", time.Now().UnixNano())
 	env["DATA_DIR"] = t.TempDir()
+	prov := providertest.New() // the cold-start catalogue check needs no key
+	defer prov.Close()
+	env["PROVIDER_BASE_URL"] = prov.URL
 	base, logs := startRun(t, env)
 	got := post(t, base+"/", `{"result_id":31337,"prompt":"when the key is missing"}`)
 	if got["type"] != "image" {

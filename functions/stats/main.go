@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"punchline/pkg/platform/lease"
 	"punchline/pkg/platform/reqlog"
 	"punchline/pkg/platform/secrets"
+	"punchline/pkg/provider/aiml"
 	"punchline/pkg/stats/arena"
 	"punchline/pkg/stats/modelchorus"
 	"punchline/pkg/stats/statsync"
@@ -67,8 +69,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	return err
 }
 
-// tailBudget bounds the work after the sync: the policy update and the
-// ModelChorus snapshot.
+// tailBudget bounds the work after the sync: the policy update, the
+// model catalogue and the ModelChorus snapshot.
 var tailBudget = 15 * time.Second // a var: tests shorten it
 
 // Report is one pass's outcome, returned to Lambda and printed locally.
@@ -86,6 +88,11 @@ type Report struct {
 		FetchedAt string `json:"fetched_at,omitempty"`
 		Error     string `json:"error,omitempty"`
 	} `json:"modelchorus"`
+	Catalogue struct {
+		Models int    `json:"models,omitempty"`
+		ETag   string `json:"etag,omitempty"`
+		Error  string `json:"error,omitempty"`
+	} `json:"catalogue"`
 }
 
 type pass struct {
@@ -98,6 +105,9 @@ type pass struct {
 	results  store.Results
 	policy   learn.Settings
 	log      *slog.Logger
+	// The provider's model catalogue (no key needed); "" skips it.
+	catalogueURL string
+	catalogueAPI aiml.Doer
 }
 
 // leaseKey is the stats pass's lease in the state table.
@@ -154,6 +164,16 @@ func (p *pass) run(ctx context.Context) (Report, error) {
 	} else {
 		rep.Policy.Version, rep.Policy.Battles, rep.Policy.Arms = pol.Version, pol.Battles, len(pol.Arms)
 	}
+	if p.catalogueURL != "" {
+		// The provider's live models, for predict's preference lists.
+		cat, err := aiml.RefreshCatalogue(ctx, p.catalogueAPI, p.catalogueURL, p.state, time.Now())
+		if err != nil {
+			rep.Catalogue.Error = err.Error()
+			p.log.WarnContext(ctx, "model catalogue not refreshed", "error", err)
+		} else {
+			rep.Catalogue.Models, rep.Catalogue.ETag = len(cat.Models), cat.ETag
+		}
+	}
 	snap, cerr := p.chorus.Save(ctx, p.state, time.Now())
 	if cerr != nil {
 		rep.ModelChorus.Error = cerr.Error()
@@ -189,12 +209,23 @@ func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, 
 			SweepWindow:   cfg.SweepWindow,
 			Budget:        cfg.PassBudget,
 		},
-		chorus:  modelchorus.New(hc, cfg.ModelChorusURL),
-		state:   stores.State,
-		results: stores.Results,
-		policy:  learn.Settings{Window: cfg.PolicyWindow, HalfLife: cfg.PolicyHalfLife},
-		log:     log,
+		chorus:       modelchorus.New(hc, cfg.ModelChorusURL),
+		state:        stores.State,
+		results:      stores.Results,
+		policy:       learn.Settings{Window: cfg.PolicyWindow, HalfLife: cfg.PolicyHalfLife},
+		log:          log,
+		catalogueURL: catalogueURL(cfg.ProviderBaseURL),
+		catalogueAPI: &http.Client{Timeout: 10 * time.Second},
 	}, closeFn, nil
+}
+
+// catalogueURL is where the catalogue is read: PROVIDER_BASE_URL, or
+// nowhere when it is "off".
+func catalogueURL(base string) string {
+	if strings.EqualFold(base, "off") {
+		return ""
+	}
+	return base
 }
 
 // arenaKey is ARENA_API_KEY, or the SecureString ARENA_API_KEY_PARAM names.

@@ -24,6 +24,8 @@ import (
 	"punchline/pkg/platform/emf"
 	"punchline/pkg/platform/reqlog"
 	"punchline/pkg/platform/reqlog/logtest"
+	"punchline/pkg/provider/aiml"
+	"punchline/pkg/provider/providertest"
 	"punchline/pkg/stats/arena/arenatest"
 	"punchline/pkg/stats/modelchorus/chorustest"
 	"punchline/pkg/store/dynamo"
@@ -96,7 +98,9 @@ func TestRunLocal(t *testing.T) {
 	}
 	arenaSrv, chorus := seed(t, store, 30)
 	store.Close()
-	env := map[string]string{"DATA_DIR": dir, "ARENA_STATS_URL": arenaSrv.BattlesURL(), "MODELCHORUS_URL": chorus.URL}
+	prov := providertest.New() // the model catalogue
+	defer prov.Close()
+	env := map[string]string{"DATA_DIR": dir, "ARENA_STATS_URL": arenaSrv.BattlesURL(), "MODELCHORUS_URL": chorus.URL, "PROVIDER_BASE_URL": prov.URL + "/v1"}
 	var out bytes.Buffer
 	if err := run(context.Background(), getenv(env), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
@@ -104,6 +108,22 @@ func TestRunLocal(t *testing.T) {
 	rep := lastReport(t, out.Bytes())
 	if rep.Arena.Written != 30 || !rep.Arena.Complete || rep.ModelChorus.Leader != "FLUX.1 [schnell]" {
 		t.Fatalf("report %+v", rep)
+	}
+	// The catalogue is in the state for predict, with its ETag.
+	if rep.Catalogue.Models < 300 || rep.Catalogue.ETag == "" || rep.Catalogue.Error != "" {
+		t.Errorf("catalogue %+v", rep.Catalogue)
+	}
+	st, err := local.OpenState(filepath.Join(dir, "state.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat aiml.Catalogue
+	if ok, err := st.Load(context.Background(), aiml.CatalogueKey, &cat); !ok || err != nil {
+		t.Fatalf("no catalogue stored: %v", err)
+	}
+	st.Close()
+	if _, live := cat.Resolve("claude-haiku-4-5"); !live {
+		t.Error("stored catalogue does not resolve an alias")
 	}
 	// The pass's metrics line is valid EMF and says the pass succeeded
 	// (the alarm on missing passes counts SyncOK).
@@ -133,8 +153,8 @@ func TestRunLocal(t *testing.T) {
 	if err := run(context.Background(), getenv(env), &out); err != nil {
 		t.Fatal(err)
 	}
-	if rep := lastReport(t, out.Bytes()); rep.Arena.Written != 0 || rep.Arena.Unchanged != 30 {
-		t.Errorf("second pass: %+v", rep.Arena)
+	if rep := lastReport(t, out.Bytes()); rep.Arena.Written != 0 || rep.Arena.Unchanged != 30 || rep.Catalogue.Models < 300 {
+		t.Errorf("second pass: %+v %+v", rep.Arena, rep.Catalogue)
 	}
 }
 
@@ -149,7 +169,7 @@ func TestRunDynamoDB(t *testing.T) {
 	}
 	env := moto.Env()
 	env["RESULTS_TABLE"], env["STATE_TABLE"] = results, state
-	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"] = arenaSrv.BattlesURL(), chorus.URL
+	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"], env["PROVIDER_BASE_URL"] = arenaSrv.BattlesURL(), chorus.URL, "off"
 	var out bytes.Buffer
 	if err := run(context.Background(), getenv(env), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
@@ -191,7 +211,7 @@ func TestHangingModelChorusIsCutOff(t *testing.T) {
 	t.Cleanup(hang.Close)
 	defer func(d time.Duration) { tailBudget = d }(tailBudget)
 	tailBudget = 300 * time.Millisecond
-	env := map[string]string{"DATA_DIR": dir, "ARENA_STATS_URL": arenaSrv.BattlesURL(), "MODELCHORUS_URL": hang.URL}
+	env := map[string]string{"DATA_DIR": dir, "ARENA_STATS_URL": arenaSrv.BattlesURL(), "MODELCHORUS_URL": hang.URL, "PROVIDER_BASE_URL": "off"}
 	var out bytes.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(context.Background(), getenv(env), &out) }()
@@ -219,7 +239,7 @@ func TestPassSkipsWhileLeaseHeld(t *testing.T) {
 	defer chorus.Close()
 	env := moto.Env()
 	env["RESULTS_TABLE"], env["STATE_TABLE"] = results, state
-	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"] = arenaSrv.BattlesURL(), chorus.URL
+	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"], env["PROVIDER_BASE_URL"] = arenaSrv.BattlesURL(), chorus.URL, "off"
 	st := dynamo.NewState(moto.DynamoDB(), state)
 	now := time.Now()
 	if ok, err := st.Lease(context.Background(), leaseKey, "other-pass", now, now.Add(time.Hour)); !ok || err != nil {
@@ -262,7 +282,7 @@ func TestArenaKeyReadWhenItAppears(t *testing.T) {
 	defer arenaSrv.Close()
 	defer chorus.Close()
 	arenaSrv.APIKey = "arena-key"
-	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"] = arenaSrv.BattlesURL(), chorus.URL
+	env["ARENA_STATS_URL"], env["MODELCHORUS_URL"], env["PROVIDER_BASE_URL"] = arenaSrv.BattlesURL(), chorus.URL, "off"
 	param := fmt.Sprintf("/punchline-test/%d/arena-key", time.Now().UnixNano())
 	env["ARENA_API_KEY_PARAM"] = param
 	cfg, err := config.LoadStats(getenv(env))

@@ -14,16 +14,18 @@ import (
 	"sync/atomic"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"punchline/pkg/joke"
 	"punchline/pkg/learn"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/media/video"
 	"punchline/pkg/platform/awsenv"
 	"punchline/pkg/platform/config"
+	"punchline/pkg/platform/emf"
 	"punchline/pkg/platform/secrets"
 	"punchline/pkg/platform/trace"
+	"punchline/pkg/platform/wait"
+	"punchline/pkg/provider/aiml"
+	"punchline/pkg/provider/chat"
 	"punchline/pkg/provider/fetch"
 	"punchline/pkg/provider/imagegen"
 	"punchline/pkg/provider/tts"
@@ -88,15 +90,20 @@ func Predict(ctx context.Context, cfg config.Predict, getenv func(string) string
 	if cfg.Online() {
 		// Settings are checked before any secret is read: a bad one is
 		// ours to fix, and fails the start rather than a later switch.
-		if online, err = newOnlineParts(ctx, cfg); err != nil {
+		if online, err = newOnlineParts(ctx, cfg, stores.State, log); err != nil {
 			closeFn()
 			return nil, err
 		}
 	}
-	if cfg.DailyProviderCalls > 0 {
-		if c, ok := stores.State.(budget.Counter); ok {
-			opts.Budget = &budget.Daily{Counter: c, Limit: int64(cfg.DailyProviderCalls), PerRequest: callsPerRequest(cfg)}
+	if c, ok := stores.State.(budget.Counter); ok && (cfg.DailyProviderCalls > 0 || cfg.DailyBudgetUSD > 0) {
+		var caps budget.Caps
+		if cfg.DailyProviderCalls > 0 {
+			caps.Calls = &budget.Daily{Counter: c, Limit: int64(cfg.DailyProviderCalls), PerRequest: callsPerRequest(cfg)}
 		}
+		if cfg.DailyBudgetUSD > 0 {
+			caps.Dollars = &budget.Dollars{Counter: c, Limit: cfg.DailyBudgetUSD}
+		}
+		opts.Budget = caps
 	}
 
 	app := &App{Stores: stores, Templates: lib, Close: closeFn, Handler: &swapHandler{}}
@@ -172,21 +179,28 @@ func needsSSM(s secrets.Set) bool {
 }
 
 // callsPerRequest is the most provider calls one request can make, which
-// the daily budget reserves: the generator, two judgings, the speculative,
-// planned and softened pictures, a hedge per further image model, a voice.
+// the daily budget reserves: the generator (and its one hand-over), two
+// judgings, and for each picture job (the planned one, its softened retry
+// and the speculative one) every image model, or two calls of the only
+// one when it is hedged with itself; a voice.
 func callsPerRequest(cfg config.Predict) int64 {
-	n := int64(1 + 2) // generate + shuffled and reversed judgings
-	if cfg.JudgeModel == "" {
-		n = 1
+	n := int64(1)
+	if len(cfg.ChatModels) > 1 {
+		n++ // a failing generator hands over once
 	}
-	n += 2 // the planned picture and its softened retry
+	if len(cfg.JudgeModels) > 0 {
+		n += 2 // shuffled and reversed judgings
+	}
+	jobs := int64(2) // the planned picture and its softened retry
 	if cfg.Speculate {
-		n++
+		jobs++
 	}
+	perJob := int64(1)
 	if cfg.HedgeAfter > 0 {
-		n += int64(len(cfg.ImageModels) - 1)
+		perJob = int64(max(len(cfg.ImageModels), 2))
 	}
-	if cfg.TTSModel != "" {
+	n += jobs * perJob
+	if len(cfg.TTSModels) > 0 {
 		n++
 	}
 	return n
@@ -202,13 +216,17 @@ func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	(*s.h.Load()).ServeHTTP(w, r)
 }
 
-// onlineParts are what the provider needs that does not depend on the key.
+// onlineParts are what the provider needs that does not depend on the
+// key: the download policy, the redirect rule, and the models in play (the
+// roster, kept current from the catalogue) with what errors taught.
 type onlineParts struct {
 	policy    *fetch.Policy
 	redirects func(*http.Request, []*http.Request) error
+	health    *aiml.Health
+	roster    *aiml.Roster
 }
 
-func newOnlineParts(ctx context.Context, cfg config.Predict) (*onlineParts, error) {
+func newOnlineParts(ctx context.Context, cfg config.Predict, state store.State, log *slog.Logger) (*onlineParts, error) {
 	policy, err := fetch.NewPolicy(ctx, cfg.FetchAllowHosts)
 	if err != nil {
 		return nil, fmt.Errorf("FETCH_ALLOW_HOSTS: %w", err)
@@ -217,36 +235,130 @@ func newOnlineParts(ctx context.Context, cfg config.Predict) (*onlineParts, erro
 	if err != nil {
 		return nil, fmt.Errorf("PROVIDER_BASE_URL: %w", err)
 	}
-	return &onlineParts{policy: policy, redirects: redirects}, nil
+	health := aiml.NewHealth()
+	health.OnEvent = func(ev aiml.Event) { providerEvent(ctx, log, ev) }
+	prefs := aiml.Prefs{Chat: cfg.ChatModels, Judge: cfg.JudgeModels, Image: cfg.ImageModels, Speech: cfg.TTSModels}
+	o := &onlineParts{policy: policy, redirects: redirects, health: health, roster: aiml.NewRoster(aiml.Choose(prefs, nil), health)}
+	watchCatalogue(ctx, cfg, prefs, state, o.roster, log)
+	return o, nil
+}
+
+// providerEvent logs a new fact about the provider once, at WARN, with a
+// metric line (ModelUnavailable) that the alarm watches.
+func providerEvent(ctx context.Context, log *slog.Logger, ev aiml.Event) {
+	attrs := []any{"kind", ev.Kind.String()}
+	if !ev.Until.IsZero() {
+		attrs = append(attrs, "until", ev.Until.UTC().Format(time.RFC3339))
+	}
+	if ev.Err != nil {
+		attrs = append(attrs, "error", ev.Err.Error())
+	}
+	if ev.Model == "" {
+		log.WarnContext(ctx, "provider refuses the account; no calls until the breaker closes", attrs...)
+		return
+	}
+	log.WarnContext(ctx, "model unavailable; skipping it", append(attrs, "model", ev.Model)...)
+	emf.Log(ctx, log, "model unavailable", time.Now(), emf.Line{
+		Metrics: []emf.Metric{{Name: "ModelUnavailable", Unit: "Count", Value: 1}},
+		Props:   []slog.Attr{slog.String("model", ev.Model), slog.String("kind", ev.Kind.String())},
+	})
 }
 
 // options adds the provider to base: the joke engine with the learned
-// policy, the image client and the voice.
+// policy, the image client and the voice, all on the roster's models.
 func (o *onlineParts) options(ctx context.Context, cfg config.Predict, key string, base pipeline.Options, stores *store.Stores, lib *templates.Library, log *slog.Logger) (pipeline.Options, *joke.Engine) {
 	opts := base
 	opts.Offline = false
 	// Deadlines come from each call's context; the client timeout is a
 	// backstop. The key goes to the provider's host and port only.
 	api := &http.Client{Timeout: 30 * time.Second, CheckRedirect: o.redirects}
-	oc := openai.DefaultConfig(key)
-	oc.BaseURL = cfg.ProviderBaseURL
-	oc.HTTPClient = api
-	chat := openai.NewClientWithConfig(oc)
+	cl := chat.New(api, cfg.ProviderBaseURL, key, o.health)
 	learned := loadPolicy(ctx, stores.State, log)
 	jokes := joke.New(joke.Options{
-		Chat: chat, Model: cfg.ChatModel, Judge: chat, JudgeModel: cfg.JudgeModel, Vision: cfg.JudgeVision,
+		Chat: cl, Models: o.roster.Chat, Judge: cl, Judges: o.roster.Judges,
+		Vision: cfg.JudgeVision, VisionOf: o.roster.Vision, Logger: log,
 		Candidates: cfg.Candidates, Recipes: cfg.Recipes, Templates: lib,
 		Can:    joke.Can{Image: true, Video: opts.Video != nil},
 		Policy: learned.Policy, Explore: cfg.Explore,
 	})
 	opts.Planner, opts.PlanShare = jokes, joke.PlanShare
 	opts.ModelOrder = func(models []string) []string { return learned.Policy().Order(models) }
-	opts.ChatModel = cfg.ChatModel
-	opts.Imager = imagegen.New(api, cfg.ProviderBaseURL, key, cfg.ImageModels, o.policy.Client())
-	if cfg.TTSModel != "" {
-		opts.Voice = tts.New(api, cfg.ProviderBaseURL, key, cfg.TTSModel, cfg.TTSVoice, o.policy.Client())
+	opts.ChatModel = cfg.ChatModels[0]
+	opts.Imager = imagegen.New(api, cfg.ProviderBaseURL, key, cfg.ImageModels, o.policy.Client()).Use(o.roster.Images, o.health)
+	if sp := o.roster.Lineup().Speech; sp != "" {
+		voice, err := tts.New(api, cfg.ProviderBaseURL, key, sp, cfg.TTSVoice, o.policy.Client(), o.health)
+		if err != nil {
+			log.WarnContext(ctx, "TTS_VOICE", "error", err)
+		}
+		opts.Voice = voice
 	}
 	return opts, jokes
+}
+
+// catalogueRefresh is how often the model catalogue is re-read from the
+// state table (the stats function refreshes it there), in the background.
+const catalogueRefresh = 5 * time.Minute
+
+// watchCatalogue keeps the roster on the live catalogue: the stored one
+// at cold start (bounded) and every catalogueRefresh after; with none
+// stored yet, one bounded look-up of the configured ids at the provider,
+// off the start path. Until a catalogue is known every configured model
+// counts as live.
+func watchCatalogue(ctx context.Context, cfg config.Predict, prefs aiml.Prefs, state store.State, roster *aiml.Roster, log *slog.Logger) {
+	apply := func(cat *aiml.Catalogue) {
+		l := aiml.Choose(prefs, cat)
+		roster.Set(l)
+		for _, m := range l.Gone {
+			roster.Health.Gone(m)
+		}
+		for _, names := range [][]string{l.Chat, l.Judge, l.Image} {
+			for _, m := range names {
+				roster.Health.Live(m)
+			}
+		}
+		if len(l.SameFamily) > 0 {
+			log.WarnContext(ctx, "judges of the generator's own developer are not used", "judges", l.SameFamily, "generator", l.Chat)
+		}
+		if len(l.Chat) == 0 {
+			log.ErrorContext(ctx, "no configured chat model is in the catalogue; answering offline", "configured", prefs.Chat)
+		}
+	}
+	load := func() bool {
+		if state == nil {
+			return false
+		}
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		var cat aiml.Catalogue
+		found, err := state.Load(lctx, aiml.CatalogueKey, &cat)
+		if err != nil {
+			log.WarnContext(ctx, "model catalogue unreadable", "error", err)
+			return false
+		}
+		if found && len(cat.Models) > 0 {
+			apply(&cat)
+		}
+		return found
+	}
+	if !load() {
+		go func() {
+			var ids []string
+			for _, list := range [][]string{prefs.Chat, prefs.Judge, prefs.Image, prefs.Speech} {
+				ids = append(ids, list...)
+			}
+			fctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			defer cancel()
+			cat, err := aiml.FetchCatalogue(fctx, http.DefaultClient, cfg.ProviderBaseURL, ids, "", time.Now())
+			if err != nil {
+				log.WarnContext(ctx, "model catalogue not checked; using the configured models", "error", err)
+				return
+			}
+			apply(cat)
+		}()
+	}
+	if state != nil {
+		go wait.Every(ctx, catalogueRefresh, func(time.Time) { load() })
+	}
 }
 
 // templatesRefresh is how often the template library is re-read from the

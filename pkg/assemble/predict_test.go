@@ -42,7 +42,7 @@ func TestServesWhileSecretsUnreadable(t *testing.T) {
 	for k, v := range map[string]string{
 		"MEDIA_BUCKET": moto.Bucket(t), "RESULTS_TABLE": moto.ResultsTable(t), "STATE_TABLE": moto.StateTable(t),
 		"PROVIDER_API_KEY_PARAM": prefix + "/provider-api-key", "AUTH_TOKEN_PARAM": prefix + "/auth-token",
-		"PROVIDER_BASE_URL": prov.URL, "FETCH_ALLOW_HOSTS": provURL.Host, "CHAT_MODEL": "test-chat",
+		"PROVIDER_BASE_URL": prov.URL, "FETCH_ALLOW_HOSTS": provURL.Host, "CHAT_MODEL": "openai/gpt-4.1-mini-2025-04-14",
 		"RECIPES": "scene", "SPECULATE": "off", "DATA_DIR": t.TempDir(),
 	} {
 		env[k] = v

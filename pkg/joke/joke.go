@@ -14,22 +14,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"text/template"
 	"unicode/utf8"
 
-	openai "github.com/sashabaranov/go-openai"
 	yaml "go.yaml.in/yaml/v3"
 
 	"punchline/pkg/learn"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
+	"punchline/pkg/provider/aiml"
 )
 
-// Chat is the chat-completion call (*openai.Client has it).
+// Chat is the chat-completion call (*chat.Client has it): the request
+// said once, the body built per model family.
 type Chat interface {
-	CreateChatCompletion(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
+	Complete(ctx context.Context, c aiml.Chat) (string, error)
 }
 
 var (
@@ -77,15 +79,26 @@ type Can struct {
 
 // Options configure an Engine.
 type Options struct {
-	Chat       Chat     // the generator's client
-	Model      string   // CHAT_MODEL
-	Judge      Chat     // the judge's client (the same provider, usually)
-	JudgeModel string   // JUDGE_MODEL
+	Chat  Chat   // the generator's client
+	Model string // CHAT_MODEL's model when Models is unset
+	// Models, when set, are the generators to try now, best first (the
+	// roster: live and not skipped); a generator that is gone or failing
+	// on its own hands over once to the next.
+	Models     func() []string
+	Judge      Chat   // the judge's client (the same provider, usually)
+	JudgeModel string // JUDGE_MODEL's model when Judges is unset
+	// Judges, when set, are the judges to use now, best first (of another
+	// developer than the generator).
+	Judges     func() []string
 	Candidates int      // CANDIDATES
 	Recipes    []string // RECIPES: the recipes allowed; empty allows all
 	Can        Can
 	Templates  Templates // the library the shortlist comes from
 	Vision     bool      // JUDGE_VISION: show the judge template candidates as pictures
+	// VisionOf, when set, says whether a judge takes images (the
+	// catalogue); unset, Vision alone decides.
+	VisionOf func(model string) bool
+	Logger   *slog.Logger // judge failures and generator hand-overs; nil: none
 	// Shortlist is how many templates the generator is shown (6–8).
 	Shortlist int
 	// Rand, when set, makes the shuffles of a request (tests).
@@ -118,9 +131,38 @@ func New(o Options) *Engine {
 	return e
 }
 
-// Model is the generator's model; JudgeModel the judge's.
-func (e *Engine) Model() string      { return e.o.Model }
-func (e *Engine) JudgeModel() string { return e.o.JudgeModel }
+// Model is the generator's model now; JudgeModel the judge's ("" for none).
+func (e *Engine) Model() string {
+	if ms := e.models(); len(ms) > 0 {
+		return ms[0]
+	}
+	return ""
+}
+
+func (e *Engine) JudgeModel() string {
+	if e.o.Judges != nil {
+		if js := e.o.Judges(); len(js) > 0 {
+			return js[0]
+		}
+		return ""
+	}
+	return e.o.JudgeModel
+}
+
+func (e *Engine) models() []string {
+	if e.o.Models != nil {
+		return e.o.Models()
+	}
+	if e.o.Model == "" {
+		return nil
+	}
+	return []string{e.o.Model}
+}
+
+// vision reports whether judge is shown pictures.
+func (e *Engine) vision(judge string) bool {
+	return e.o.Vision && (e.o.VisionOf == nil || e.o.VisionOf(judge))
+}
 
 // Brief is one request's material for the generator: the topic, its
 // language and shape, the recipes that may run, and the template
@@ -239,8 +281,9 @@ const promptTail = 2000
 // languages names the prompt's language for the generator.
 var languages = map[string]string{"en": "English", "ru": "Russian", "und": "the topic's language"}
 
-// GeneratorRequest is the exact chat request the generator is sent.
-func (e *Engine) GeneratorRequest(b Brief) (openai.ChatCompletionRequest, error) {
+// GeneratorRequest is the exact chat request the generator (model) is
+// sent.
+func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 	type exampleView struct{ Prompt, Captions string }
 	type tplView struct {
 		ID, About, UseWhen, Slots string
@@ -293,16 +336,15 @@ func (e *Engine) GeneratorRequest(b Brief) (openai.ChatCompletionRequest, error)
 	}
 	var sys bytes.Buffer
 	if err := generator.Execute(&sys, data); err != nil {
-		return openai.ChatCompletionRequest{}, fmt.Errorf("generator prompt: %w", err)
+		return aiml.Chat{}, fmt.Errorf("generator prompt: %w", err)
 	}
-	return openai.ChatCompletionRequest{
-		Model: e.o.Model,
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: sys.String()},
-			{Role: openai.ChatMessageRoleUser, Content: topic(b)},
-		},
+	return aiml.Chat{
+		Model:       model,
+		System:      sys.String(),
+		User:        topic(b),
 		Temperature: 1.0,
 		MaxTokens:   400 + 220*e.o.Candidates,
+		JSON:        true,
 	}, nil
 }
 
@@ -326,36 +368,64 @@ func topic(b Brief) string {
 	return "Topic: a chat transcript, most recent message first:\n" + strings.Join(out, "\n")
 }
 
-// Generate asks the generator for candidates and keeps the valid ones.
-func (e *Engine) Generate(ctx context.Context, b Brief, lib Library) ([]meme.Candidate, error) {
-	req, err := e.GeneratorRequest(b)
+// Generate asks the generator for candidates and keeps the valid ones; it
+// returns the model that wrote them. A generator that is gone, skipped or
+// failing on its own (404, 5xx) hands over once to the next live one; an
+// account-wide failure (401/403) or a refusal does not.
+func (e *Engine) Generate(ctx context.Context, b Brief, lib Library) ([]meme.Candidate, string, error) {
+	models := e.models()
+	if len(models) == 0 {
+		return nil, "", errors.New("generate: no chat model is live")
+	}
+	var err error
+	for i, model := range models[:min(2, len(models))] {
+		var cands []meme.Candidate
+		if cands, err = e.generateWith(ctx, b, lib, model); err == nil {
+			return cands, model, nil
+		}
+		if i+1 < min(2, len(models)) && handOver(err) && ctx.Err() == nil {
+			e.log().WarnContext(ctx, "generator failed; handing over to the next chat model", "model", model, "next", models[i+1], "error", err)
+			continue
+		}
+		break
+	}
+	return nil, models[0], err
+}
+
+// handOver reports a generator failure the next model may not share.
+func handOver(err error) bool {
+	switch aiml.KindOf(err) {
+	case aiml.KindGone, aiml.KindModelFailed, aiml.KindUnavailable, aiml.KindTimeout, aiml.KindValidation:
+		return true
+	}
+	return errors.Is(err, meme.ErrModelGone) && !errors.Is(err, meme.ErrProviderAccount)
+}
+
+func (e *Engine) generateWith(ctx context.Context, b Brief, lib Library, model string) ([]meme.Candidate, error) {
+	req, err := e.GeneratorRequest(b, model)
 	if err != nil {
 		return nil, err
 	}
-	answer, err := complete(ctx, e.o.Chat, req)
+	answer, err := e.o.Chat.Complete(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("generate with %s: %w", e.o.Model, err)
+		return nil, fmt.Errorf("generate with %s: %w", model, err)
 	}
 	cands, err := ParseCandidates(answer, b.Prompt)
 	if err != nil {
-		return nil, fmt.Errorf("generate with %s: %w", e.o.Model, err)
+		return nil, fmt.Errorf("generate with %s: %w", model, err)
 	}
 	valid := Validate(cands, b, lib)
 	if len(valid) == 0 {
-		return nil, fmt.Errorf("generate with %s: none of %d candidates is usable", e.o.Model, len(cands))
+		return nil, fmt.Errorf("generate with %s: none of %d candidates is usable", model, len(cands))
 	}
 	return valid, nil
 }
 
-func complete(ctx context.Context, c Chat, req openai.ChatCompletionRequest) (string, error) {
-	resp, err := c.CreateChatCompletion(ctx, req)
-	if err != nil {
-		return "", err
+func (e *Engine) log() *slog.Logger {
+	if e.o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
 	}
-	if len(resp.Choices) == 0 {
-		return "", errors.New("no choices in answer")
-	}
-	return resp.Choices[0].Message.Content, nil
+	return e.o.Logger
 }
 
 // Library finds templates by id (templates.Library).

@@ -1,8 +1,11 @@
 package joke
 
 import (
+	"bytes"
 	"context"
 	"flag"
+	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -10,11 +13,18 @@ import (
 	"testing"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
+	"punchline/pkg/provider/aiml"
+	"punchline/pkg/provider/chat"
 	"punchline/pkg/provider/providertest"
+)
+
+// The models the tests write and judge with: real catalogue names, of two
+// developers, whose published schemas the stand-in holds bodies to.
+const (
+	writerModel = "openai/gpt-4.1-mini-2025-04-14"
+	judgeModel  = "anthropic/claude-haiku-4.5"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden prompts in testdata/golden")
@@ -126,21 +136,16 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func dump(req openai.ChatCompletionRequest) string {
+// dump is the text a chat request sends, said once for every family (the
+// body each family gets is pkg/provider/aiml's, held to the published
+// schemas there): model, settings, system prompt, user text, pictures.
+func dump(req aiml.Chat) string {
 	var b strings.Builder
-	b.WriteString("model: " + req.Model + "\n")
-	for _, m := range req.Messages {
-		b.WriteString("\n=== " + m.Role + "\n")
-		if m.Content != "" {
-			b.WriteString(m.Content + "\n")
-		}
-		for _, p := range m.MultiContent {
-			if p.ImageURL != nil {
-				b.WriteString("[image " + p.ImageURL.URL[:min(len(p.ImageURL.URL), 30)] + "…]\n")
-			} else {
-				b.WriteString(p.Text + "\n")
-			}
-		}
+	fmt.Fprintf(&b, "model: %s\ntemperature: %v, max tokens: %d, json: %v\n", req.Model, req.Temperature, req.MaxTokens, req.JSON)
+	b.WriteString("\n=== system\n" + req.System + "\n")
+	b.WriteString("\n=== user\n" + req.User + "\n")
+	for _, im := range req.Images {
+		fmt.Fprintf(&b, "%s\n[image %s]\n", im.Label, im.MIME)
 	}
 	return b.String()
 }
@@ -153,12 +158,12 @@ func TestGeneratorPromptGolden(t *testing.T) {
 		name, prompt string
 		o            Options
 	}{
-		{"generator-en-comparison", "Cats vs dogs", Options{Model: "gpt-4o-mini", Candidates: 4, Can: Can{Image: true}}},
-		{"generator-ru-statement", "кот и понедельник", Options{Model: "gpt-4o-mini", Candidates: 4, Can: Can{Image: true}}},
-		{"generator-ru-transcript", "Вася: ты где?\nПетя: уже выхожу\nВася: ты это час назад писал", Options{Model: "gpt-4o-mini", Candidates: 3, Can: Can{Image: true}}},
-		{"generator-scene-only", "When the deploy works on Friday", Options{Model: "gpt-4o-mini", Candidates: 2, Recipes: []string{"scene"}, Can: Can{Image: true}}},
-		{"generator-text-only", "adulting", Options{Model: "gpt-4o-mini", Candidates: 2, Recipes: []string{"text"}}},
-		{"generator-clip", "When the build goes green", Options{Model: "gpt-4o-mini", Candidates: 2, Recipes: []string{"clip"}, Can: Can{Video: true}}},
+		{"generator-en-comparison", "Cats vs dogs", Options{Candidates: 4, Can: Can{Image: true}}},
+		{"generator-ru-statement", "кот и понедельник", Options{Candidates: 4, Can: Can{Image: true}}},
+		{"generator-ru-transcript", "Вася: ты где?\nПетя: уже выхожу\nВася: ты это час назад писал", Options{Candidates: 3, Can: Can{Image: true}}},
+		{"generator-scene-only", "When the deploy works on Friday", Options{Candidates: 2, Recipes: []string{"scene"}, Can: Can{Image: true}}},
+		{"generator-text-only", "adulting", Options{Candidates: 2, Recipes: []string{"text"}}},
+		{"generator-clip", "When the build goes green", Options{Candidates: 2, Recipes: []string{"clip"}, Can: Can{Video: true}}},
 	}
 	clips, problems := templates.Load(templates.Files(map[string][]byte{
 		"dramatic-zoom/template.yaml": []byte("id: dramatic-zoom\nkind: clip\nasset: clip.mp4\ntrim: [0, 3]\nspeech: none\n" +
@@ -176,7 +181,7 @@ func TestGeneratorPromptGolden(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := New(c.o)
-			req, err := e.GeneratorRequest(e.Brief(c.prompt, withClips, rand.New(rand.NewPCG(7, 7))))
+			req, err := e.GeneratorRequest(e.Brief(c.prompt, withClips, rand.New(rand.NewPCG(7, 7))), writerModel)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,12 +198,12 @@ func TestJudgePromptGolden(t *testing.T) {
 		{Recipe: "text", Captions: []string{"Monday is a state of mind"}, P: 0.2},
 		{Recipe: "reaction", Template: "reaction-cry", Captions: []string{"When the alarm rings for the fifth time"}, P: 0.1},
 	}
-	e := New(Options{JudgeModel: "claude-3-5-haiku-20241022"})
-	golden(t, "judge-en.txt", dump(e.JudgeRequest("monday mornings", "en", cands, []int{2, 0, 3, 1}, lib, nil)))
-	withPictures := e.JudgeRequest("monday mornings", "en", cands, []int{2, 0, 3, 1}, lib, Pictures(cands, lib, "en"))
+	e := New(Options{JudgeModel: judgeModel})
+	golden(t, "judge-en.txt", dump(e.JudgeRequest(judgeModel, "monday mornings", "en", cands, []int{2, 0, 3, 1}, lib, nil)))
+	withPictures := e.JudgeRequest(judgeModel, "monday mornings", "en", cands, []int{2, 0, 3, 1}, lib, Pictures(cands, lib, "en"))
 	golden(t, "judge-en-vision.txt", dump(withPictures))
-	if n := len(withPictures.Messages[1].MultiContent); n != 1+2*2 {
-		t.Errorf("vision request has %d parts, want text and two pictures with their labels", n)
+	if n := len(withPictures.Images); n != 2 {
+		t.Errorf("vision request has %d pictures, want the two template candidates'", n)
 	}
 }
 
@@ -342,15 +347,13 @@ func fmtInts(xs []int) string {
 // engine is an engine on the provider test server.
 func engine(t *testing.T, prov *providertest.Server, o Options) *Engine {
 	t.Helper()
-	oc := openai.DefaultConfig("k")
-	oc.BaseURL = prov.URL
-	chat := openai.NewClientWithConfig(oc)
-	o.Chat, o.Judge, o.Templates = chat, chat, house(t)
-	if o.Model == "" {
-		o.Model = "writer"
+	cl := chat.New(prov.Client(), prov.URL, "k", aiml.NewHealth())
+	o.Chat, o.Judge, o.Templates = cl, cl, house(t)
+	if o.Model == "" && o.Models == nil {
+		o.Model = writerModel
 	}
 	if o.JudgeModel == "" {
-		o.JudgeModel = "judge"
+		o.JudgeModel = judgeModel
 	}
 	o.Rand = seeded(11)
 	return New(o)
@@ -372,7 +375,7 @@ func TestPlanIsTheJudgedWinner(t *testing.T) {
 	if prov.Chats.Load() != 3 || prov.Judges.Load() != 2 {
 		t.Errorf("%d chat calls, %d judgings; want one generator call and two judgings", prov.Chats.Load(), prov.Judges.Load())
 	}
-	if len(plan.Candidates) != 4 || len(plan.JudgeRank) != 4 || plan.Pick != plan.JudgeRank[0] || plan.JudgeModel != "judge" {
+	if len(plan.Candidates) != 4 || len(plan.JudgeRank) != 4 || plan.Pick != plan.JudgeRank[0] || plan.JudgeModel != judgeModel {
 		t.Fatalf("plan %+v", plan)
 	}
 	if plan.Pick == Favourite(plan.Candidates) {
@@ -447,5 +450,91 @@ func TestPlanFaults(t *testing.T) {
 				t.Errorf("unjudged pick %d, want the favourite", plan.Pick)
 			}
 		})
+	}
+}
+
+// Through the AIML stand-in, every body the engine sends passes its
+// model's published schema: the generator's (JSON mode, temperature 1)
+// and Claude's judgings (top-level system, a real zero temperature, the
+// pictures as base64 image blocks).
+func TestBodiesSentPassTheirSchemas(t *testing.T) {
+	prov := providertest.New()
+	defer prov.Close()
+	e := engine(t, prov, Options{Can: Can{Image: true}, Vision: true, Recipes: []string{"template"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	plan, err := e.Plan(ctx, "Cats vs dogs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := prov.Refusals(); len(r) > 0 {
+		t.Fatalf("refused: %q", r)
+	}
+	if len(plan.JudgeRank) == 0 || plan.JudgeModel != judgeModel || plan.ChatModel != writerModel {
+		t.Fatalf("plan %+v", plan.Choice)
+	}
+	body := prov.LastChatRequest() // a judging: the generator went first
+	if body["system"] == nil || body["temperature"] != float64(0) {
+		t.Errorf("judge body: system %v, temperature %v", body["system"] != nil, body["temperature"])
+	}
+	parts, _ := body["messages"].([]any)[0].(map[string]any)["content"].([]any)
+	images := 0
+	for _, p := range parts {
+		if p.(map[string]any)["type"] == "image" {
+			images++
+		}
+	}
+	if images == 0 {
+		t.Errorf("the judge saw no picture: %d parts", len(parts))
+	}
+}
+
+// A generator the provider no longer serves hands over once to the next
+// live one; an account the provider refuses does not hand over.
+func TestGeneratorHandsOver(t *testing.T) {
+	prov := providertest.New()
+	defer prov.Close()
+	prov.Set(func(b *providertest.Behavior) { b.Deprecated = []string{writerModel} })
+	var logs bytes.Buffer
+	e := engine(t, prov, Options{Can: Can{Image: true}, Models: func() []string { return []string{writerModel, "google/gemini-2.5-flash"} },
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	plan, err := e.Plan(ctx, "Cats vs dogs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.ChatModel != "google/gemini-2.5-flash" || prov.Calls(writerModel) != 1 {
+		t.Errorf("written by %q after %d calls to the gone model", plan.ChatModel, prov.Calls(writerModel))
+	}
+	if !strings.Contains(logs.String(), "handing over") {
+		t.Errorf("no log of the hand-over: %s", logs.String())
+	}
+
+	out := providertest.New()
+	defer out.Close()
+	out.Set(func(b *providertest.Behavior) { b.Account = providertest.AccountNoCredits })
+	e = engine(t, out, Options{Can: Can{Image: true}, Models: func() []string { return []string{writerModel, "google/gemini-2.5-flash"} }})
+	if _, err := e.Plan(ctx, "Cats vs dogs"); err == nil || out.Chats.Load() != 1 {
+		t.Errorf("out of credits: %v after %d calls, want one call and an error", err, out.Chats.Load())
+	}
+}
+
+// A failed judge says why, once, in the log.
+func TestJudgeFailureIsLogged(t *testing.T) {
+	prov := providertest.New()
+	defer prov.Close()
+	prov.Set(func(b *providertest.Behavior) { b.JudgeStatus = 503 })
+	var logs bytes.Buffer
+	e := engine(t, prov, Options{Can: Can{Image: true}, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	plan, err := e.Plan(ctx, "Cats vs dogs")
+	if err != nil || len(plan.JudgeRank) != 0 {
+		t.Fatalf("%v %+v", err, plan.Choice)
+	}
+	line := logs.String()
+	if strings.Count(line, "judge failed") != 1 || !strings.Contains(line, "503") || !strings.Contains(line, judgeModel) {
+		t.Errorf("log %s", line)
 	}
 }

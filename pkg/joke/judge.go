@@ -2,16 +2,15 @@ package joke
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"image"
 	"strings"
 
-	openai "github.com/sashabaranov/go-openai"
 	xdraw "golang.org/x/image/draw"
 
 	"punchline/pkg/media/render"
 	"punchline/pkg/meme"
+	"punchline/pkg/provider/aiml"
 )
 
 // describe is how the judge reads candidate c: its format, then its words.
@@ -43,47 +42,38 @@ func describe(c meme.Candidate, lib Library, lang string) string {
 	return b.String()
 }
 
-// JudgeRequest is the exact request the judge is sent: the topic, then the
-// candidates in the order shown (order holds candidate indices), each on
-// its own line as "Candidate <n>:", n from 1. With pictures (JUDGE_VISION),
-// a template candidate also shows as its rendered picture.
-func (e *Engine) JudgeRequest(prompt, lang string, cands []meme.Candidate, order []int, lib Library, pictures map[int]string) openai.ChatCompletionRequest {
+// JudgeRequest is the exact request the judge (model) is sent: the topic,
+// then the candidates in the order shown (order holds candidate indices),
+// each on its own line as "Candidate <n>:", n from 1. With pictures
+// (JUDGE_VISION, a judge that takes images), a template candidate also
+// shows as its rendered picture. The temperature is a real zero.
+func (e *Engine) JudgeRequest(model, prompt, lang string, cands []meme.Candidate, order []int, lib Library, pictures map[int][]byte) aiml.Chat {
 	var b strings.Builder
 	b.WriteString(topic(Brief{Prompt: prompt, Shape: shapeOf(prompt)}))
 	b.WriteString("\n")
 	for n, i := range order {
 		fmt.Fprintf(&b, "\nCandidate %d: %s", n+1, describe(cands[i], lib, lang))
 	}
-	user := openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: b.String()}
-	if len(pictures) > 0 {
-		user.Content = ""
-		user.MultiContent = []openai.ChatMessagePart{{Type: openai.ChatMessagePartTypeText, Text: b.String()}}
-		for n, i := range order {
-			if url, ok := pictures[i]; ok {
-				user.MultiContent = append(user.MultiContent,
-					openai.ChatMessagePart{Type: openai.ChatMessagePartTypeText, Text: fmt.Sprintf("Candidate %d as drawn:", n+1)},
-					openai.ChatMessagePart{Type: openai.ChatMessagePartTypeImageURL, ImageURL: &openai.ChatMessageImageURL{URL: url, Detail: openai.ImageURLDetailLow}})
-			}
+	c := aiml.Chat{Model: model, System: judgeText, User: b.String(), Temperature: 0, MaxTokens: 100, JSON: true}
+	for n, i := range order {
+		if jpg, ok := pictures[i]; ok {
+			c.Images = append(c.Images, aiml.Image{Label: fmt.Sprintf("Candidate %d as drawn:", n+1), MIME: "image/jpeg", Data: jpg})
 		}
 	}
-	return openai.ChatCompletionRequest{
-		Model:       e.o.JudgeModel,
-		Messages:    []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: judgeText}, user},
-		Temperature: 0,
-		MaxTokens:   100,
-	}
+	return c
 }
 
-// Judge asks the judge to rank cands shown in order and returns candidate
-// indices, best first. An answer with no usable ranking is an error.
-func (e *Engine) Judge(ctx context.Context, prompt, lang string, cands []meme.Candidate, order []int, lib Library, pictures map[int]string) ([]int, error) {
-	answer, err := complete(ctx, e.o.Judge, e.JudgeRequest(prompt, lang, cands, order, lib, pictures))
+// Judge asks the judge (model) to rank cands shown in order and returns
+// candidate indices, best first. An answer with no usable ranking is an
+// error.
+func (e *Engine) Judge(ctx context.Context, model, prompt, lang string, cands []meme.Candidate, order []int, lib Library, pictures map[int][]byte) ([]int, error) {
+	answer, err := e.o.Judge.Complete(ctx, e.JudgeRequest(model, prompt, lang, cands, order, lib, pictures))
 	if err != nil {
-		return nil, fmt.Errorf("judge with %s: %w", e.o.JudgeModel, err)
+		return nil, fmt.Errorf("judge with %s: %w", model, err)
 	}
 	shown, ok := ParseRanking(answer, len(order))
 	if !ok {
-		return nil, fmt.Errorf("judge with %s: no usable ranking in %.80q", e.o.JudgeModel, answer)
+		return nil, fmt.Errorf("judge with %s: no usable ranking in %.80q", model, answer)
 	}
 	out := make([]int, len(shown))
 	for k, pos := range shown {
@@ -118,11 +108,10 @@ func Combine(rankings ...[]int) []int {
 	return out
 }
 
-// Pictures renders the template candidates small, as JPEG data URLs, for a
-// judge that looks (JUDGE_VISION). Candidates that cannot be drawn are
-// left out.
-func Pictures(cands []meme.Candidate, lib Library, lang string) map[int]string {
-	out := map[int]string{}
+// Pictures renders the template candidates small, as JPEGs, for a judge
+// that looks (JUDGE_VISION). Candidates that cannot be drawn are left out.
+func Pictures(cands []meme.Candidate, lib Library, lang string) map[int][]byte {
+	out := map[int][]byte{}
 	for i, c := range cands {
 		t := lib.Get(c.Template)
 		if c.Template == "" || t == nil {
@@ -138,7 +127,7 @@ func Pictures(cands []meme.Candidate, lib Library, lang string) map[int]string {
 		if err != nil {
 			continue
 		}
-		out[i] = "data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(data)
+		out[i] = data
 	}
 	return out
 }

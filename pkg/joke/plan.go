@@ -54,7 +54,7 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 		defer cancel()
 	}
 	drawn := meme.Choice{Recipe: b.Draw.Recipe, Propensity: b.Draw.Propensity, PolicyVersion: b.Draw.Version, Explore: b.Draw.Explore}
-	cands, err := e.Generate(gctx, b, lib)
+	cands, writer, err := e.Generate(gctx, b, lib)
 	if err != nil {
 		// The arm drawn is recorded even when a fallback answers.
 		return meme.Plan{Choice: drawn}, err
@@ -62,9 +62,10 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 	pick := Favourite(cands)
 	var rank []int
 	var judgeMS int64
-	if len(cands) > 1 && e.o.Judge != nil && e.o.JudgeModel != "" {
+	judge := e.JudgeModel()
+	if len(cands) > 1 && e.o.Judge != nil && judge != "" {
 		start := time.Now()
-		rank = e.judge(ctx, b, cands, lib, rng)
+		rank = e.judge(ctx, judge, b, cands, lib, rng)
 		judgeMS = time.Since(start).Milliseconds()
 		if len(rank) > 0 {
 			pick = rank[0]
@@ -72,9 +73,10 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 	}
 	plan := Plan(cands[pick], b.Lang)
 	plan.Choice = drawn
+	plan.ChatModel = writer
 	plan.Recipe, plan.Candidates, plan.Pick = cands[pick].Recipe, cands, pick
-	if len(cands) > 1 {
-		plan.JudgeModel, plan.JudgeRank, plan.JudgeMS = e.o.JudgeModel, rank, judgeMS
+	if len(cands) > 1 && judge != "" && e.o.Judge != nil {
+		plan.JudgeModel, plan.JudgeRank, plan.JudgeMS = judge, rank, judgeMS
 	}
 	return plan, nil
 }
@@ -82,7 +84,7 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 // judge ranks cands shown in a shuffled order, and, with time to spare,
 // again in the reverse order at the same time; the two rankings are
 // combined. nil when no judging succeeded in time.
-func (e *Engine) judge(ctx context.Context, b Brief, cands []meme.Candidate, lib Library, rng *rand.Rand) []int {
+func (e *Engine) judge(ctx context.Context, model string, b Brief, cands []meme.Candidate, lib Library, rng *rand.Rand) []int {
 	slice := JudgeSlice
 	if dl, ok := ctx.Deadline(); ok {
 		slice = min(slice, time.Until(dl))
@@ -90,8 +92,8 @@ func (e *Engine) judge(ctx context.Context, b Brief, cands []meme.Candidate, lib
 	jctx, cancel := context.WithTimeout(ctx, slice)
 	defer cancel()
 	order := rng.Perm(len(cands))
-	var pictures map[int]string
-	if e.o.Vision {
+	var pictures map[int][]byte
+	if e.vision(model) {
 		pictures = Pictures(cands, lib, b.Lang)
 	}
 	orders := [][]int{order}
@@ -102,23 +104,30 @@ func (e *Engine) judge(ctx context.Context, b Brief, cands []meme.Candidate, lib
 		}
 		orders = append(orders, rev)
 	}
-	results := make(chan []int, len(orders))
+	type result struct {
+		rank []int
+		err  error
+	}
+	results := make(chan result, len(orders))
 	for _, o := range orders {
 		go func() {
-			r, err := e.Judge(jctx, b.Prompt, b.Lang, cands, o, lib, pictures)
-			if err != nil {
-				r = nil
-			}
-			results <- r
+			r, err := e.Judge(jctx, model, b.Prompt, b.Lang, cands, o, lib, pictures)
+			results <- result{r, err}
 		}()
 	}
 	var got [][]int
+	var failed []error
 	for range orders {
-		if r := <-results; r != nil {
-			got = append(got, r)
+		if r := <-results; r.err == nil {
+			got = append(got, r.rank)
+		} else {
+			failed = append(failed, r.err)
 		}
 	}
 	if len(got) == 0 {
+		// The generator's favourite answers; why the judge did not is what
+		// an operator needs to see (the pipeline counts JudgeFailed).
+		e.log().WarnContext(ctx, "judge failed; the generator's favourite wins", "judge_model", model, "error", failed[0], "judgings", len(orders))
 		return nil
 	}
 	return Combine(got...)

@@ -61,6 +61,9 @@ type Plan struct {
 	// When Template is set, Layout, Top, Bottom and ImagePrompt are unused.
 	Template string
 	Captions []string
+	// ChatModel is the generator that wrote the plan ("" for rule-made
+	// ones).
+	ChatModel string
 	// How the plan was chosen, when a joke engine wrote it.
 	Choice
 }
@@ -149,6 +152,7 @@ type Record struct {
 	TemplateSource string
 	Choice                  // the joke engine's work, when it ran
 	ImageOrder     []string // the image models in the order they were tried
+	CostUSD        float64  // what the provider said its calls cost, in US dollars
 	LatencyMS      int64
 	StageMS        map[string]int64
 	Status         string // StatusDone once recorded
@@ -209,6 +213,14 @@ type BattleSide struct {
 // ErrRefused means the provider refused a prompt (content policy): trying
 // other models with the same prompt is pointless.
 var ErrRefused = errors.New("prompt refused by provider")
+
+// ErrProviderAccount means the provider refuses the whole account (an
+// invalid key, no credits): no other model or retry will do better.
+var ErrProviderAccount = errors.New("provider refuses the account")
+
+// ErrModelGone means the provider no longer serves a model (deprecated,
+// unknown) or is skipping it for now: try the next one.
+var ErrModelGone = errors.New("model unavailable")
 
 // ErrRejected means the store refused an item itself (too large, invalid):
 // writing it again will fail again, so the caller skips it, unlike a

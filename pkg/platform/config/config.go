@@ -10,6 +10,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -21,10 +22,14 @@ const (
 	DefaultPort            = "8080"
 	DefaultListenAddr      = "127.0.0.1" // local runs are not reachable from the network unless asked
 	DefaultProviderBaseURL = "https://api.aimlapi.com/v1"
-	DefaultChatModel       = "gpt-4o-mini"
-	DefaultJudgeModel      = "claude-3-5-haiku-20241022" // another family than the writer: judges agree with people more
+	// Preference lists, best first; the first model the live catalogue
+	// lists is used (README, "Models"). The judge is always of another
+	// developer than the generator: judges of another family agree with
+	// people more.
+	DefaultChatModel       = "openai/gpt-4.1-mini-2025-04-14,google/gemini-2.5-flash"
+	DefaultJudgeModel      = "anthropic/claude-haiku-4.5,google/gemini-2.5-flash"
 	DefaultCandidates      = 4
-	DefaultImageModels     = "flux/schnell"
+	DefaultImageModels     = "flux/schnell,alibaba/z-image-turbo"
 	DefaultDataDir         = ".data"
 	LambdaDataDir          = "/tmp/punchline" // on Lambda (sam local invoke with local stores) only /tmp is writable
 	DefaultMediaURLTTL     = time.Hour
@@ -82,28 +87,29 @@ type Predict struct {
 	ProviderBaseURL     string
 	ProviderAPIKey      string
 	ProviderAPIKeyParam string
-	ChatModel           string
-	JudgeModel          string   // "" or "off": the generator's favourite wins unjudged
+	ChatModels          []string // CHAT_MODEL: generators, best first
+	JudgeModels         []string // JUDGE_MODEL: judges, best first; empty ("off"): the generator's favourite wins unjudged
 	JudgeVision         bool     // show the judge template candidates as pictures
 	Candidates          int      // candidates per generator call
 	Recipes             []string // the recipes allowed; empty: all
 	Explore             float64  // share of requests whose recipe is drawn uniformly
 	ImageModels         []string
 	Deadline            time.Duration
-	AuthToken           string // given directly (local runs)
-	AuthTokenParam      string // SSM SecureString holding the token (Lambda)
-	DailyProviderCalls  int    // provider calls a UTC day may spend before requests are answered offline; 0: no cap
+	AuthToken           string  // given directly (local runs)
+	AuthTokenParam      string  // SSM SecureString holding the token (Lambda)
+	DailyProviderCalls  int     // provider calls a UTC day may spend before requests are answered offline; 0: no cap
+	DailyBudgetUSD      float64 // dollars a UTC day may spend before requests are answered offline; 0: no cap
 	FetchAllowHosts     []string
 	FormatPolicy        string
 	HedgeAfter          time.Duration // 0: hedging off
 	Speculate           bool          // start the picture from the raw prompt while the planner runs
 	FFmpegPath          string
-	TTSModel            string // text-to-speech model for video voices; "" for silent clips
-	TTSVoice            string
-	TemplatesDir        string // a folder of template folders; "" for none
-	TemplatesPrefix     string // templates under this prefix of the media store; "" for none
-	OnLambda            bool   // the Lambda runtime API is present
-	XRayDaemon          string // where X-Ray subsegments go; set by Lambda with active tracing
+	TTSModels           []string // TTS_MODEL: text-to-speech models for video voices, best first; empty for silent clips
+	TTSVoice            string   // a voice of the model's family; "": the family's default
+	TemplatesDir        string   // a folder of template folders; "" for none
+	TemplatesPrefix     string   // templates under this prefix of the media store; "" for none
+	OnLambda            bool     // the Lambda runtime API is present
+	XRayDaemon          string   // where X-Ray subsegments go; set by Lambda with active tracing
 }
 
 // Online reports whether a provider key is configured (directly or via
@@ -118,6 +124,7 @@ type Stats struct {
 	PolicyWindow     time.Duration // outcomes the policy learns from
 	PolicyHalfLife   time.Duration // how fast old outcomes fade
 	ArenaStatsURL    string
+	ProviderBaseURL  string // the model catalogue is read from here (no key needed); "off": not read
 	ArenaAPIKey      string // given directly (local runs)
 	ArenaAPIKeyParam string // SSM SecureString holding the key (Lambda)
 	ModelChorusURL   string
@@ -141,8 +148,8 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		ProviderBaseURL:     strings.TrimRight(r.str("PROVIDER_BASE_URL", DefaultProviderBaseURL), "/"),
 		ProviderAPIKey:      r.str("PROVIDER_API_KEY", ""),
 		ProviderAPIKeyParam: r.str("PROVIDER_API_KEY_PARAM", ""),
-		ChatModel:           r.str("CHAT_MODEL", DefaultChatModel),
-		JudgeModel:          r.str("JUDGE_MODEL", DefaultJudgeModel),
+		ChatModels:          r.list("CHAT_MODEL", DefaultChatModel),
+		JudgeModels:         r.list("JUDGE_MODEL", DefaultJudgeModel),
 		JudgeVision:         r.onOff("JUDGE_VISION", false),
 		Candidates:          r.count("CANDIDATES", DefaultCandidates, 1, 8),
 		Recipes:             r.list("RECIPES", ""),
@@ -152,20 +159,24 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		AuthToken:           r.str("AUTH_TOKEN", ""),
 		AuthTokenParam:      r.str("AUTH_TOKEN_PARAM", ""),
 		DailyProviderCalls:  r.count("DAILY_PROVIDER_CALLS", 0, 0, 100_000_000),
+		DailyBudgetUSD:      r.dollars("DAILY_BUDGET_USD"),
 		FetchAllowHosts:     r.list("FETCH_ALLOW_HOSTS", ""),
 		FormatPolicy:        strings.ToLower(r.str("FORMAT_POLICY", "auto")),
 		HedgeAfter:          r.durOrOff("HEDGE_AFTER", DefaultHedgeAfter),
 		Speculate:           r.onOff("SPECULATE", true),
 		FFmpegPath:          r.str("FFMPEG_PATH", "ffmpeg"),
-		TTSModel:            r.str("TTS_MODEL", ""),
-		TTSVoice:            r.str("TTS_VOICE", "alloy"),
+		TTSModels:           r.list("TTS_MODEL", ""),
+		TTSVoice:            r.str("TTS_VOICE", ""),
 		TemplatesDir:        r.str("TEMPLATES_DIR", ""),
 		TemplatesPrefix:     r.str("TEMPLATES_PREFIX", DefaultTemplatesPrefix),
 		OnLambda:            r.onLambda(),
 		XRayDaemon:          r.str("AWS_XRAY_DAEMON_ADDRESS", ""),
 	}
-	if c.JudgeModel == "off" {
-		c.JudgeModel = ""
+	if len(c.JudgeModels) == 1 && strings.EqualFold(c.JudgeModels[0], "off") {
+		c.JudgeModels = nil
+	}
+	if len(c.ChatModels) == 0 {
+		r.fail("CHAT_MODEL: want at least one model")
 	}
 	for _, name := range c.Recipes {
 		if !recipes[name] {
@@ -213,6 +224,7 @@ func LoadStats(getenv func(string) string) (Stats, error) {
 		PolicyWindow:     r.dur("POLICY_WINDOW", DefaultPolicyWindow),
 		PolicyHalfLife:   r.dur("POLICY_HALF_LIFE", DefaultPolicyHalfLife),
 		ArenaStatsURL:    r.str("ARENA_STATS_URL", DefaultArenaStatsURL),
+		ProviderBaseURL:  strings.TrimRight(r.str("PROVIDER_BASE_URL", DefaultProviderBaseURL), "/"),
 		ArenaAPIKey:      r.str("ARENA_API_KEY", ""),
 		ArenaAPIKeyParam: r.str("ARENA_API_KEY_PARAM", ""),
 		ModelChorusURL:   strings.TrimRight(r.str("MODELCHORUS_URL", DefaultModelChorusURL), "/"),
@@ -339,6 +351,20 @@ func (r *reader) share(name string, def float64) float64 {
 }
 
 // count is a whole number in lo..hi.
+// dollars reads a non-negative amount of US dollars; unset is 0 (no cap).
+func (r *reader) dollars(name string) float64 {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(strings.TrimPrefix(v, "$"), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e6 {
+		r.fail("%s=%q: want an amount of US dollars from 0 to 1000000, such as 5 or 2.50", name, v)
+		return 0
+	}
+	return f
+}
+
 func (r *reader) count(name string, def, lo, hi int) int {
 	v := strings.TrimSpace(r.getenv(name))
 	if v == "" {

@@ -22,7 +22,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Port != "8080" || c.ProviderBaseURL != DefaultProviderBaseURL || c.Deadline != 12*time.Second ||
 		c.MediaURLTTL != time.Hour || c.DataDir != ".data" || c.FormatPolicy != "auto" || c.Online() || c.OnLambda ||
-		len(c.ImageModels) != 1 || !c.Media || !c.State || c.Explore != 0.1 {
+		len(c.ImageModels) != 2 || len(c.ChatModels) != 2 || len(c.JudgeModels) != 2 || len(c.TTSModels) != 0 ||
+		c.DailyBudgetUSD != 0 || !c.Media || !c.State || c.Explore != 0.1 {
 		t.Errorf("predict defaults %+v", c)
 	}
 	s, err := LoadStats(none)

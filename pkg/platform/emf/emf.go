@@ -21,6 +21,9 @@ const Namespace = "punchline"
 type Metric struct {
 	Name, Unit string // Unit: Count, Milliseconds, Bytes, …
 	Value      int64
+	// Float, when non-zero, is the value instead of Value: a metric that
+	// is not whole, such as CostUsd.
+	Float float64
 }
 
 // Line is one EMF line: dimension values, the dimension sets the metrics
@@ -52,6 +55,10 @@ func Log(ctx context.Context, log *slog.Logger, msg string, now time.Time, line 
 		attrs = append(attrs, p)
 	}
 	for _, m := range line.Metrics {
+		if m.Float != 0 && !math.IsNaN(m.Float) && !math.IsInf(m.Float, 0) {
+			attrs = append(attrs, slog.Float64(m.Name, m.Float))
+			continue
+		}
 		attrs = append(attrs, slog.Int64(m.Name, m.Value))
 	}
 	log.InfoContext(ctx, msg, attrs...)

@@ -27,7 +27,7 @@ func TestLogShape(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			tc.line.Metrics = []Metric{{"LatencyMs", "Milliseconds", 12}, {"Errors", "Count", 0}}
+			tc.line.Metrics = []Metric{{Name: "LatencyMs", Unit: "Milliseconds", Value: 12}, {Name: "Errors", Unit: "Count"}, {Name: "CostUsd", Unit: "None", Float: 0.0034}}
 			Log(context.Background(), slog.New(slog.NewJSONHandler(&buf, nil)), "m", at, tc.line)
 			if err := Validate(buf.Bytes()); err != nil {
 				t.Fatalf("%v in %s", err, buf.Bytes())
@@ -41,8 +41,9 @@ func TestLogShape(t *testing.T) {
 			if aws["Timestamp"] != float64(at.UnixMilli()) || dir["Namespace"] != Namespace || !reflect.DeepEqual(dir["Dimensions"], tc.wantSets) {
 				t.Errorf("directive %v", aws)
 			}
-			wantDefs := []any{map[string]any{"Name": "LatencyMs", "Unit": "Milliseconds"}, map[string]any{"Name": "Errors", "Unit": "Count"}}
-			if !reflect.DeepEqual(dir["Metrics"], wantDefs) || line["LatencyMs"] != 12.0 || line["Errors"] != 0.0 {
+			wantDefs := []any{map[string]any{"Name": "LatencyMs", "Unit": "Milliseconds"}, map[string]any{"Name": "Errors", "Unit": "Count"},
+				map[string]any{"Name": "CostUsd", "Unit": "None"}}
+			if !reflect.DeepEqual(dir["Metrics"], wantDefs) || line["LatencyMs"] != 12.0 || line["Errors"] != 0.0 || line["CostUsd"] != 0.0034 {
 				t.Errorf("metrics %v in %v", dir["Metrics"], line)
 			}
 			for _, a := range append(tc.line.Dims, tc.line.Props...) {

@@ -1,6 +1,6 @@
 // Package apipost sends a JSON POST to a provider API with a bearer key
-// and reads a size-capped answer: the request both the image and the
-// speech clients make.
+// and reads a size-capped answer: the request the chat, image and speech
+// clients make.
 package apipost
 
 import (
@@ -21,6 +21,7 @@ type Doer interface {
 type Answer struct {
 	Status      int
 	ContentType string
+	Header      http.Header
 	Body        []byte
 }
 
@@ -52,5 +53,5 @@ func Do(ctx context.Context, api Doer, url, key string, body any, max int64) (An
 	if int64(len(data)) > max {
 		return Answer{}, fmt.Errorf("answer over %d bytes", max)
 	}
-	return Answer{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: data}, nil
+	return Answer{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Header: resp.Header, Body: data}, nil
 }

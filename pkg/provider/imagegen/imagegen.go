@@ -1,8 +1,9 @@
-// Package imagegen wraps an OpenAI-compatible images endpoint (AIML API by
-// default). It speaks to /images/generations over the same HTTP client
-// go-openai uses, because go-openai's ImageRequest/ImageResponse cannot
-// carry FLUX's image_size/num_images nor decode AIML's "images" and
-// "output.choices" answers; all three answer shapes are accepted here.
+// Package imagegen wraps AIML API's images endpoint. It speaks to
+// /images/generations with the body each model family's published schema
+// takes (aiml.ImageBody: image_size/num_images, size/n, aspect_ratio,
+// Seedream sizes), because go-openai's ImageRequest cannot carry them; it
+// reads the documented data[].url/b64_json answer and the older "images"
+// and "output.choices" shapes, errors for what they mean, and the cost.
 package imagegen
 
 import (
@@ -23,6 +24,7 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/provider/aiml"
 	"punchline/pkg/provider/apipost"
 	"punchline/pkg/provider/fetch"
 )
@@ -51,6 +53,8 @@ type Client struct {
 	baseURL string
 	key     string
 	models  []string
+	live    func() []string // the roster's image models now; nil: models
+	health  *aiml.Health
 	fetch   *http.Client // for image URLs in answers: policy-checked
 }
 
@@ -61,23 +65,38 @@ func New(api Doer, baseURL, key string, models []string, download *http.Client) 
 	return &Client{api: api, baseURL: strings.TrimRight(baseURL, "/"), key: key, models: models, fetch: download}
 }
 
-// Models returns the configured models in preference order.
-func (c *Client) Models() []string { return c.models }
+// Use makes the client take its models from live (the roster: live and
+// not skipped now) and consult and teach health.
+func (c *Client) Use(live func() []string, health *aiml.Health) *Client {
+	c.live, c.health = live, health
+	return c
+}
 
-// GenerateWith makes one picture with model.
+// Models returns the models to try now, in preference order.
+func (c *Client) Models() []string {
+	if c.live != nil {
+		return c.live()
+	}
+	return c.health.Usable(c.models)
+}
+
+// GenerateWith makes one picture with model. A model the health record
+// skips, or an account whose breaker is open, costs no call.
 func (c *Client) GenerateWith(ctx context.Context, model, prompt string) (image.Image, error) {
-	ans, err := apipost.Do(ctx, c.api, c.baseURL+"/images/generations", c.key, requestFor(model, prompt), MaxResponseBytes)
+	if err := c.health.Allow(ctx, model); err != nil {
+		return nil, fmt.Errorf("image %w", err)
+	}
+	ans, err := apipost.Do(ctx, c.api, c.baseURL+"/images/generations", c.key, aiml.ImageBody(model, prompt), MaxResponseBytes)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", model, err)
 	}
 	raw := ans.Body
 	if !ans.OK() {
-		err := fmt.Errorf("image %s: status %d: %.200s", model, ans.Status, raw)
-		if refused(ans.Status, raw) {
-			err = fmt.Errorf("%w: %w", ErrRefused, err)
-		}
-		return nil, err
+		e := aiml.Classify(model, ans.Status, ans.Header, raw)
+		c.health.Observe(ctx, model, e)
+		return nil, fmt.Errorf("image %w", e)
 	}
+	aiml.Charge(ctx, aiml.Spent(ans.Header, raw))
 	ref, err := DecodeResponse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", model, err)
@@ -93,30 +112,6 @@ func (c *Client) GenerateWith(ctx context.Context, model, prompt string) (image.
 		return nil, fmt.Errorf("image %s: %w", model, err)
 	}
 	return img, nil
-}
-
-// requestFor builds the body for model's family: FLUX-style models on AIML
-// take image_size/num_images; OpenAI-style ones take size/n and reject
-// unknown fields.
-func requestFor(model, prompt string) map[string]any {
-	m := strings.ToLower(model)
-	if strings.Contains(m, "flux") || strings.Contains(m, "stable-diffusion") || strings.Contains(m, "recraft") {
-		return map[string]any{"model": model, "prompt": prompt, "image_size": "square_hd", "num_images": 1}
-	}
-	return map[string]any{"model": model, "prompt": prompt, "n": 1, "size": "1024x1024"}
-}
-
-func refused(status int, body []byte) bool {
-	if status != http.StatusBadRequest && status != http.StatusUnprocessableEntity && status != http.StatusForbidden {
-		return false
-	}
-	b := strings.ToLower(string(body))
-	for _, s := range []string{"content_policy", "content policy", "safety", "nsfw", "moderation"} {
-		if strings.Contains(b, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // Ref is where the picture is: a URL to download, or the bytes themselves.

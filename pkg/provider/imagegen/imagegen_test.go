@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"punchline/pkg/provider/aiml"
 	"punchline/pkg/provider/fetch"
 	"punchline/pkg/provider/imagegen"
 	"punchline/pkg/provider/providertest"
@@ -52,21 +54,48 @@ func TestGenerateAcceptsAllShapes(t *testing.T) {
 	}
 }
 
+// Every image model with a published schema kept as testdata gets a body
+// its schema allows (the stand-in refuses any other), square and about a
+// megapixel in its family's terms, and the cost of the call is metered.
 func TestRequestBodyPerModelFamily(t *testing.T) {
 	srv := providertest.New()
 	defer srv.Close()
 	c := client(t, srv)
-	if _, err := c.GenerateWith(context.Background(), "flux/schnell", "p"); err != nil {
-		t.Fatal(err)
+	square := map[string]func(map[string]any) bool{
+		"image_size": func(r map[string]any) bool {
+			return r["image_size"] == "square_hd" || fmt.Sprint(r["image_size"]) == "map[height:1440 width:1440]"
+		},
+		"size":         func(r map[string]any) bool { return r["size"] == "1024x1024" },
+		"aspect_ratio": func(r map[string]any) bool { return r["aspect_ratio"] == "1:1" },
 	}
-	if req := srv.LastImageRequest(); req["image_size"] != "square_hd" || req["num_images"] != float64(1) || req["size"] != nil {
-		t.Errorf("flux request %v", req)
+	models := providertest.SchemaModels("/images/generations")
+	if len(models) < 8 {
+		t.Fatalf("only %d image schemas kept", len(models))
 	}
-	if _, err := c.GenerateWith(context.Background(), "dall-e-3", "p"); err != nil {
-		t.Fatal(err)
+	for _, model := range models {
+		t.Run(model, func(t *testing.T) {
+			m := &aiml.Meter{}
+			if _, err := c.GenerateWith(aiml.WithMeter(context.Background(), m), model, strings.Repeat("a cat on a sofa ", 40)); err != nil {
+				t.Fatalf("%v (refusals %q)", err, srv.Refusals())
+			}
+			req := srv.LastImageRequest()
+			ok := false
+			for field, isSquare := range square {
+				if req[field] != nil {
+					ok = isSquare(req)
+					break
+				}
+			}
+			if !ok {
+				t.Errorf("%s: no square size in %v", model, req)
+			}
+			if m.USD() != providertest.ImageUSD {
+				t.Errorf("cost %v, want %v", m.USD(), providertest.ImageUSD)
+			}
+		})
 	}
-	if req := srv.LastImageRequest(); req["size"] != "1024x1024" || req["n"] != float64(1) || req["image_size"] != nil {
-		t.Errorf("openai request %v", req)
+	if r := srv.Refusals(); len(r) > 0 {
+		t.Errorf("refused by their schemas: %q", r)
 	}
 }
 
@@ -128,7 +157,7 @@ func TestHangingProviderRespectsContext(t *testing.T) {
 	srv.Set(func(b *providertest.Behavior) { b.ImageHang = true })
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
-	if _, err := client(t, srv, "a").GenerateWith(ctx, "a", "p"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := client(t, srv, "flux/schnell").GenerateWith(ctx, "flux/schnell", "p"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want deadline exceeded", err)
 	}
 }

@@ -1,13 +1,23 @@
-// Package providertest is an OpenAI-compatible test server: chat
-// completions and image generations in all three answer shapes AIML uses,
-// with injectable latency, errors, hangs and bad payloads. The real
-// go-openai client and our image client talk to it over loopback.
+// Package providertest is a stand-in for AIML API that speaks its
+// published contract: the live catalogue (GET /models, ids and aliases,
+// ETag), chat completions, image generations and speech whose bodies are
+// validated against each model's published schema (testdata/schemas, see
+// testdata/SOURCE.md; a field the schema does not name is refused), the
+// documented answer shapes (data[].url or b64_json, {"audio": uri},
+// meta.usage and the x-aimlapi-usd-spent header) and AIML's error body.
+// It can be told to be out of credits, unauthorised, rate-limited without
+// Retry-After, under maintenance, timing out, or to have deprecated a
+// model, besides the latencies, hangs and hostile payloads the pipeline's
+// tests inject. The real go-openai types, our chat, image and speech
+// clients talk to it over loopback.
 package providertest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -19,6 +29,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,10 +39,24 @@ import (
 
 // Image answer shapes.
 const (
-	ShapeImagesURL = "images"     // {"images":[{"url"}]}  (AIML FLUX)
-	ShapeDataURL   = "data-url"   // {"data":[{"url"}]}    (OpenAI)
+	ShapeDataURL   = "data-url"   // {"data":[{"url"}]}: the documented shape
 	ShapeDataB64   = "data-b64"   // {"data":[{"b64_json"}]}
+	ShapeImagesURL = "images"     // {"images":[{"url"}]}: an older AIML shape
 	ShapeOutputB64 = "output-b64" // {"output":{"choices":[{"image_base64"}]}} (legacy)
+)
+
+// Account states.
+const (
+	AccountOK           = ""
+	AccountUnauthorized = "unauthorized" // 401 on every call
+	AccountNoCredits    = "no-credits"   // 403 "You've run out of credits" on every call
+)
+
+// Costs the stand-in charges per call, in USD.
+const (
+	ChatUSD   = 0.0004
+	ImageUSD  = 0.003
+	SpeechUSD = 0.0015
 )
 
 // Behavior is what the server does; change it with Set.
@@ -61,7 +87,7 @@ type Behavior struct {
 	ImageRetryAfter string                           // with ImageStatus: the Retry-After header
 	RedirectTo      string                           // /files/redirect sends here
 
-	TTSLink      bool          // /tts answers with a JSON link to the audio instead of the bytes
+	TTSLink      bool          // /tts answers with {"audio": "<link>"} instead of the bytes
 	TTSDelay     time.Duration // before answering speech
 	TTSStatus    int           // non-zero: answer speech with this status
 	ImageStatus  int           // non-zero: answer images with this status
@@ -69,34 +95,56 @@ type Behavior struct {
 	ImageBody    []byte        // non-nil: raw images answer body (hostile payloads)
 	ImageURL     string        // non-empty: URL put in URL shapes instead of our own file
 	ImageBytes   []byte        // the picture served (default: a generated PNG)
-	ImageErrBody string        // error body with ImageStatus
+	ImageErrBody string        // error message with ImageStatus
+
+	// Account is the account's state (AccountUnauthorized, AccountNoCredits).
+	Account string
+	// RateLimited answers every call 429 "Too Many Requests", without
+	// Retry-After.
+	RateLimited bool
+	// Maintenance answers every call 500 "The model is under maintenance".
+	Maintenance bool
+	// GatewayTimeout answers every call 504 "Generation timeout".
+	GatewayTimeout bool
+	// Deprecated models are gone: 404 on calls, absent from the catalogue
+	// (the published deprecated list always is).
+	Deprecated []string
+	// NoCostHeader leaves out x-aimlapi-usd-spent (the cost is then only in
+	// meta.usage).
+	NoCostHeader bool
 }
 
 // Server is a running provider stand-in.
 type Server struct {
 	*httptest.Server
-	mu        sync.Mutex
-	b         Behavior
-	Chats     atomic.Int64   // chat requests received (generator and judge)
-	Judges    atomic.Int64   // judge requests among them
-	Images    atomic.Int64   // image requests received
-	Files     atomic.Int64   // image file downloads
-	Speeches  atomic.Int64   // text-to-speech requests
-	lastImage map[string]any // body of the latest images call
-	stop      chan struct{}
+	mu         sync.Mutex
+	b          Behavior
+	Chats      atomic.Int64 // chat requests received (generator and judge)
+	Judges     atomic.Int64 // judge requests among them
+	Images     atomic.Int64 // image requests received
+	Files      atomic.Int64 // image file downloads
+	Speeches   atomic.Int64 // text-to-speech requests
+	Catalogues atomic.Int64 // catalogue requests (304s included)
+	lastImage  map[string]any
+	lastChat   map[string]any
+	calls      map[string]int // provider calls by model
+	refusals   []string       // bodies refused by their schema
+	stop       chan struct{}
 }
 
 // New starts a server on loopback that answers like a real model, with
-// the images shape.
+// the documented image shape.
 func New() *Server {
-	s := &Server{b: Behavior{ImageShape: ShapeImagesURL}, stop: make(chan struct{})}
+	s := &Server{b: Behavior{ImageShape: ShapeDataURL}, stop: make(chan struct{}), calls: map[string]int{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /chat/completions", s.chat)
-	mux.HandleFunc("POST /images/generations", s.images)
+	for _, prefix := range []string{"", "/v1"} { // the base URL may or may not end in /v1
+		mux.HandleFunc("GET "+prefix+"/models", s.catalogue)
+		mux.HandleFunc("POST "+prefix+"/chat/completions", s.chat)
+		mux.HandleFunc("POST "+prefix+"/images/generations", s.images)
+		mux.HandleFunc("POST "+prefix+"/tts", s.speech)
+	}
 	mux.HandleFunc("GET /files/picture.png", s.file)
 	mux.HandleFunc("GET /files/redirect", s.redirect)
-	mux.HandleFunc("POST /tts", s.speech)
-	mux.HandleFunc("POST /audio/speech", s.speech)
 	mux.HandleFunc("GET /files/voice.wav", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "audio/wav")
 		_, _ = w.Write(TestWAV(2))
@@ -132,6 +180,30 @@ func (s *Server) LastImageRequest() map[string]any {
 	return s.lastImage
 }
 
+// LastChatRequest returns the body of the latest chat call.
+func (s *Server) LastChatRequest() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastChat
+}
+
+// Calls is how many calls reached model (refused ones included).
+func (s *Server) Calls(model string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[model]
+}
+
+// TotalCalls is how many chat, image and speech calls arrived.
+func (s *Server) TotalCalls() int64 { return s.Chats.Load() + s.Images.Load() + s.Speeches.Load() }
+
+// Refusals are the schema errors of every refused body, in order.
+func (s *Server) Refusals() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.refusals...)
+}
+
 // wait sleeps d or until the client leaves or the server closes; hang
 // waits for either of the latter.
 func (s *Server) wait(r *http.Request, d time.Duration, hang bool) bool {
@@ -153,33 +225,107 @@ func (s *Server) wait(r *http.Request, d time.Duration, hang bool) bool {
 	return false
 }
 
+// admit reads a call's body and answers for the account, the model and
+// the schema as AIML does; ok is false when it has answered.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, b Behavior, endpoint string) (body map[string]any, model string, ok bool) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	if err != nil || json.Unmarshal(raw, &body) != nil {
+		s.writeErr(w, r, http.StatusBadRequest, "Body validation error!\nExpected object, received invalid JSON")
+		return nil, "", false
+	}
+	model, _ = body["model"].(string)
+	s.mu.Lock()
+	s.calls[model]++
+	s.mu.Unlock()
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") || strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") == "" || b.Account == AccountUnauthorized {
+		s.writeErr(w, r, http.StatusUnauthorized, "This request requires a valid API key. You can create a new API key on the Billing page: https://aimlapi.com/app/keys")
+		return nil, model, false
+	}
+	if b.Account == AccountNoCredits {
+		s.writeErr(w, r, http.StatusForbidden, "You've run out of credits. Please top up your balance or update your payment method to continue: https://aimlapi.com/app/billing/")
+		return nil, model, false
+	}
+	if deprecated(model, b) {
+		s.writeErr(w, r, http.StatusNotFound, "Model "+model+" is deprecated and no longer supported")
+		return nil, model, false
+	}
+	schema, known := Schemas[model]
+	if !known {
+		if _, listed := findModel(model); listed {
+			s.writeErr(w, r, http.StatusBadRequest, "stand-in: no published schema is kept for "+model+" (add it under providertest/testdata/schemas)")
+		} else {
+			s.writeErr(w, r, http.StatusNotFound, "Model "+model+" not found")
+		}
+		return nil, model, false
+	}
+	if !strings.HasSuffix(schema.Path, endpoint) {
+		s.writeErr(w, r, http.StatusBadRequest, fmt.Sprintf("Body validation error!\n%s is served at %s, not %s", model, schema.Path, endpoint))
+		return nil, model, false
+	}
+	if errs := Validate(schema.Request, body); len(errs) > 0 {
+		s.mu.Lock()
+		s.refusals = append(s.refusals, model+": "+strings.Join(errs, "; "))
+		s.mu.Unlock()
+		s.writeErr(w, r, http.StatusBadRequest, "Body validation error!\n"+strings.Join(errs, "\n"))
+		return nil, model, false
+	}
+	switch {
+	case b.RateLimited:
+		s.writeErr(w, r, http.StatusTooManyRequests, "Too Many Requests")
+		return nil, model, false
+	case b.Maintenance:
+		s.writeErr(w, r, http.StatusInternalServerError, "The model is under maintenance, please contact us at help@aimlapi.com.")
+		return nil, model, false
+	case b.GatewayTimeout:
+		s.writeErr(w, r, http.StatusGatewayTimeout, "Generation timeout")
+		return nil, model, false
+	}
+	return body, model, true
+}
+
+func deprecated(model string, b Behavior) bool {
+	for _, d := range b.Deprecated {
+		if strings.EqualFold(d, model) {
+			return true
+		}
+	}
+	for _, d := range publishedDeprecated {
+		if strings.EqualFold(d, model) {
+			return true
+		}
+	}
+	return false
+}
+
+// chatTexts are a chat body's system prompt (top-level or a system
+// message) and user text, whatever the family.
+func chatTexts(body map[string]any) (system, user string) {
+	system, _ = body["system"].(string)
+	msgs, _ := body["messages"].([]any)
+	for _, m := range msgs {
+		msg, _ := m.(map[string]any)
+		raw, _ := json.Marshal(msg["content"])
+		switch msg["role"] {
+		case "system", "developer":
+			system = text(raw)
+		case "user":
+			user = text(raw)
+		}
+	}
+	return system, user
+}
+
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	s.Chats.Add(1)
 	b := s.behavior()
-	var req struct {
-		Model    string `json:"model"`
-		Messages []struct {
-			Role    string          `json:"role"`
-			Content json.RawMessage `json:"content"` // a string, or a list of parts
-		} `json:"messages"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model == "" || len(req.Messages) == 0 {
-		writeErr(w, http.StatusBadRequest, "invalid chat request")
+	body, model, ok := s.admit(w, r, b, "/chat/completions")
+	if !ok {
 		return
 	}
-	if r.Header.Get("Authorization") == "" {
-		writeErr(w, http.StatusUnauthorized, "missing key")
-		return
-	}
-	var system, user string
-	for _, m := range req.Messages {
-		switch m.Role {
-		case "system":
-			system = text(m.Content)
-		case "user":
-			user = text(m.Content)
-		}
-	}
+	s.mu.Lock()
+	s.lastChat = body
+	s.mu.Unlock()
+	system, user := chatTexts(body)
 	judging := strings.Contains(user, "\nCandidate 1:")
 	if judging {
 		s.Judges.Add(1)
@@ -195,7 +341,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if b.ChatStatus != 0 || (judging && b.JudgeStatus != 0) {
-		writeErr(w, max(b.ChatStatus, b.JudgeStatus), "injected chat failure")
+		s.writeErr(w, r, max(b.ChatStatus, b.JudgeStatus), "injected chat failure")
 		return
 	}
 	content := b.ChatContent
@@ -210,22 +356,26 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	default:
 		content = writeCandidates(system, user)
 	}
-	s.writeJSON(w, r, b.ChatDrip, map[string]any{
-		"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": req.Model,
+	s.writeJSON(w, r, b, b.ChatDrip, ChatUSD, map[string]any{
+		"id": "chatcmpl-test", "object": "chat.completion", "created": time.Now().Unix(), "model": model,
 		"choices": []any{map[string]any{
 			"index": 0, "finish_reason": "stop",
-			"message": map[string]any{"role": "assistant", "content": content},
+			"message": map[string]any{"role": "assistant", "content": content, "refusal": nil},
 		}},
 		"usage": map[string]any{"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
+		"meta":  usage(ChatUSD),
 	})
+}
+
+func usage(usd float64) map[string]any {
+	return map[string]any{"usage": map[string]any{"credits_used": int(usd * 2e6), "usd_spent": usd}}
 }
 
 func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 	s.Images.Add(1)
 	b := s.behavior()
-	var req map[string]any
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || req["prompt"] == nil {
-		writeErr(w, http.StatusBadRequest, "invalid image request")
+	req, model, ok := s.admit(w, r, b, "/images/generations")
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -233,7 +383,6 @@ func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	delay := b.ImageDelay
 	if b.ImageLatency != nil {
-		model, _ := req["model"].(string)
 		delay = b.ImageLatency(model)
 	}
 	if !s.wait(r, delay, b.ImageHang) {
@@ -247,7 +396,7 @@ func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 		if b.ImageRetryAfter != "" {
 			w.Header().Set("Retry-After", b.ImageRetryAfter)
 		}
-		writeErr(w, b.ImageStatus, msg)
+		s.writeErr(w, r, b.ImageStatus, msg)
 		return
 	}
 	if b.ImageBody != nil {
@@ -260,41 +409,165 @@ func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 		url = s.URL + "/files/picture.png"
 	}
 	b64 := func() string { return base64.StdEncoding.EncodeToString(s.picture(b)) }
+	var answer map[string]any
 	switch b.ImageShape {
-	case ShapeDataURL:
-		s.writeJSON(w, r, b.ImageDrip, map[string]any{"created": 1, "data": []any{map[string]any{"url": url}}})
 	case ShapeDataB64:
-		s.writeJSON(w, r, b.ImageDrip, map[string]any{"created": 1, "data": []any{map[string]any{"b64_json": b64()}}})
+		answer = map[string]any{"data": []any{map[string]any{"b64_json": b64(), "url": nil}}}
+	case ShapeImagesURL:
+		answer = map[string]any{"images": []any{map[string]any{"url": url, "width": 1024, "height": 1024, "content_type": "image/png"}}, "seed": 42}
 	case ShapeOutputB64:
-		s.writeJSON(w, r, b.ImageDrip, map[string]any{"output": map[string]any{"choices": []any{map[string]any{"image_base64": b64()}}}})
+		answer = map[string]any{"output": map[string]any{"choices": []any{map[string]any{"image_base64": b64()}}}}
 	default:
-		s.writeJSON(w, r, b.ImageDrip, map[string]any{"images": []any{map[string]any{"url": url, "width": 1024, "height": 1024, "content_type": "image/png"}}, "seed": 42})
+		answer = map[string]any{"data": []any{map[string]any{"url": url, "b64_json": nil}}}
 	}
+	answer["meta"] = usage(ImageUSD)
+	s.writeJSON(w, r, b, b.ImageDrip, ImageUSD, answer)
 }
 
-// speech answers AIML's /tts (text) and OpenAI's /audio/speech (input).
+// speech answers POST /tts: the audio bytes, or {"audio": "<link>"}.
 func (s *Server) speech(w http.ResponseWriter, r *http.Request) {
 	s.Speeches.Add(1)
 	b := s.behavior()
-	var req map[string]any
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || (req["text"] == nil && req["input"] == nil) {
-		writeErr(w, http.StatusBadRequest, "invalid speech request")
+	if _, _, ok := s.admit(w, r, b, "/tts"); !ok {
 		return
 	}
 	if !s.wait(r, b.TTSDelay, false) {
 		return
 	}
 	if b.TTSStatus != 0 {
-		writeErr(w, b.TTSStatus, "injected speech failure")
+		s.writeErr(w, r, b.TTSStatus, "injected speech failure")
 		return
 	}
-	if b.TTSLink && r.URL.Path == "/tts" {
-		s.writeJSON(w, r, 0, map[string]any{"audio": map[string]any{"url": s.URL + "/files/voice.wav"}})
+	if b.TTSLink {
+		s.writeJSON(w, r, b, 0, SpeechUSD, map[string]any{"audio": s.URL + "/files/voice.wav", "meta": usage(SpeechUSD)})
 		return
 	}
 	w.Header().Set("Content-Type", "audio/wav")
-	_, _ = w.Write(TestWAV(2))
+	_, _ = w.Write(TestWAV(2)) // binary audio carries no cost header (documented)
 }
+
+// catalogue answers GET /models: the published list less the models
+// deprecated since, filtered by ?id= (ids and aliases, comma-separated,
+// case-insensitive), with an ETag and 304 for If-None-Match.
+func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
+	s.Catalogues.Add(1)
+	b := s.behavior()
+	var want map[string]bool
+	if ids := r.URL.Query()["id"]; len(ids) > 0 {
+		want = map[string]bool{}
+		for _, v := range ids {
+			for _, id := range strings.Split(v, ",") {
+				want[strings.ToLower(strings.TrimSpace(id))] = true
+			}
+		}
+	}
+	data := []any{}
+	for _, m := range publishedCatalogue {
+		if deprecated(m.ID, b) {
+			continue
+		}
+		if want != nil && !want[strings.ToLower(m.ID)] && !anyIn(m.Aliases, want) {
+			continue
+		}
+		data = append(data, m.raw)
+	}
+	raw, _ := json.Marshal(map[string]any{"object": "list", "data": data})
+	sum := sha256.Sum256(raw)
+	etag := `W/"` + hex.EncodeToString(sum[:8]) + `"`
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(raw)
+}
+
+func anyIn(names []string, want map[string]bool) bool {
+	for _, n := range names {
+		if want[strings.ToLower(n)] {
+			return true
+		}
+	}
+	return false
+}
+
+type listed struct {
+	ID      string
+	Aliases []string
+	raw     map[string]any
+}
+
+var publishedCatalogue, publishedDeprecated = func() ([]listed, []string) {
+	raw, err := published.ReadFile("testdata/catalogue.json")
+	if err != nil {
+		panic(err)
+	}
+	var cat struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &cat); err != nil {
+		panic(err)
+	}
+	var out []listed
+	for _, m := range cat.Data {
+		l := listed{raw: m}
+		l.ID, _ = m["id"].(string)
+		as, _ := m["aliases"].([]any)
+		for _, a := range as {
+			if s, ok := a.(string); ok {
+				l.Aliases = append(l.Aliases, s)
+			}
+		}
+		out = append(out, l)
+	}
+	raw, err = published.ReadFile("testdata/deprecated.json")
+	if err != nil {
+		panic(err)
+	}
+	var dep []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &dep); err != nil {
+		panic(err)
+	}
+	var gone []string
+	for _, d := range dep {
+		gone = append(gone, d.ID)
+	}
+	sort.Strings(gone)
+	return out, gone
+}()
+
+// findModel finds model among the published catalogue's ids and aliases.
+func findModel(model string) (listed, bool) {
+	for _, m := range publishedCatalogue {
+		if strings.EqualFold(m.ID, model) {
+			return m, true
+		}
+		for _, a := range m.Aliases {
+			if strings.EqualFold(a, model) {
+				return m, true
+			}
+		}
+	}
+	return listed{}, false
+}
+
+// CatalogueModels lists the published catalogue's model ids of a type
+// containing kind ("chat", "image", "tts", "video").
+func CatalogueModels(kind string) []string {
+	var out []string
+	for _, m := range publishedCatalogue {
+		if t, _ := m.raw["type"].(string); strings.Contains(t, kind) {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
+// DeprecatedModels is the published "no longer supported" list.
+func DeprecatedModels() []string { return append([]string(nil), publishedDeprecated...) }
 
 // redirect sends the client to Behavior.RedirectTo (an image URL that
 // looks fine and leads somewhere it must not go).
@@ -351,9 +624,13 @@ func BombPNG(w, h uint32) []byte {
 	return b
 }
 
-func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, drip time.Duration, v any) {
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, b Behavior, drip time.Duration, usd float64, v any) {
 	body, _ := json.Marshal(v)
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-inference-id", "test-inference")
+	if !b.NoCostHeader && usd > 0 {
+		w.Header().Set("x-aimlapi-usd-spent", strconv.FormatFloat(usd, 'f', 9, 64))
+	}
 	s.drip(w, r, drip, body)
 }
 
@@ -396,10 +673,15 @@ func HeavyTail(seed uint64, median time.Duration, tail float64, tailMin, tailMax
 	}
 }
 
-func writeErr(w http.ResponseWriter, status int, msg string) {
+// writeErr answers with AIML's error body: {message, path, requestId,
+// statusCode, timestamp}.
+func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": "test_error", "code": status}})
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"message": msg, "path": r.URL.Path, "requestId": fmt.Sprintf("req-%d", time.Now().UnixNano()),
+		"statusCode": status, "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+	})
 }
 
 // TestWAV is a mono 16 kHz 16-bit WAV of a soft 440 Hz tone lasting

@@ -1,18 +1,20 @@
-// Package tts reads a caption aloud through the provider's text-to-speech:
-// AIML's POST /tts (model, text, voice, response_format), which answers
-// with audio bytes or a JSON link to them, or OpenAI's POST /audio/speech
-// (model, input, voice), which answers with bytes.
+// Package tts reads a caption aloud through AIML API's text-to-speech:
+// every speech model, OpenAI's included, is POST /v1/tts with model, text
+// and a voice its family documents (aiml.SpeechBody, aiml.Voice), and
+// answers {"audio": "<uri>", "meta": …} or the audio bytes.
 package tts
 
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"punchline/pkg/provider/aiml"
 	"punchline/pkg/provider/apipost"
 	"punchline/pkg/provider/fetch"
 )
@@ -30,41 +32,51 @@ type Client struct {
 	key     string
 	model   string
 	voice   string
+	health  *aiml.Health
 	fetch   *http.Client // for audio links in answers: policy-checked
 }
 
-// New returns a client; download fetches audio links the provider answers with.
-func New(api Doer, baseURL, key, model, voice string, download *http.Client) *Client {
-	return &Client{api: api, baseURL: strings.TrimRight(baseURL, "/"), key: key, model: model, voice: voice, fetch: download}
+// New returns a client for model in voice (TTS_VOICE; a voice model's
+// family does not document becomes the family's default, and the error
+// says so); download fetches audio links the provider answers with.
+func New(api Doer, baseURL, key, model, voice string, download *http.Client, health *aiml.Health) (*Client, error) {
+	v, err := aiml.Voice(model, voice)
+	return &Client{api: api, baseURL: strings.TrimRight(baseURL, "/"), key: key, model: model, voice: v, health: health, fetch: download}, err
 }
 
-// openAIStyle reports models served by /audio/speech.
-func openAIStyle(model string) bool {
-	m := strings.ToLower(model)
-	return strings.HasPrefix(m, "tts-") || strings.Contains(m, "-tts") || strings.HasPrefix(m, "openai/")
-}
+// Model is the speech model.
+func (c *Client) Model() string { return c.model }
 
 // Speak returns text read aloud (MP3, WAV or whatever the provider sends;
 // ffmpeg reads them all).
 func (c *Client) Speak(ctx context.Context, text string) ([]byte, error) {
-	path, body := "/tts", map[string]any{"model": c.model, "text": text, "voice": c.voice, "response_format": "mp3"}
-	if openAIStyle(c.model) {
-		path, body = "/audio/speech", map[string]any{"model": c.model, "input": text, "voice": c.voice, "response_format": "mp3"}
+	if err := c.health.Allow(ctx, c.model); err != nil {
+		return nil, fmt.Errorf("tts %w", err)
 	}
-	ans, err := apipost.Do(ctx, c.api, c.baseURL+path, c.key, body, MaxAudioBytes)
+	ans, err := apipost.Do(ctx, c.api, c.baseURL+"/tts", c.key, aiml.SpeechBody(c.model, text, c.voice), MaxAudioBytes)
 	if err != nil {
 		return nil, fmt.Errorf("tts %s: %w", c.model, err)
 	}
 	data := ans.Body
 	if !ans.OK() {
-		return nil, fmt.Errorf("tts %s: status %d: %.200s", c.model, ans.Status, data)
+		e := aiml.Classify(c.model, ans.Status, ans.Header, data)
+		c.health.Observe(ctx, c.model, e)
+		return nil, fmt.Errorf("tts %w", e)
 	}
+	aiml.Charge(ctx, aiml.Spent(ans.Header, data))
 	if !strings.Contains(ans.ContentType, "json") && !looksJSON(data) {
 		return audio(data)
 	}
 	link, err := AudioURL(data)
 	if err != nil {
 		return nil, fmt.Errorf("tts %s: %w", c.model, err)
+	}
+	if strings.HasPrefix(link, "data:") {
+		b, err := dataURL(link)
+		if err != nil {
+			return nil, fmt.Errorf("tts %s: %w", c.model, err)
+		}
+		return audio(b)
 	}
 	if data, err = fetch.Get(ctx, c.fetch, link, MaxAudioBytes); err != nil {
 		return nil, fmt.Errorf("tts %s: %w", c.model, err)
@@ -89,12 +101,16 @@ func audio(b []byte) ([]byte, error) {
 	return nil, errors.New("tts: answer is not audio")
 }
 
-// AudioURL finds the audio link in a JSON answer: url, audio_url, or
-// either under audio, data or result.
+// AudioURL finds the audio link in a JSON answer: AIML's documented
+// {"audio": "<uri>"}, or url or audio_url at the top or under audio, data
+// or result.
 func AudioURL(data []byte) (string, error) {
 	var v map[string]any
 	if err := json.Unmarshal(data, &v); err != nil {
 		return "", fmt.Errorf("decode answer: %w", err)
+	}
+	if s, ok := v["audio"].(string); ok && s != "" {
+		return s, nil
 	}
 	find := func(m map[string]any) string {
 		for _, k := range []string{"url", "audio_url"} {
@@ -124,4 +140,17 @@ func AudioURL(data []byte) (string, error) {
 		}
 	}
 	return "", errors.New("no audio link in answer")
+}
+
+// dataURL decodes a base64 data: URI (an answer may carry the audio
+// inline).
+func dataURL(u string) ([]byte, error) {
+	meta, payload, ok := strings.Cut(u, ",")
+	if !ok || !strings.HasSuffix(meta, ";base64") {
+		return nil, errors.New("audio data URL is not base64")
+	}
+	if base64.StdEncoding.DecodedLen(len(payload)) > MaxAudioBytes {
+		return nil, fmt.Errorf("audio data URL over %d bytes", MaxAudioBytes)
+	}
+	return base64.StdEncoding.DecodeString(payload)
 }

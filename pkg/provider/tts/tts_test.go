@@ -2,14 +2,20 @@ package tts
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"testing"
 
+	"punchline/pkg/meme"
+	"punchline/pkg/provider/aiml"
 	"punchline/pkg/provider/fetch"
 	"punchline/pkg/provider/providertest"
 )
 
+// Every speech family on AIML's one route, /tts, with a voice its schema
+// documents: the stand-in refuses any body its published schema does not
+// allow, and answers with the bytes or {"audio": "<uri>"}.
 func TestSpeak(t *testing.T) {
 	srv := providertest.New()
 	defer srv.Close()
@@ -19,24 +25,44 @@ func TestSpeak(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		name, model string
-		link        bool
+		model, voice, want string
+		link, wrongVoice   bool
 	}{
-		{"AIML bytes", "#g1_aura-asteria-en", false},
-		{"AIML link", "#g1_aura-asteria-en", true},
-		{"OpenAI speech", "tts-1", false},
+		{"openai/tts-1", "nova", "nova", false, false},
+		{"openai/gpt-4o-mini-tts", "", "alloy", true, false},
+		{"deepgram/aura-2", "alloy", "thalia", false, true}, // alloy is OpenAI's: the family's default instead
+		{"deepgram/aura-2", "Luna", "luna", true, false},
+		{"elevenlabs/eleven_turbo_v2_5", "", "Rachel", false, false},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.model+"/"+c.voice, func(t *testing.T) {
 			srv.Set(func(b *providertest.Behavior) { b.TTSLink = c.link })
-			audio, err := New(http.DefaultClient, srv.URL, "k", c.model, "alloy", policy.Client()).Speak(context.Background(), "hello")
+			cl, err := New(http.DefaultClient, srv.URL, "k", c.model, c.voice, policy.Client(), aiml.NewHealth())
+			if (err != nil) != c.wrongVoice {
+				t.Fatalf("voice %q: error %v", c.voice, err)
+			}
+			if cl.voice != c.want {
+				t.Errorf("voice %q, want %q", cl.voice, c.want)
+			}
+			m := &aiml.Meter{}
+			audio, err := cl.Speak(aiml.WithMeter(context.Background(), m), "hello")
 			if err != nil || string(audio[:4]) != "RIFF" {
-				t.Fatalf("%v %q", err, audio[:min(4, len(audio))])
+				t.Fatalf("%v %q (refusals %q)", err, audio[:min(4, len(audio))], srv.Refusals())
+			}
+			if c.link && m.USD() != providertest.SpeechUSD {
+				t.Errorf("cost %v, want %v from the JSON answer", m.USD(), providertest.SpeechUSD)
 			}
 		})
 	}
+	if r := srv.Refusals(); len(r) > 0 {
+		t.Errorf("bodies refused by their schema: %q", r)
+	}
 	srv.Set(func(b *providertest.Behavior) { b.TTSStatus = 500 })
-	if _, err := New(http.DefaultClient, srv.URL, "k", "tts-1", "alloy", policy.Client()).Speak(context.Background(), "x"); err == nil {
-		t.Error("500: no error")
+	cl, _ := New(http.DefaultClient, srv.URL, "k", "openai/tts-1", "", policy.Client(), aiml.NewHealth())
+	if _, err := cl.Speak(context.Background(), "x"); aiml.KindOf(err) != aiml.KindModelFailed {
+		t.Errorf("500: %v, want a model failure", err)
+	}
+	if _, err := cl.Speak(context.Background(), "x"); !errors.Is(err, meme.ErrModelGone) {
+		t.Errorf("after a 500 the model is skipped: %v", err)
 	}
 }
 
@@ -44,6 +70,7 @@ func TestAudioURLAndSniff(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"url":"http://a/1.mp3"}`:              "http://a/1.mp3",
 		`{"audio":{"url":"http://a/2.wav"}}`:    "http://a/2.wav",
+		`{"audio":"http://a/5.mp3","meta":{}}`:  "http://a/5.mp3",
 		`{"data":[{"audio_url":"http://a/3"}]}`: "http://a/3",
 		`{"result":{"audio_url":"http://a/4"}}`: "http://a/4",
 		`{"audio":{"format":"mp3"}}`:            "",

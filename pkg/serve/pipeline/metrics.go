@@ -8,6 +8,7 @@ import (
 
 	"punchline/pkg/meme"
 	"punchline/pkg/platform/emf"
+	"punchline/pkg/provider/aiml"
 )
 
 // Stage is a timed step of a request.
@@ -67,6 +68,16 @@ func (p *Pipeline) metrics(ctx context.Context, r *run, ans meme.Answer) {
 	)
 	if len(r.rec.Candidates) > 0 {
 		ms = append(ms, emf.Metric{Name: "Candidates", Unit: "Count", Value: int64(len(r.rec.Candidates))})
+	}
+	if r.rec.JudgeModel != "" {
+		ms = append(ms, emf.Metric{Name: "JudgeFailed", Unit: "Count", Value: b(len(r.rec.JudgeRank) == 0)})
+	}
+	if !p.o.Offline {
+		ms = append(ms,
+			emf.Metric{Name: "CostUsd", Unit: "None", Float: r.rec.CostUSD},
+			emf.Metric{Name: "ProviderAuth", Unit: "Count", Value: int64(r.meter.Failures(aiml.KindAuth))},
+			emf.Metric{Name: "ProviderCredits", Unit: "Count", Value: int64(r.meter.Failures(aiml.KindCredits))},
+		)
 	}
 	emf.Log(ctx, p.o.Logger, "metrics", p.o.Now(), emf.Line{
 		Dims:    []slog.Attr{slog.String("Rung", r.rung), slog.String("Type", ans.Type)},

@@ -26,6 +26,7 @@ import (
 	"punchline/pkg/media/video"
 	"punchline/pkg/meme"
 	"punchline/pkg/platform/wait"
+	"punchline/pkg/provider/aiml"
 	"punchline/pkg/serve/hedge"
 )
 
@@ -72,10 +73,12 @@ type Speaker interface {
 	Speak(ctx context.Context, text string) ([]byte, error)
 }
 
-// Budget caps provider spending (budget.Daily): Take reserves one
-// request's provider calls, false once the day's are spent.
+// Budget caps provider spending (budget.Caps): Take reserves one
+// request's provider calls, false once the day's calls or dollars are
+// spent; Spend books what the request cost.
 type Budget interface {
 	Take(ctx context.Context) (bool, error)
+	Spend(ctx context.Context, usd float64) error
 }
 
 // Tracer records a finished step of a request (trace.Tracer: an X-Ray
@@ -191,7 +194,8 @@ type run struct {
 	conflict   bool                                    // the result_id was claimed with another prompt: answer, record nothing
 	hedged     bool
 	provErrs   int
-	spec       bool // the picture came from the raw prompt
+	spec       bool        // the picture came from the raw prompt
+	meter      *aiml.Meter // what the request's provider calls cost, and how they failed
 }
 
 // Generate always returns a contract answer, by the deadline.
@@ -199,7 +203,8 @@ func (p *Pipeline) Generate(ctx context.Context, req meme.Request, arrived time.
 	if arrived.IsZero() {
 		arrived = p.o.Now()
 	}
-	r := &run{req: req, arrived: arrived, answerBy: arrived.Add(p.o.Deadline), stageMS: map[Stage]int64{}}
+	r := &run{req: req, arrived: arrived, answerBy: arrived.Add(p.o.Deadline), stageMS: map[Stage]int64{}, meter: &aiml.Meter{}}
+	ctx = aiml.WithMeter(ctx, r.meter)
 	if dl, ok := ctx.Deadline(); ok && dl.Add(-lambdaMargin).Before(r.answerBy) {
 		r.answerBy = dl.Add(-lambdaMargin)
 	}
@@ -217,9 +222,25 @@ func (p *Pipeline) Generate(ctx context.Context, req meme.Request, arrived time.
 		p.checkBudget(ctx, r)
 	}
 	ans := p.generate(ctx, r)
+	r.rec.CostUSD = r.meter.USD()
 	p.record(ctx, r, ans)
+	p.spend(ctx, r)
 	p.metrics(ctx, r, ans)
 	return ans
+}
+
+// spend books the request's cost against the day's dollars, past the
+// answer like the record (a failure is logged: the budget is a cap, not
+// a ledger; the provider's usage logs are).
+func (p *Pipeline) spend(ctx context.Context, r *run) {
+	if p.o.Budget == nil || r.rec.CostUSD <= 0 {
+		return
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budgetTimeout)
+	defer cancel()
+	if err := p.o.Budget.Spend(sctx, r.rec.CostUSD); err != nil {
+		p.o.Logger.WarnContext(ctx, "daily budget: booking the cost failed", "cost_usd", r.rec.CostUSD, "error", err)
+	}
 }
 
 // checkBudget takes the request's provider calls from the daily budget;
@@ -435,6 +456,9 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
 	}
 	r.rec.ChatModel = p.o.ChatModel
+	if plan.ChatModel != "" {
+		r.rec.ChatModel = plan.ChatModel
+	}
 	r.rec.Choice = plan.Choice
 	if plan.JudgeModel != "" {
 		r.stageMS[StageJudge] = plan.JudgeMS
@@ -502,7 +526,12 @@ func (p *Pipeline) startImage(ctx context.Context, r *run, prompt string) *job {
 		defer close(j.done)
 		j.img, j.out, j.err = hedge.First(jctx, hedge.Options{
 			After: p.o.HedgeAfter,
-			Final: func(err error) bool { return errors.Is(err, meme.ErrRefused) },
+			// A refused prompt fails every model alike, and an account the
+			// provider refuses fails every call: neither is hedged, not
+			// even a model with itself.
+			Final: func(err error) bool {
+				return errors.Is(err, meme.ErrRefused) || errors.Is(err, meme.ErrProviderAccount)
+			},
 		}, attempts...)
 		if j.out.Winner >= 0 {
 			j.model = models[j.out.Winner]

@@ -266,6 +266,8 @@ type budgetFunc func(ctx context.Context) (bool, error)
 
 func (f budgetFunc) Take(ctx context.Context) (bool, error) { return f(ctx) }
 
+func (f budgetFunc) Spend(context.Context, float64) error { return nil }
+
 // The daily budget: within it the provider is used; past it the answer is
 // offline with no provider call, recorded (fallback budget) and counted
 // (BudgetReached); a budget store that fails or hangs lets requests go on.

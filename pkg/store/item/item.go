@@ -6,6 +6,7 @@
 package item
 
 import (
+	"math"
 	"time"
 
 	"punchline/pkg/meme"
@@ -57,6 +58,9 @@ func Generation(rec meme.Record) map[string]any {
 	}
 	if rec.Bytes != 0 {
 		a["bytes"] = rec.Bytes
+	}
+	if rec.CostUSD > 0 && !math.IsInf(rec.CostUSD, 0) {
+		a["cost_usd"] = rec.CostUSD
 	}
 	if len(rec.StageMS) > 0 {
 		a["stage_ms"] = rec.StageMS

@@ -291,7 +291,8 @@ func compare(ctx context.Context, judge *joke.Engine, lib joke.Library, rows []r
 	if judge == nil || judge.JudgeModel() == "" {
 		return nil, errors.New("comparing configurations needs a judge: set a provider key (or none, for the test server) and JUDGE_MODEL")
 	}
-	pw := &pairwise{Judge: judge.JudgeModel()}
+	model := judge.JudgeModel()
+	pw := &pairwise{Judge: model}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range rows {
 		a, b := rows[i].Sides[0].winner, rows[i].Sides[1].winner
@@ -304,7 +305,7 @@ func compare(ctx context.Context, judge *joke.Engine, lib joke.Library, rows []r
 			order = []int{1, 0}
 		}
 		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		rank, err := judge.Judge(jctx, rows[i].Prompt, rows[i].Lang, []meme.Candidate{*a, *b}, order, lib, nil)
+		rank, err := judge.Judge(jctx, model, rows[i].Prompt, rows[i].Lang, []meme.Candidate{*a, *b}, order, lib, nil)
 		cancel()
 		if err != nil {
 			rows[i].Verdict = "judge failed: " + err.Error()
