@@ -32,6 +32,10 @@ report: ## Win rates (Wilson 95%) per strategy/recipe/model/format/language/temp
 eval: ## Run the eval prompt set (N=…) through the pipeline (configured provider, else the test server); A=… B=… (K=V,…) compare two configurations; HTML in .data/eval
 	$(GO) run ./pkg/tools/eval -out $(or $(OUT),.data/eval) $(if $(N),-n $(N)) $(if $(A),-a "$(A)") $(if $(B),-b "$(B)")
 
+.PHONY: doctor
+doctor: ## After a deploy: every configured model against the live catalogue; with PROVIDER_API_KEY (or PROVIDER_API_KEY_PARAM) one tiny call per role, with latency and cost
+	$(GO) run ./pkg/tools/doctor
+
 .PHONY: templates-lint
 templates-lint: ## Validate a template folder (DIR=…, default the house set) and render a contact sheet to .data/templates-lint.png
 	$(GO) run ./pkg/tools/templateslint $(if $(DIR),-dir "$(DIR)") -out $(or $(OUT),.data/templates-lint.png)
@@ -154,7 +158,7 @@ load: ## 50 concurrent clients for LOAD_SECONDS (60) against the local server an
 	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse
+FUZZ_TARGETS := ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse ./pkg/provider/aiml:FuzzDecodeCatalogue ./pkg/provider/aiml:FuzzClassify ./pkg/provider/chat:FuzzText ./pkg/provider/tts:FuzzAudioURL
 
 .PHONY: fuzz
 fuzz: ## Fuzz every decoder of outside input, and the SIMD kernels against their references, for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit

@@ -46,7 +46,7 @@ func TestRunJudgesCandidates(t *testing.T) {
 		judged  bool
 		maxTime time.Duration
 	}{
-		{"judged", func(*providertest.Behavior) {}, true, 3 * time.Second},
+		{"judged", func(*providertest.Behavior) {}, true, 6 * time.Second}, // far under the deadline, with room for -race
 		{"judge hangs", func(b *providertest.Behavior) { b.JudgeHang = true }, false, 12 * time.Second},
 	} {
 		t.Run(c.name, func(t *testing.T) {

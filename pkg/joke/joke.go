@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"text/template"
+	"time"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -99,6 +100,8 @@ type Options struct {
 	// catalogue); unset, Vision alone decides.
 	VisionOf func(model string) bool
 	Logger   *slog.Logger // judge failures and generator hand-overs; nil: none
+	// JudgeSlice is the judge's time; 0: JudgeSlice (2.5 s).
+	JudgeSlice time.Duration
 	// Shortlist is how many templates the generator is shown (6–8).
 	Shortlist int
 	// Rand, when set, makes the shuffles of a request (tests).

@@ -460,8 +460,9 @@ func TestPlanFaults(t *testing.T) {
 func TestBodiesSentPassTheirSchemas(t *testing.T) {
 	prov := providertest.New()
 	defer prov.Close()
-	e := engine(t, prov, Options{Can: Can{Image: true}, Vision: true, Recipes: []string{"template"}})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A long slice: drawing four templates takes seconds under -race.
+	e := engine(t, prov, Options{Can: Can{Image: true}, Vision: true, Recipes: []string{"template"}, JudgeSlice: 30 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	plan, err := e.Plan(ctx, "Cats vs dogs")
 	if err != nil {
@@ -536,5 +537,25 @@ func TestJudgeFailureIsLogged(t *testing.T) {
 	line := logs.String()
 	if strings.Count(line, "judge failed") != 1 || !strings.Contains(line, "503") || !strings.Contains(line, judgeModel) {
 		t.Errorf("log %s", line)
+	}
+}
+
+// A judge that looks but whose pictures are late judges the descriptions,
+// on time: drawing cannot outlive the judge's slice.
+func TestLatePicturesDoNotHoldTheJudge(t *testing.T) {
+	prov := providertest.New()
+	defer prov.Close()
+	var logs bytes.Buffer
+	e := engine(t, prov, Options{Can: Can{Image: true}, Vision: true, Recipes: []string{"template"}, JudgeSlice: time.Millisecond,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	start := time.Now()
+	rank := e.judge(context.Background(), judgeModel, e.Brief("Cats vs dogs", house(t).Usable(), seeded(3)()),
+		[]meme.Candidate{{Recipe: "template", Template: "two-buttons", Captions: []string{"a", "b", "c"}}, {Recipe: "text", Captions: []string{"x"}}},
+		house(t), seeded(3)())
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("judging took %v with a 1 ms slice", took)
+	}
+	if rank != nil || !strings.Contains(logs.String(), "pictures late") {
+		t.Errorf("rank %v; logs %s", rank, logs.String())
 	}
 }

@@ -26,9 +26,9 @@ const PlanShare = 0.6
 const (
 	JudgeSlice = 2500 * time.Millisecond
 	judgeShare = 0.5
-	// The reversed second judging runs beside the first only with this
-	// much planning time left: it costs tokens, not time.
-	secondJudge = 2 * JudgeSlice
+	// Drawing the candidates for a judge that looks may take this share of
+	// its slice; later, it judges from the descriptions.
+	pictureShare = 0.4
 )
 
 // Plan writes candidates for prompt, has them judged, and returns the
@@ -50,7 +50,7 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 	gctx := ctx
 	if dl, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
-		gctx, cancel = context.WithDeadline(ctx, dl.Add(-min(JudgeSlice, time.Duration(float64(time.Until(dl))*judgeShare))))
+		gctx, cancel = context.WithDeadline(ctx, dl.Add(-min(e.judgeSlice(), time.Duration(float64(time.Until(dl))*judgeShare))))
 		defer cancel()
 	}
 	drawn := meme.Choice{Recipe: b.Draw.Recipe, Propensity: b.Draw.Propensity, PolicyVersion: b.Draw.Version, Explore: b.Draw.Explore}
@@ -85,7 +85,7 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 // again in the reverse order at the same time; the two rankings are
 // combined. nil when no judging succeeded in time.
 func (e *Engine) judge(ctx context.Context, model string, b Brief, cands []meme.Candidate, lib Library, rng *rand.Rand) []int {
-	slice := JudgeSlice
+	slice := e.judgeSlice()
 	if dl, ok := ctx.Deadline(); ok {
 		slice = min(slice, time.Until(dl))
 	}
@@ -94,10 +94,10 @@ func (e *Engine) judge(ctx context.Context, model string, b Brief, cands []meme.
 	order := rng.Perm(len(cands))
 	var pictures map[int][]byte
 	if e.vision(model) {
-		pictures = Pictures(cands, lib, b.Lang)
+		pictures = e.pictures(jctx, cands, lib, b.Lang, slice)
 	}
 	orders := [][]int{order}
-	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) >= secondJudge {
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) >= 2*e.judgeSlice() {
 		rev := make([]int, len(order))
 		for i, c := range order {
 			rev[len(order)-1-i] = c
@@ -131,6 +131,33 @@ func (e *Engine) judge(ctx context.Context, model string, b Brief, cands []meme.
 		return nil
 	}
 	return Combine(got...)
+}
+
+// judgeSlice is the judge's time (Options.JudgeSlice, else JudgeSlice).
+func (e *Engine) judgeSlice() time.Duration {
+	if e.o.JudgeSlice > 0 {
+		return e.o.JudgeSlice
+	}
+	return JudgeSlice
+}
+
+// pictures draws the candidates for the judge within pictureShare of its
+// slice: drawing is CPU work the deadline cannot interrupt, so it runs
+// aside, and a judge whose pictures are late judges the descriptions (the
+// drawing finishes and is dropped).
+func (e *Engine) pictures(ctx context.Context, cands []meme.Candidate, lib Library, lang string, slice time.Duration) map[int][]byte {
+	done := make(chan map[int][]byte, 1)
+	go func() { done <- Pictures(cands, lib, lang) }()
+	t := time.NewTimer(time.Duration(float64(slice) * pictureShare))
+	defer t.Stop()
+	select {
+	case p := <-done:
+		return p
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	e.log().WarnContext(ctx, "candidate pictures late; the judge reads descriptions", "after", time.Duration(float64(slice)*pictureShare))
+	return nil
 }
 
 func (e *Engine) rng() *rand.Rand {

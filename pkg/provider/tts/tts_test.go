@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"punchline/pkg/meme"
@@ -86,4 +87,21 @@ func TestAudioURLAndSniff(t *testing.T) {
 			t.Errorf("%q accepted as audio", b)
 		}
 	}
+}
+
+// FuzzAudioURL: any JSON answer is read without panicking; a link found
+// is never empty.
+func FuzzAudioURL(f *testing.F) {
+	for _, s := range []string{`{"audio":"http://a/1.mp3","meta":{}}`, `{"audio":{"url":"x"}}`, `{"data":[{"audio_url":"y"}]}`, `{"audio":5}`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		link, err := AudioURL(body)
+		if err == nil && link == "" {
+			t.Fatal("empty link without an error")
+		}
+		if err == nil && strings.HasPrefix(link, "data:") {
+			_, _ = dataURL(link)
+		}
+	})
 }

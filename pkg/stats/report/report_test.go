@@ -126,3 +126,36 @@ func TestChart(t *testing.T) {
 		t.Error("no bar ends at 60%")
 	}
 }
+
+func TestCosts(t *testing.T) {
+	items := []map[string]any{
+		{"recipe": "scene", "chat_model": "openai/gpt-4.1-mini-2025-04-14", "image_model": "flux/schnell", "cost_usd": 0.006, "outcome": "win"},
+		{"recipe": "scene", "chat_model": "openai/gpt-4.1-mini-2025-04-14", "image_model": "flux/schnell", "cost_usd": 0.004, "outcome": "loss"},
+		{"recipe": "template", "chat_model": "openai/gpt-4.1-mini-2025-04-14", "cost_usd": 0.002},
+		{"recipe": "template", "image_model": "offline"}, // offline: no cost
+	}
+	rows := Costs(items)
+	var scene, chat *CostRow
+	for i, r := range rows {
+		switch {
+		case r.Dimension == "recipe" && r.Value == "scene":
+			scene = &rows[i]
+		case r.Dimension == "chat model":
+			chat = &rows[i]
+		}
+	}
+	if scene == nil || scene.Memes != 2 || scene.Wins != 1 || math.Abs(scene.PerMeme()-0.005) > 1e-9 || math.Abs(scene.PerWin()-0.01) > 1e-9 {
+		t.Fatalf("scene %+v", scene)
+	}
+	if chat == nil || chat.Memes != 3 || math.Abs(chat.USD-0.012) > 1e-9 {
+		t.Errorf("chat model %+v", chat)
+	}
+	var b strings.Builder
+	if err := WriteCosts(&b, rows); err != nil || !strings.Contains(b.String(), "per win") || !strings.Contains(b.String(), "0.0100") {
+		t.Errorf("%v\n%s", err, b.String())
+	}
+	b.Reset()
+	if err := WriteCosts(&b, nil); err != nil || !strings.Contains(b.String(), "no result has a recorded cost") {
+		t.Errorf("empty: %s", b.String())
+	}
+}

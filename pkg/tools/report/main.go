@@ -87,6 +87,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err := report.ImageModels(stdout, learn.ModelScores(items, nil)); err != nil {
 		return err
 	}
+	if err := report.WriteCosts(stdout, report.Costs(items)); err != nil {
+		return err
+	}
 	trafficPath := filepath.Join(dir, "traffic.png")
 	traffic, err := report.TrafficChart(report.Traffic(items))
 	if err != nil {
