@@ -153,7 +153,9 @@ func naive(ctx context.Context, pl *joke.Engine, img *imagegen.Client, model, pr
 // simulation against the naive pipeline and against ours (the real
 // handler), and prints latency percentiles and answer shares of both. It
 // fails unless ours has no answer over 15 s, p99 at most half of naive's,
-// and at least 95 % image answers.
+// and at least 95 % of answers on the full rung (the meme the plan chose:
+// a text meme the joke engine picked is a full answer; a text meme because
+// something failed or was late is not).
 func BenchmarkDeadline(b *testing.B) {
 	const n, conc = 400, 40
 	prov := providertest.New()
@@ -230,8 +232,9 @@ func BenchmarkDeadline(b *testing.B) {
 		b.ReportMetric(float64(us.p99.Milliseconds()), "ours-p99-ms")
 		b.ReportMetric(float64(nv.p99.Milliseconds()), "naive-p99-ms")
 		b.ReportMetric(100*float64(us.images)/float64(us.n), "ours-image-%")
-		if us.over15 > 0 || us.errors > 0 || us.p99*2 > nv.p99 || us.images*100 < 95*us.n {
-			b.Errorf("targets missed: %v", us)
+		b.ReportMetric(100*float64(rungs["full"])/float64(us.n), "ours-full-%")
+		if us.over15 > 0 || us.errors > 0 || us.p99*2 > nv.p99 || rungs["full"]*100 < 95*us.n {
+			b.Errorf("targets missed: %v; full rung %d of %d", us, rungs["full"], us.n)
 		}
 	}
 }

@@ -112,29 +112,28 @@ func userContent(c Chat, f ChatFamily) any {
 // ImageBody is the body for one square picture of about a megapixel from
 // model, the prompt cut to the family's documented limit.
 func ImageBody(model, prompt string) map[string]any {
-	f := ImageFamilyOf(model)
-	body := maps.Clone(f.Body)
-	if body == nil {
-		body = map[string]any{}
-	}
-	body["model"] = model
-	body["prompt"] = cut(prompt, f.PromptMax)
-	return body
+	return mediaBody(ImageFamilyOf(model), model, "prompt", prompt)
 }
 
 // SpeechBody is the body for reading text aloud with model in voice (a
 // voice the family documents; "" for none).
 func SpeechBody(model, text, voice string) map[string]any {
-	f := SpeechFamilyOf(model)
+	body := mediaBody(SpeechFamilyOf(model), model, "text", text)
+	if voice != "" {
+		body["voice"] = voice
+	}
+	return body
+}
+
+// mediaBody is the family's fixed fields with the model and the text
+// (field), cut to the family's limit.
+func mediaBody(f MediaFamily, model, field, text string) map[string]any {
 	body := maps.Clone(f.Body)
 	if body == nil {
 		body = map[string]any{}
 	}
 	body["model"] = model
-	body["text"] = cut(text, f.PromptMax)
-	if voice != "" {
-		body["voice"] = voice
-	}
+	body[field] = cut(text, f.PromptMax)
 	return body
 }
 

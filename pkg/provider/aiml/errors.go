@@ -144,17 +144,22 @@ func kindOf(status int, message string) Kind {
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
 		// A body the schema refuses names its fields ("safety_setting",
 		// "moderation"): it is ours to fix, never a refused prompt.
-		for _, s := range []string{"body validation", "unsupported value", "invalid enum", "expected", "unrecognized key", "required"} {
-			if strings.Contains(m, s) {
-				return KindValidation
-			}
+		if containsAny(m, "body validation", "unsupported value", "invalid enum", "expected", "unrecognized key", "required") {
+			return KindValidation
 		}
-		for _, s := range []string{"content_policy", "content policy", "safety system", "nsfw", "flagged", "moderation_blocked", "violat"} {
-			if strings.Contains(m, s) {
-				return KindRefused
-			}
+		if containsAny(m, "content_policy", "content policy", "safety system", "nsfw", "flagged", "moderation_blocked", "violat") {
+			return KindRefused
 		}
 		return KindValidation
 	}
 	return KindOther
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }

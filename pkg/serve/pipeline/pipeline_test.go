@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/provider/aiml"
 )
 
 type planFunc func(ctx context.Context, prompt string) (meme.Plan, error)
@@ -365,3 +368,48 @@ func TestStagesAreTraced(t *testing.T) {
 		t.Errorf("spans out of order: %v", order)
 	}
 }
+
+// What the provider said the calls cost is recorded on the item and
+// booked on the day's budget; and an account-wide refusal is never hedged,
+// not even by a second call to the only model.
+func TestCostAndAccountErrors(t *testing.T) {
+	costly := planFunc(func(ctx context.Context, p string) (meme.Plan, error) {
+		aiml.Charge(ctx, 0.0012) // the chat client meters its calls so
+		return goodPlan(ctx, p)
+	})
+	img := oneModel(func(ctx context.Context, _ string) (image.Image, error) {
+		aiml.Charge(ctx, 0.003)
+		return image.NewRGBA(image.Rect(0, 0, 320, 320)), nil
+	})
+	results := &memResults{}
+	var booked float64
+	spend := spendFunc(func(_ context.Context, usd float64) error { booked += usd; return nil })
+	var logs bytes.Buffer
+	p := New(Options{Planner: costly, Imager: img, Media: &memMedia{objs: map[string][]byte{}}, Results: results, Budget: spend,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	p.Generate(context.Background(), meme.Request{Prompt: "cats", ResultID: 1, HasResultID: true}, time.Time{})
+	recs := results.records()
+	if len(recs) != 1 || math.Abs(recs[0].CostUSD-0.0042) > 1e-9 || math.Abs(booked-0.0042) > 1e-9 {
+		t.Fatalf("cost %v, booked %v", recs, booked)
+	}
+	if !strings.Contains(logs.String(), `"CostUsd":0.0042`) {
+		t.Errorf("no CostUsd metric: %s", logs.String())
+	}
+
+	// Failing at once: the hedge (a second call to the only model) would
+	// start as the first attempt fails, unless the failure is final.
+	refused := oneModel(func(ctx context.Context, _ string) (image.Image, error) {
+		return nil, fmt.Errorf("image: %w", meme.ErrProviderAccount)
+	})
+	p = New(Options{Planner: goodPlan, Imager: refused, Media: &memMedia{objs: map[string][]byte{}}, HedgeAfter: 200 * time.Millisecond})
+	p.Generate(context.Background(), meme.Request{Prompt: "cats"}, time.Time{})
+	if n := refused.calls.Load(); n != 1 {
+		t.Errorf("%d calls to the only model after an account-wide refusal, want 1", n)
+	}
+}
+
+// spendFunc is a budget that always lets requests through and books costs.
+type spendFunc func(context.Context, float64) error
+
+func (spendFunc) Take(context.Context) (bool, error)             { return true, nil }
+func (f spendFunc) Spend(ctx context.Context, usd float64) error { return f(ctx, usd) }

@@ -47,10 +47,7 @@ func Costs(items []map[string]any) []CostRow {
 		}
 		win := it["outcome"] == "win"
 		for _, d := range CostDimensions {
-			v := strings.TrimSpace(fmt.Sprint(it[d.Attr]))
-			if v == "" || v == "<nil>" {
-				v = "(none)"
-			}
+			v := valueOf(it, d.Attr)
 			k := [2]string{d.Name, v}
 			r := by[k]
 			if r == nil {

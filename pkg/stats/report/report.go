@@ -59,10 +59,7 @@ func Build(items []map[string]any) []Row {
 			continue
 		}
 		for _, d := range Dimensions {
-			v := strings.TrimSpace(fmt.Sprint(it[d.Attr]))
-			if v == "" || v == "<nil>" {
-				v = "(none)"
-			}
+			v := valueOf(it, d.Attr)
 			k := [2]string{d.Name, v}
 			r := byKey[k]
 			if r == nil {
@@ -110,6 +107,15 @@ func Build(items []map[string]any) []Row {
 		return a.Value < b.Value
 	})
 	return rows
+}
+
+// valueOf is an item's attribute as a report value, "(none)" when absent.
+func valueOf(it map[string]any, attr string) string {
+	v := strings.TrimSpace(fmt.Sprint(it[attr]))
+	if v == "" || v == "<nil>" {
+		return "(none)"
+	}
+	return v
 }
 
 func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
