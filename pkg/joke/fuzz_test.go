@@ -73,3 +73,37 @@ func FuzzParseRanking(f *testing.F) {
 		_ = strings.TrimSpace(answer)
 	})
 }
+
+// Hostile answers cost linear time: 150,000 "[" (never closed, or closed),
+// and a 100 KB judge answer of nested objects.
+func BenchmarkParseHostile(b *testing.B) {
+	for name, answer := range map[string]string{
+		"150k-open":   strings.Repeat("[", 150_000),
+		"150k-nested": strings.Repeat("[", 150_000) + strings.Repeat("]", 150_000),
+		"100k-judge":  strings.Repeat(`{"ranking":[1,`, 7000),
+		"honest":      `Sure! {"candidates":[{"recipe":"text","captions":["a"],"p":0.4}]}`,
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				_, _ = ParseCandidates(answer, "topic")
+				_, _ = ParseRanking(answer, 4)
+			}
+		})
+	}
+}
+
+// The spans found in one pass are those the bracket-by-bracket scan found:
+// on well-formed and on torn answers, ParseCandidates agrees with parsing
+// the fenced object alone.
+func TestParseFindsTheObjectInProse(t *testing.T) {
+	obj := `{"candidates":[{"recipe":"text","captions":["a ] b"],"p":0.4}]}`
+	for _, answer := range []string{
+		obj, "Here { is it: " + obj, "[1] " + obj, obj + " {", "} ] " + obj, `"{" ` + obj, "{ ] " + obj,
+		strings.Repeat("[", 50) + obj,
+	} {
+		cands, err := ParseCandidates(answer, "topic")
+		if err != nil || len(cands) != 1 || cands[0].Captions[0] != "a ] b" {
+			t.Errorf("%.40q: %v %+v", answer, err, cands)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"text/template"
@@ -328,11 +329,14 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 			}
 			slots = append(slots, slot)
 		}
-		v := tplView{ID: t.ID, About: about, UseWhen: t.UseWhen, Slots: strings.Join(slots, ", ")}
+		// A team template's text is ours to send, but bounded: one with a
+		// 250 KB use_when made a 1.75 MB prompt.
+		v := tplView{ID: t.ID, About: meme.Truncate(meme.CleanText(about), maxTemplateText), UseWhen: meme.Truncate(meme.CleanText(t.UseWhen), maxTemplateText),
+			Slots: strings.Join(slots, ", ")}
 		for _, ex := range t.Examples {
 			if ex.Lang == b.Lang && len(v.Examples) < 2 {
-				caps, _ := json.Marshal(ex.Captions)
-				v.Examples = append(v.Examples, exampleView{Prompt: ex.Prompt, Captions: string(caps)})
+				caps, _ := json.Marshal(cutAll(ex.Captions, maxCaptionRunes))
+				v.Examples = append(v.Examples, exampleView{Prompt: meme.Truncate(meme.CleanText(ex.Prompt), maxTemplateText), Captions: string(caps)})
 			}
 		}
 		data.Templates = append(data.Templates, v)
@@ -436,6 +440,19 @@ type Library interface {
 	Get(id string) *templates.Template
 }
 
+// maxTemplateText caps each piece of a template's own text (about,
+// use_when, an example's prompt) in the generator prompt.
+const maxTemplateText = 300
+
+// cutAll is ss each cut to n runes and cleaned, in a new slice.
+func cutAll(ss []string, n int) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = meme.Truncate(meme.CleanText(s), n)
+	}
+	return out
+}
+
 // Caps on what a candidate may hold; longer values are cut.
 const (
 	maxCaptionRunes = 200
@@ -465,7 +482,11 @@ func Validate(cands []meme.Candidate, b Brief, lib Library) []meme.Candidate {
 		if !offered[c.Recipe] {
 			continue
 		}
-		c.P = min(1, max(0, c.P))
+		// Model text reaches records and pages: no control characters or
+		// bidi overrides from here on.
+		c.Captions = cleanAll(c.Captions)
+		c.ImagePrompt, c.Angle = meme.CleanText(c.ImagePrompt), meme.CleanText(c.Angle)
+		c.P = probability(c.P)
 		c.Angle = meme.Truncate(c.Angle, maxAngle)
 		c.ImagePrompt = meme.Truncate(c.ImagePrompt, maxImagePrompt)
 		var slots []templates.Box
@@ -526,6 +547,24 @@ func Validate(cands []meme.Candidate, b Brief, lib Library) []meme.Candidate {
 			continue
 		}
 		out = append(out, c)
+	}
+	return out
+}
+
+// probability is p clamped to 0..1, 0 when not a number (min and max
+// pass NaN through).
+func probability(p float64) float64 {
+	if math.IsNaN(p) {
+		return 0
+	}
+	return min(1, max(0, p))
+}
+
+// cleanAll is ss with meme.CleanText applied to each, in a new slice.
+func cleanAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = meme.CleanText(s)
 	}
 	return out
 }

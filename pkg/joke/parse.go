@@ -3,6 +3,7 @@ package joke
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -96,20 +97,23 @@ func str(v any) string {
 }
 
 func num(v any) float64 {
+	var f float64
 	switch t := v.(type) {
 	case float64:
-		return t
+		f = t
 	case string:
-		f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(t), "%"), 64)
-		if err != nil {
+		var err error
+		if f, err = strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(t), "%"), 64); err != nil {
 			return 0
 		}
 		if strings.HasSuffix(strings.TrimSpace(t), "%") {
 			f /= 100
 		}
-		return f
 	}
-	return 0
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0 // "NaN", "Inf", "1e999": min and max let NaN through
+	}
+	return f
 }
 
 // ParseRanking reads the judge's {"ranking": [n, …]} (numbers from 1 in
@@ -148,22 +152,69 @@ func ParseRanking(answer string, n int) (order []int, ok bool) {
 	return order, ok
 }
 
-// jsonValues decodes up to max balanced JSON objects or arrays found in s,
-// in order, skipping brackets inside strings, so prose and ``` fences
-// around them do not matter.
+// jsonValues returns up to max JSON values found in s, in order: the
+// outermost bracketed spans that parse, and where one does not, the spans
+// directly inside it. It reads s once to find the spans (a stack of open
+// brackets, strings tracked only inside them), and bounds what it hands
+// to the JSON decoder, so a hostile answer (150,000 "[") costs linear time:
+// the old scan restarted at every bracket.
 func jsonValues(s string, max int) []any {
+	spans := bracketSpans(s)
+	budget := 4*len(s) + 1024 // bytes the decoder may be given, in all
+	tries := 64               // and how many times
 	var out []any
-	for start := strings.IndexAny(s, "{["); start >= 0 && len(out) < max; {
-		end := balanced(s, start)
-		if end > 0 {
+	var try func(idx []int)
+	try = func(idx []int) {
+		for _, i := range idx {
+			if len(out) >= max || tries == 0 {
+				return
+			}
+			sp := spans[i]
+			n := sp.end - sp.start
+			if n > budget {
+				continue
+			}
+			budget -= n
+			tries--
+			var v any
+			if json.Unmarshal([]byte(s[sp.start:sp.end]), &v) == nil {
+				out = append(out, v)
+				continue
+			}
+			try(sp.children)
+		}
+	}
+	var top []int
+	for i, sp := range spans {
+		if sp.parent < 0 { // outermost, or inside a bracket that never closed
+			top = append(top, i)
+		}
+	}
+	try(top)
+	if len(out) == 0 {
+		// A stray quote or bracket in the prose before the JSON shifts the
+		// one pass; a few fresh starts at the first brackets find it, each
+		// scan linear.
+		out = freshStarts(s, max, 16)
+	}
+	return out
+}
+
+// freshStarts scans from each of the first tries brackets of s as if the
+// value began there, keeping up to max values that parse.
+func freshStarts(s string, max, tries int) []any {
+	var out []any
+	for start := strings.IndexAny(s, "{["); start >= 0 && len(out) < max && tries > 0; tries-- {
+		if end := balanced(s, start); end > 0 {
 			var v any
 			if json.Unmarshal([]byte(s[start:end]), &v) == nil {
 				out = append(out, v)
-				if next := strings.IndexAny(s[end:], "{["); next >= 0 {
-					start = end + next
-					continue
+				next := strings.IndexAny(s[end:], "{[")
+				if next < 0 {
+					break
 				}
-				break
+				start = end + next
+				continue
 			}
 		}
 		next := strings.IndexAny(s[start+1:], "{[")
@@ -204,4 +255,97 @@ func balanced(s string, start int) int {
 		}
 	}
 	return -1
+}
+
+// span is a bracketed run of s: [start, end) once closed.
+type span struct {
+	start, end int
+	parent     int // index of the enclosing span, -1 at the top
+	closed     bool
+	children   []int
+}
+
+// maxDepth bounds the brackets tracked at once: a model's JSON nests a
+// few levels, and a span nested deeper is inside one that is tried whole.
+const maxDepth = 64
+
+// bracketSpans finds every bracketed span of s in one pass, in order of
+// their opening bracket. A closer that does not match its opener breaks
+// every span still open (none of them is JSON).
+func bracketSpans(s string) []span {
+	var spans []span
+	var stack []int
+	deep := 0 // openers past maxDepth: counted, not tracked
+	inStr, esc := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if len(stack) > 0 && inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = len(stack) > 0
+		case '{', '[':
+			if len(stack) >= maxDepth {
+				deep++
+				continue
+			}
+			parent := -1
+			if len(stack) > 0 {
+				parent = stack[len(stack)-1]
+			}
+			spans = append(spans, span{start: i, parent: parent})
+			if parent >= 0 {
+				spans[parent].children = append(spans[parent].children, len(spans)-1)
+			}
+			stack = append(stack, len(spans)-1)
+		case '}', ']':
+			if deep > 0 {
+				deep--
+				continue
+			}
+			if len(stack) == 0 {
+				continue
+			}
+			top := stack[len(stack)-1]
+			if open := s[spans[top].start]; (open == '{') != (c == '}') {
+				stack, deep = stack[:0], 0 // mismatched: what is open is not JSON
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			spans[top].end, spans[top].closed = i+1, true
+		}
+	}
+	// Spans still open never closed: drop them, their closed children
+	// stand on their own.
+	out := spans[:0:0]
+	remap := make([]int, len(spans))
+	for i, sp := range spans {
+		remap[i] = -1
+		if sp.closed {
+			remap[i] = len(out)
+			out = append(out, sp)
+		}
+	}
+	for i := range out {
+		if p := out[i].parent; p >= 0 {
+			out[i].parent = remap[p]
+		}
+		kids := out[i].children[:0:0]
+		for _, k := range out[i].children {
+			if remap[k] >= 0 {
+				kids = append(kids, remap[k])
+			}
+		}
+		out[i].children = kids
+	}
+	return out
 }

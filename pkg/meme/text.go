@@ -35,6 +35,12 @@ func Truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
+	switch {
+	case n <= 0:
+		return ""
+	case n == 1:
+		return "…"
+	}
 	rs := []rune(s)[:n-1]
 	cut := len(rs)
 	for i := len(rs) - 1; i > len(rs)*2/3; i-- {

@@ -64,17 +64,19 @@ type Stores struct {
 // Open opens the stores cfg asks for. AWS clients are built once, from
 // getenv (region, credentials, AWS_ENDPOINT_URL_*), and only when a table
 // or bucket is configured. close releases the local files.
-func Open(ctx context.Context, cfg config.Stores, getenv func(string) string) (st *Stores, close func(), err error) {
+func Open(ctx context.Context, cfg config.Stores, getenv func(string) string) (st *Stores, closeFn func(), err error) {
 	var closers []func() error
-	close = func() {
+	closeAll := func() {
 		for _, c := range closers {
 			_ = c()
 		}
 	}
+	// The named results are overwritten by each return: the cleanup runs
+	// the local closeAll, never what a return left in closeFn.
 	defer func() {
 		if err != nil {
-			close()
-			st, close = nil, func() {}
+			closeAll()
+			st, closeFn = nil, func() {}
 		}
 	}()
 	var env *awsenv.Env
@@ -138,5 +140,5 @@ func Open(ctx context.Context, cfg config.Stores, getenv func(string) string) (s
 		}
 		st.Media, st.MediaHandler, st.MediaAt = m, m.Handler(), "local:"+cfg.DataDir
 	}
-	return st, close, nil
+	return st, closeAll, nil
 }

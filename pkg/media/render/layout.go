@@ -2,12 +2,14 @@ package render
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"math"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	xdraw "golang.org/x/image/draw"
 
@@ -380,8 +382,10 @@ func (c *chain) apply(canvas *image.RGBA, s Spec, shorten bool) (*image.RGBA, In
 			boxW, boxH = W*(r.W-2*barPad), math.Inf(1) // the band grows to fit
 		}
 		b, ok := c.fit(text, boxW, boxH, r.lines, minSize, maxSize)
-		for !ok && shorten && len(text) > 1 {
-			text = meme.Truncate(text, len([]rune(text))*4/5)
+		for n := utf8.RuneCountInString(text); !ok && shorten && n > 1; n = utf8.RuneCountInString(text) {
+			// Each cut keeps at most 4/5 of the runes, so this ends; a box
+			// too small for one letter ends in errTooLong, never a panic.
+			text = meme.Truncate(text, min(n-1, n*4/5))
 			b, ok = c.fit(text, boxW, boxH, r.lines, minSize, maxSize)
 		}
 		if !ok {
@@ -601,6 +605,31 @@ func (c *chain) prepare(pic image.Image, maxSide, maxPixels int, even bool) *ima
 	}
 	xdraw.ApproxBiLinear.Scale(out, out.Rect, pic, b, xdraw.Src, nil)
 	return out
+}
+
+// RenderSize is the size a w×h picture is drawn at (its long side capped
+// at MaxSide), which box checks use.
+func RenderSize(w, h int) (int, int) {
+	if long := max(w, h); long > MaxSide {
+		return max(1, w*MaxSide/long), max(1, h*MaxSide/long)
+	}
+	return w, h
+}
+
+// Holds reports whether box b on a w×h picture has room for one letter at
+// the smallest legible size (a bar band grows to fit its text, so only its
+// width counts); templates are checked with it when they load.
+func Holds(b Box, w, h float64) error {
+	r := b.resolve()
+	minSize, _ := r.sizes(w, h)
+	bw, bh := w*r.W, h*r.H
+	if r.band() != 0 {
+		bw, bh = w*(r.W-2*barPad), math.Inf(1)
+	}
+	if bw < minSize || bh < minSize {
+		return fmt.Errorf("%.0f×%.0f px is too small for one letter at the smallest legible size (%.0f px)", bw, math.Min(bh, h), minSize)
+	}
+	return nil
 }
 
 // SizeRange is the smallest legible and the largest font size box b may

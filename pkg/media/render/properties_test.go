@@ -480,3 +480,25 @@ func FuzzCaption(f *testing.F) {
 		}
 	})
 }
+
+// TestTinyBoxFailsCleanly: shortening text for a box too small for one
+// letter reached Truncate(…, 0) and panicked; now Draw fails the caption
+// with an error, for any text (one multi-byte rune included).
+func TestTinyBoxFailsCleanly(t *testing.T) {
+	pic := image.NewRGBA(image.Rect(0, 0, 400, 400))
+	for _, text := range []string{"a long caption that cannot fit", "ж", "🔥", "…", "ab"} {
+		for _, style := range []Style{StyleOutline, StyleLabel, StylePlain} {
+			out, _, err := Draw(pic, Spec{Boxes: []Box{{X: 0, Y: 0, W: 1, H: 0.004, Style: style}}, Texts: []string{text}})
+			if err == nil {
+				Release(out)
+				t.Errorf("%s %q: drawn in a 1.6 px box", style, text)
+			}
+		}
+	}
+	if err := Holds(Box{W: 1, H: 0.004}, 400, 400); err == nil {
+		t.Error("Holds passed a 1.6 px box")
+	}
+	if err := Holds(Box{W: 1, H: 0.2}, 400, 400); err != nil {
+		t.Errorf("Holds refused an 80 px box: %v", err)
+	}
+}

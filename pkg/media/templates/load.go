@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"punchline/pkg/media/render"
 	"punchline/pkg/platform/wait"
 )
 
@@ -85,7 +86,7 @@ func loadOne(fsys fs.FS, dir string) (*Template, error) {
 		return t, err
 	}
 	if t.Kind == KindDrawn {
-		return t, nil
+		return t, t.checkBoxes(t.Scene.Size[0], t.Scene.Size[1])
 	}
 	if strings.Contains(t.Asset, "/") || !assetExt(t.Kind, t.Asset) {
 		return t, fmt.Errorf("asset %q: want a file in the folder, .jpg or .png for an image, .mp4 for a clip", t.Asset)
@@ -107,12 +108,27 @@ func loadOne(fsys fs.FS, dir string) (*Template, error) {
 		if cfg.Width < 64 || cfg.Height < 64 || cfg.Width*cfg.Height > MaxImagePixels {
 			return t, fmt.Errorf("asset %s: %dx%d: want at least 64x64 and at most %d pixels", t.Asset, cfg.Width, cfg.Height, MaxImagePixels)
 		}
+		return t, t.checkBoxes(cfg.Width, cfg.Height)
 	case KindClip:
 		if len(t.data) < 12 || string(t.data[4:8]) != "ftyp" {
 			return t, fmt.Errorf("asset %s: not an MP4 file", t.Asset)
 		}
+		return t, t.checkBoxes(clipFrameW, clipFrameH)
 	}
 	return t, nil
+}
+
+// checkBoxes refuses a template with a box too small for one letter at the
+// size it is drawn (the renderer would have nothing it could set there).
+func (t *Template) checkBoxes(w, h int) error {
+	rw, rh := render.RenderSize(w, h)
+	var errs []error
+	for i, b := range t.Boxes {
+		if err := render.Holds(b.render(), float64(rw), float64(rh)); err != nil {
+			errs = append(errs, fmt.Errorf("box %d (%s): %w", i+1, b.Role, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // readCapped reads a file of at most limit bytes.

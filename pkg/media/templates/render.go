@@ -21,11 +21,14 @@ func (t *Template) Render(captions []string, lang string) (*image.RGBA, render.I
 	return render.Draw(pic, t.Spec(captions, lang))
 }
 
+// A clip's captions are checked and previewed on a frame of this size.
+const clipFrameW, clipFrameH = 1280, 720
+
 func (t *Template) still() (image.Image, error) {
 	if t.Kind != KindClip {
 		return t.Picture()
 	}
-	frame := image.NewRGBA(image.Rect(0, 0, 1280, 720))
+	frame := image.NewRGBA(image.Rect(0, 0, clipFrameW, clipFrameH))
 	draw.Draw(frame, frame.Rect, image.NewUniform(color.RGBA{60, 60, 70, 255}), image.Point{}, draw.Src)
 	return frame, nil
 }

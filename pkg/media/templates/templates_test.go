@@ -224,3 +224,18 @@ func TestLongestFillsToMaxChars(t *testing.T) {
 		}
 	}
 }
+
+// TestTinyBoxIsRefusedAtLoad: a box too small for one letter panicked the
+// renderer on first use; now the template is refused when it loads, with a
+// problem naming it and the box (what make templates-lint reports).
+func TestTinyBoxIsRefusedAtLoad(t *testing.T) {
+	tiny := strings.Replace(strings.Replace(validYAML, "id: good", "id: tiny", 1),
+		"{x: 0, y: 0, w: 1, h: 0.2, role: top", "{x: 0, y: 0, w: 1, h: 0.004, role: top", 1)
+	ts, problems := Load(Files(map[string][]byte{"tiny/template.yaml": []byte(tiny)}), SourceDir)
+	if len(ts) != 0 || len(problems) != 1 {
+		t.Fatalf("loaded %d, problems %v", len(ts), problems)
+	}
+	if p := problems[0].String(); !strings.Contains(p, "tiny") || !strings.Contains(p, "box 1 (top)") || !strings.Contains(p, "too small for one letter") {
+		t.Errorf("problem %q", p)
+	}
+}

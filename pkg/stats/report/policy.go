@@ -193,7 +193,9 @@ func Gallery(items []map[string]any, n int, media func(key string) string) []Gal
 		if side := num(it["side"]); side == 2 {
 			first, second = second, first
 		}
-		str := func(k string) string { v, _ := it[k].(string); return v }
+		// Items recorded before model text was cleaned at entry may hold
+		// control characters or bidi overrides: none reach the page.
+		str := func(k string) string { v, _ := it[k].(string); return meme.CleanText(v) }
 		g := GalleryItem{Type: str("type"), Text: str("text"), Prompt: str("prompt"), Caption: str("caption"), Outcome: outcome,
 			Votes: fmt.Sprintf("%.0f : %.0f", first, second), Score: r + (first-second)/math.Max(1, first+second)/10}
 		if key := str("media_key"); key != "" {

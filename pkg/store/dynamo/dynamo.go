@@ -54,7 +54,11 @@ func NewResults(api API, table string) *Results { return &Results{api: api, tabl
 // PutGeneration sets the generation attributes of rec's item, leaving every
 // other attribute as it is.
 func (s *Results) PutGeneration(ctx context.Context, rec meme.Record) error {
-	av, err := attributevalue.MarshalMap(item.Generation(rec))
+	attrs := item.Generation(rec)
+	if err := item.Finite(attrs); err != nil {
+		return fmt.Errorf("result %d: %w", rec.ResultID, err)
+	}
+	av, err := attributevalue.MarshalMap(attrs)
 	if err != nil {
 		return fmt.Errorf("marshal result %d: %w", rec.ResultID, err)
 	}

@@ -6,6 +6,7 @@
 package item
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -48,7 +49,7 @@ func Generation(rec meme.Record) map[string]any {
 		Status:       rec.Status,
 	}
 	for name, v := range map[string]string{
-		"lang": rec.Lang, MediaKey: rec.MediaKey, "caption": rec.Caption, Text: meme.CleanText(rec.Text),
+		"lang": rec.Lang, MediaKey: rec.MediaKey, "caption": meme.CleanText(rec.Caption), Text: meme.CleanText(rec.Text),
 		"chat_model": rec.ChatModel, "image_model": rec.ImageModel, "fallback": rec.Fallback,
 		"template": rec.Template, "template_source": rec.TemplateSource,
 	} {
@@ -76,8 +77,12 @@ func Generation(rec meme.Record) map[string]any {
 	if len(rec.Candidates) > 0 {
 		cands := make([]map[string]any, len(rec.Candidates))
 		for i, c := range rec.Candidates {
-			m := map[string]any{"recipe": c.Recipe, "captions": nonNil(c.Captions), "p": c.P}
-			for k, v := range map[string]string{"template": c.Template, "angle": c.Angle, "image_prompt": c.ImagePrompt} {
+			caps := make([]string, len(c.Captions))
+			for k, cp := range c.Captions {
+				caps[k] = meme.CleanText(cp)
+			}
+			m := map[string]any{"recipe": c.Recipe, "captions": caps, "p": c.P}
+			for k, v := range map[string]string{"template": c.Template, "angle": meme.CleanText(c.Angle), "image_prompt": meme.CleanText(c.ImagePrompt)} {
 				if v != "" {
 					m[k] = v
 				}
@@ -102,14 +107,6 @@ func Generation(rec meme.Record) map[string]any {
 		a["judge_rank"] = rank
 	}
 	return a
-}
-
-// nonNil keeps an empty list a list (DynamoDB L, JSON []), not null.
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // Battle is the battle side of a result as attributes.
@@ -145,4 +142,47 @@ func Claim(attr func(name string) string) meme.Claim {
 		c.PromptHash = meme.PromptHash(attr(Prompt))
 	}
 	return c
+}
+
+// Finite checks that every number in attrs (nested lists and maps too) is
+// finite: a NaN or an infinity is not a number DynamoDB or JSON can hold,
+// so the item is refused with meme.ErrRejected rather than written as
+// "NaN" or panicking.
+func Finite(attrs map[string]any) error {
+	for name, v := range attrs {
+		if err := finite(name, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func finite(at string, v any) error {
+	switch t := v.(type) {
+	case float64:
+		if math.IsNaN(t) || math.IsInf(t, 0) {
+			return fmt.Errorf("%w: %s is %v", meme.ErrRejected, at, t)
+		}
+	case float32:
+		return finite(at, float64(t))
+	case map[string]any:
+		for k, x := range t {
+			if err := finite(at+"."+k, x); err != nil {
+				return err
+			}
+		}
+	case []map[string]any:
+		for i, x := range t {
+			if err := finite(fmt.Sprintf("%s[%d]", at, i), x); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, x := range t {
+			if err := finite(fmt.Sprintf("%s[%d]", at, i), x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ package local
 
 import (
 	"bufio"
+	"errors"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -59,23 +60,50 @@ func openItems(path string) (*items, error) {
 	return s, nil
 }
 
+// maxLine bounds one stored line: a longer one (no item we write comes
+// near it) is skipped on replay like a torn one, never held in memory whole.
+const maxLine = 16 << 20
+
 func (s *items) replay(r io.Reader) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	long := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !long && len(line)+len(chunk) <= maxLine {
+			line = append(line, chunk...)
+		} else {
+			long, line = true, line[:0]
 		}
-		var e entry
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.UseNumber()
-		if err := dec.Decode(&e); err != nil {
-			continue // torn write; the next line is whole again
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue // the same line goes on
 		}
-		s.merge(e)
+		if !long {
+			s.apply(bytes.TrimSpace(line))
+		}
+		line, long = line[:0], false
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return err
+		}
 	}
-	return sc.Err()
+}
+
+// apply merges one stored line; a torn or malformed one is skipped (the
+// next line is whole again).
+func (s *items) apply(line []byte) {
+	if len(line) == 0 {
+		return
+	}
+	var e entry
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	if err := dec.Decode(&e); err != nil {
+		return
+	}
+	s.merge(e)
 }
 
 func (s *items) merge(e entry) {

@@ -27,7 +27,15 @@ func OpenResults(path string) (*Results, error) {
 
 // PutGeneration records the generation side of a result.
 func (s *Results) PutGeneration(ctx context.Context, rec meme.Record) error {
-	return s.update(ctx, strconv.FormatInt(rec.ResultID, 10), jsonValues(item.Generation(rec)))
+	attrs := item.Generation(rec)
+	if err := item.Finite(attrs); err != nil {
+		return fmt.Errorf("result %d: %w", rec.ResultID, err)
+	}
+	vals, err := jsonValues(attrs)
+	if err != nil {
+		return fmt.Errorf("result %d: %w", rec.ResultID, err)
+	}
+	return s.update(ctx, strconv.FormatInt(rec.ResultID, 10), vals)
 }
 
 // Created returns the ids of results created in [from, to].
@@ -70,10 +78,14 @@ func (s *Results) BattleHashes(_ context.Context, ids []int64) (map[int64]string
 // PutBattle sets the battle attributes on result id's item if it is ours
 // and its battle_hash differs; it reports whether it wrote.
 func (s *Results) PutBattle(ctx context.Context, id int64, b meme.BattleSide) (bool, error) {
+	vals, err := jsonValues(item.Battle(b))
+	if err != nil {
+		return false, fmt.Errorf("battle of result %d: %w", id, err)
+	}
 	return s.updateIf(ctx, strconv.FormatInt(id, 10), func(it map[string]any) bool {
 		_, ours := it[item.CreatedAt]
 		return ours && it[item.Hash] != b.Hash
-	}, jsonValues(item.Battle(b)))
+	}, vals)
 }
 
 // Scan calls fn with a copy of every item, its key as result_id.
@@ -117,16 +129,16 @@ func (s *Results) Lookup(_ context.Context, id int64) (meme.Claim, error) {
 
 // jsonValues is attrs as a JSON round trip gives them back (numbers as
 // json.Number), so memory holds what a restart reads.
-func jsonValues(attrs map[string]any) map[string]any {
+func jsonValues(attrs map[string]any) (map[string]any, error) {
 	b, err := json.Marshal(attrs)
 	if err != nil {
-		panic(fmt.Sprintf("item attributes are plain values: %v", err)) // strings, ints and maps of them
+		return nil, fmt.Errorf("%w: %v", meme.ErrRejected, err)
 	}
 	var out map[string]any
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	_ = dec.Decode(&out)
-	return out
+	return out, nil
 }
 
 // Fetch returns copies of the items of ids that exist, with result_id set

@@ -243,8 +243,8 @@ func runConfig(ctx context.Context, name, overrides string, base map[string]stri
 
 // sideOf is one configuration's answer to a prompt, from its record.
 func sideOf(config string, ans meme.Answer, it map[string]any) side {
-	s := side{Config: config, Type: ans.Type, Media: ans.URL, Text: ans.Text}
-	str := func(k string) string { v, _ := it[k].(string); return v }
+	s := side{Config: config, Type: ans.Type, Media: ans.URL, Text: meme.CleanText(ans.Text)}
+	str := func(k string) string { v, _ := it[k].(string); return meme.CleanText(v) }
 	s.Recipe, s.Template, s.Fallback = str("recipe"), str("template"), str("fallback")
 	fmt.Sscan(fmt.Sprint(it["latency_ms"]), &s.LatencyMS)
 	cands, _ := it["candidates"].([]any)
@@ -262,11 +262,13 @@ func sideOf(config string, ans meme.Answer, it map[string]any) side {
 	}
 	for i, c := range cands {
 		m, _ := c.(map[string]any)
-		get := func(k string) string { v, _ := m[k].(string); return v }
+		// What the page shows passed through CleanText: no control
+		// characters or bidi overrides, whatever the record holds.
+		get := func(k string) string { v, _ := m[k].(string); return meme.CleanText(v) }
 		var caps []string
 		if cs, ok := m["captions"].([]any); ok {
 			for _, x := range cs {
-				caps = append(caps, fmt.Sprint(x))
+				caps = append(caps, meme.CleanText(fmt.Sprint(x)))
 			}
 		}
 		var p float64
