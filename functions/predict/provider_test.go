@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -192,4 +196,74 @@ func TestDailyDollarBudget(t *testing.T) {
 		spent += f
 	}
 	t.Errorf("never reached the $0.01 budget (spent $%.4f)", spent)
+}
+
+// Hostile model output within the deadline: a generator answer of 150,000
+// "[" and a judge that hangs, then answers 100 KB, are answered in time,
+// and a "p": "NaN" candidate is recorded done.
+func TestHostileModelOutputIsAnsweredInTime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(*providertest.Behavior)
+	}{
+		{"150k brackets", func(b *providertest.Behavior) { b.GeneratorContent = strings.Repeat("[", 150_000) }},
+		{"judge hangs, then 100 KB", func(b *providertest.Behavior) {
+			b.JudgeDelay, b.JudgeContent = 2400*time.Millisecond, strings.Repeat(`{"ranking":[1,`, 7000)
+		}},
+		{"p is NaN", func(b *providertest.Behavior) {
+			b.GeneratorContent = `{"candidates":[{"recipe":"text","captions":["a joke"],"p":"NaN"},{"recipe":"text","captions":["another"],"p":"Infinity"}]}`
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prov := providertest.New()
+			defer prov.Close()
+			env := onlineEnv(t, prov)
+			prov.Set(tc.set)
+			base, logs := startRun(t, env)
+			start := time.Now()
+			got := post(t, base+"/", `{"result_id":4100,"prompt":"Cats vs dogs"}`)
+			if took := time.Since(start); took > 13*time.Second || got["type"] == nil {
+				t.Fatalf("answer %v after %v", got, took)
+			}
+			if item := lastItem(t, env["DATA_DIR"], "4100"); item["status"] != "done" {
+				t.Errorf("item %v\nlogs %s", item, logs.String())
+			}
+		})
+	}
+}
+
+// A FIFO named template.yaml under DATA_DIR/templates hung the start for
+// ever with the socket bound and /healthz silent; now it is skipped with a
+// warning and the server answers at once.
+func TestTemplateFIFODoesNotHangStartUp(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "templates", "trap"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "templates", "trap", "template.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	base, logs := startRun(t, map[string]string{"DATA_DIR": dir}) // fails the test unless /healthz answers within 2 s
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("healthz after %v", took)
+	}
+	post(t, base+"/", `{"prompt":"still serving"}`)
+	if !strings.Contains(logs.String(), "not a regular file") {
+		t.Errorf("the FIFO was not reported:\n%s", logs.String())
+	}
+}
+
+// A DATA_DIR that is a file crashed the start (a nil cleanup called);
+// now run exits with one line saying what is wrong.
+func TestDataDirThatIsAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err := run(context.Background(), envFunc(map[string]string{"DATA_DIR": file, "PORT": "0"}), &out)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), file) {
+		t.Fatalf("run: %v", err)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +32,7 @@ import (
 	"punchline/pkg/serve/httpapi"
 	"punchline/pkg/serve/pipeline"
 	"punchline/pkg/store"
+	"punchline/pkg/store/local"
 )
 
 // App is the predict application: its HTTP handler and the parts tools
@@ -96,7 +96,9 @@ func Predict(ctx context.Context, cfg config.Predict, getenv func(string) string
 		}
 	}
 	if c, ok := stores.State.(budget.Counter); ok && (cfg.DailyProviderCalls > 0 || cfg.DailyBudgetUSD > 0) {
-		var caps budget.Caps
+		// A store outage fails open by one instance's share (a tenth, for
+		// the ten instances PredictConcurrency allows).
+		caps := budget.Caps{Local: &budget.Local{Share: 0.1}}
 		if cfg.DailyProviderCalls > 0 {
 			caps.Calls = &budget.Daily{Counter: c, Limit: int64(cfg.DailyProviderCalls), PerRequest: callsPerRequest(cfg)}
 		}
@@ -371,13 +373,18 @@ const templatesRefresh = 5 * time.Minute
 // request path.
 func loadTemplates(ctx context.Context, cfg config.Predict, media store.Media, log *slog.Logger) *templates.Library {
 	src := templates.Sources{Logger: log}
-	if cfg.TemplatesDir != "" {
-		src.Dir = os.DirFS(cfg.TemplatesDir)
+	if dir := cfg.TemplatesDir; dir != "" {
+		// A local folder gets the bucket's limits: no special files, no
+		// symlinks out of it, nothing that can hold the start.
+		src.Dir = func(ctx context.Context) (fs.FS, []string, error) {
+			files, skipped, err := local.ReadTree(ctx, dir)
+			return templates.Files(files), skipped, err
+		}
 	}
 	if cfg.TemplatesPrefix != "" && media != nil {
-		src.Bucket = func(ctx context.Context) (fs.FS, error) {
-			files, err := media.Files(ctx, cfg.TemplatesPrefix)
-			return templates.Files(files), err
+		src.Bucket = func(ctx context.Context) (fs.FS, []string, error) {
+			files, skipped, err := media.Files(ctx, cfg.TemplatesPrefix)
+			return templates.Files(files), skipped, err
 		}
 	}
 	lib := templates.NewLibrary()

@@ -47,7 +47,7 @@ type State interface {
 type Media interface {
 	Put(ctx context.Context, key, contentType string, body []byte) error
 	URL(ctx context.Context, key string) (string, error)
-	Files(ctx context.Context, prefix string) (map[string][]byte, error)
+	Files(ctx context.Context, prefix string) (files map[string][]byte, skipped []string, err error)
 }
 
 // Stores are a function's open stores.

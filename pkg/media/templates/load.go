@@ -40,6 +40,9 @@ type Problem struct {
 	ID     string // the folder name
 	Source string
 	Reason string
+	// Warning: the template (or the rest of the source) still loaded;
+	// something in it was left out (a second YAML document, a special file).
+	Warning bool
 }
 
 func (p Problem) String() string { return p.Source + " template " + p.ID + ": " + p.Reason }
@@ -68,6 +71,9 @@ func Load(fsys fs.FS, source string) ([]*Template, []Problem) {
 		}
 		t.Source = source
 		out = append(out, t)
+		for _, n := range t.notes {
+			problems = append(problems, Problem{ID: e.Name(), Source: source, Reason: n, Warning: true})
+		}
 	}
 	sortByID(out)
 	return out, problems
@@ -154,6 +160,9 @@ type Library struct {
 	mu   sync.RWMutex
 	byID map[string]*Template
 	list []*Template
+	// last is each source's last good read: a source that fails or is
+	// late at a refresh keeps what it had (Reload's goroutine only).
+	last map[string][]*Template
 }
 
 // NewLibrary merges sets by id, later sets winning.
@@ -212,10 +221,14 @@ func (l *Library) Usable() []*Template {
 	return out
 }
 
+// Source reads one source's files: the tree, what it skipped and why (a
+// special file, a symlink out of the folder), or an error.
+type Source func(context.Context) (files fs.FS, skipped []string, err error)
+
 // Sources are where a library's templates come from besides the house set.
 type Sources struct {
-	Dir    fs.FS                                // TEMPLATES_DIR; nil when unset
-	Bucket func(context.Context) (fs.FS, error) // TEMPLATES_PREFIX of the media bucket; nil when unset
+	Dir    Source // TEMPLATES_DIR; nil when unset
+	Bucket Source // TEMPLATES_PREFIX of the media store; nil when unset
 	Logger *slog.Logger
 }
 
@@ -230,26 +243,70 @@ func (l *Library) Reload(ctx context.Context, src Sources) []Problem {
 	}
 	var problems []Problem
 	sets := [][]*Template{}
-	add := func(fsys fs.FS, source string) {
-		ts, ps := Load(fsys, source)
-		sets = append(sets, ts)
-		problems = append(problems, ps...)
-	}
 	ts, ps := houseTemplates()
 	sets = append(sets, ts)
 	problems = append(problems, ps...)
-	if src.Dir != nil {
-		add(src.Dir, SourceDir)
+	// The sources are read side by side, each within ctx: a source that
+	// does not answer in time (a hanging disk, a slow bucket) is left out
+	// of this load with a problem, and the next refresh tries again.
+	type loaded struct {
+		ts []*Template
+		ps []Problem
 	}
-	if src.Bucket != nil {
-		if fsys, err := src.Bucket(ctx); err != nil {
-			problems = append(problems, Problem{ID: "*", Source: SourceBucket, Reason: err.Error()})
-		} else {
-			add(fsys, SourceBucket)
+	type source struct {
+		name string
+		done chan loaded
+	}
+	var pending []source
+	for _, s := range []struct {
+		name string
+		get  Source
+	}{{SourceDir, src.Dir}, {SourceBucket, src.Bucket}} {
+		if s.get == nil {
+			continue
+		}
+		done := make(chan loaded, 1)
+		pending = append(pending, source{s.name, done})
+		go func() {
+			fsys, skipped, err := s.get(ctx)
+			var r loaded
+			for _, sk := range skipped {
+				id, why, _ := strings.Cut(sk, ": ")
+				r.ps = append(r.ps, Problem{ID: id, Source: s.name, Reason: why, Warning: true})
+			}
+			if err != nil {
+				r.ps = append(r.ps, Problem{ID: "*", Source: s.name, Reason: err.Error()})
+			} else {
+				tss, pss := Load(fsys, s.name)
+				r.ts, r.ps = tss, append(r.ps, pss...)
+			}
+			done <- r
+		}()
+	}
+	if l.last == nil {
+		l.last = map[string][]*Template{}
+	}
+	for _, p := range pending {
+		select {
+		case r := <-p.done:
+			problems = append(problems, r.ps...)
+			if failed(r.ps) {
+				sets = append(sets, l.last[p.name]) // the last good read stands
+				continue
+			}
+			l.last[p.name] = r.ts
+			sets = append(sets, r.ts)
+		case <-ctx.Done():
+			problems = append(problems, Problem{ID: "*", Source: p.name, Reason: "not read in time (the last read stands): " + ctx.Err().Error()})
+			sets = append(sets, l.last[p.name])
 		}
 	}
 	for _, p := range problems {
-		log.WarnContext(ctx, "template skipped", "template", p.ID, "source", p.Source, "reason", p.Reason)
+		msg := "template skipped"
+		if p.Warning {
+			msg = "template source: entry left out"
+		}
+		log.WarnContext(ctx, msg, "template", p.ID, "source", p.Source, "reason", p.Reason)
 	}
 	l.Set(sets...)
 	counts := map[string]int{}
@@ -258,6 +315,16 @@ func (l *Library) Reload(ctx context.Context, src Sources) []Problem {
 	}
 	log.InfoContext(ctx, "templates loaded", "house", counts[SourceHouse], "dir", counts[SourceDir], "bucket", counts[SourceBucket], "skipped", len(problems))
 	return problems
+}
+
+// failed reports a problem that left a whole source out (ID "*").
+func failed(ps []Problem) bool {
+	for _, p := range ps {
+		if p.ID == "*" && !p.Warning {
+			return true
+		}
+	}
+	return false
 }
 
 // Watch reloads the library every interval until ctx ends, off the

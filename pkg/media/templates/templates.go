@@ -80,6 +80,7 @@ type Template struct {
 	// Set by the loader.
 	Source string `yaml:"-"`
 	data   []byte // the asset's bytes
+	notes  []string // what loading left out (a second YAML document)
 	pic    struct {
 		once sync.Once
 		img  image.Image
@@ -387,6 +388,10 @@ func Parse(data []byte) (*Template, error) {
 	}
 	if t.Status == "" {
 		t.Status = StatusActive
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err == nil {
+		t.notes = append(t.notes, "template.yaml: a second YAML document (after ---) is ignored")
 	}
 	return t, nil
 }

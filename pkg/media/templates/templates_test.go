@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A valid drawn template to break one field at a time.
@@ -165,12 +166,14 @@ func TestLoadSkipsBrokenTemplates(t *testing.T) {
 // The library merges by id, later sources winning; Reload logs every
 // skipped template with its id and reason and keeps the rest.
 func TestReloadMergesAndLogs(t *testing.T) {
-	dir := Files(map[string][]byte{
-		"text-card/template.yaml": []byte(strings.Replace(strings.Replace(validYAML, "id: good", "id: text-card", 1), "A test format.", "Overridden.", 1)),
-		"broken/template.yaml":    []byte("id: broken\nkind: drawn\n"),
-	})
-	bucket := func(context.Context) (fs.FS, error) {
-		return Files(map[string][]byte{"good/template.yaml": []byte(validYAML)}), nil
+	dir := func(context.Context) (fs.FS, []string, error) {
+		return Files(map[string][]byte{
+			"text-card/template.yaml": []byte(strings.Replace(strings.Replace(validYAML, "id: good", "id: text-card", 1), "A test format.", "Overridden.", 1)),
+			"broken/template.yaml":    []byte("id: broken\nkind: drawn\n"),
+		}), nil, nil
+	}
+	bucket := func(context.Context) (fs.FS, []string, error) {
+		return Files(map[string][]byte{"good/template.yaml": []byte(validYAML)}), nil, nil
 	}
 	var logs bytes.Buffer
 	lib := NewLibrary()
@@ -190,11 +193,21 @@ func TestReloadMergesAndLogs(t *testing.T) {
 	if h := lib.Get("two-buttons"); h == nil || h.Source != SourceHouse {
 		t.Errorf("house template missing")
 	}
-	// A bucket that cannot be read leaves the others in place.
-	failing := func(context.Context) (fs.FS, error) { return nil, errors.New("bucket unreachable") }
+	// A bucket that cannot be read leaves the others in place, and its
+	// own last good read (a refresh that fails loses nothing).
+	failing := func(context.Context) (fs.FS, []string, error) { return nil, nil, errors.New("bucket unreachable") }
 	problems = lib.Reload(context.Background(), Sources{Bucket: failing})
-	if len(problems) != 1 || problems[0].Source != SourceBucket || lib.Get("two-buttons") == nil || lib.Get("good") != nil {
-		t.Errorf("after a failing bucket: problems %v", problems)
+	if len(problems) != 1 || problems[0].Source != SourceBucket || lib.Get("two-buttons") == nil || lib.Get("good") == nil {
+		t.Errorf("after a failing bucket: problems %v, good %v", problems, lib.Get("good"))
+	}
+	// A source that does not answer in time is left out within the bound.
+	hang := func(ctx context.Context) (fs.FS, []string, error) { <-ctx.Done(); time.Sleep(time.Hour); return nil, nil, ctx.Err() }
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	problems = lib.Reload(ctx, Sources{Dir: hang})
+	if time.Since(start) > 2*time.Second || len(problems) != 1 || !strings.Contains(problems[0].Reason, "not read in time") {
+		t.Errorf("a hanging source: %v after %v", problems, time.Since(start))
 	}
 }
 
@@ -237,5 +250,15 @@ func TestTinyBoxIsRefusedAtLoad(t *testing.T) {
 	}
 	if p := problems[0].String(); !strings.Contains(p, "tiny") || !strings.Contains(p, "box 1 (top)") || !strings.Contains(p, "too small for one letter") {
 		t.Errorf("problem %q", p)
+	}
+}
+
+// TestSecondYAMLDocumentIsReported: a second document in template.yaml was
+// dropped without a word; the template loads and the loss is a warning.
+func TestSecondYAMLDocumentIsReported(t *testing.T) {
+	two := strings.Replace(validYAML, "id: good", "id: two", 1) + "---\nid: other\n"
+	ts, problems := Load(Files(map[string][]byte{"two/template.yaml": []byte(two)}), SourceDir)
+	if len(ts) != 1 || len(problems) != 1 || !problems[0].Warning || !strings.Contains(problems[0].Reason, "second YAML document") {
+		t.Errorf("templates %d, problems %+v", len(ts), problems)
 	}
 }

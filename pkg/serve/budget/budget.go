@@ -9,7 +9,10 @@ package budget
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -74,28 +77,97 @@ func (d *Dollars) Spend(ctx context.Context, usd float64) error {
 }
 
 // Caps are the caps in force: calls, dollars, or both (nil for none).
+// When the state store fails, Local (if set) stands in for it: this
+// instance alone may spend its share of each cap that day, so a store
+// outage fails open by a bounded amount, not without limit.
 type Caps struct {
 	Calls   *Daily
 	Dollars *Dollars
+	Local   *Local
 }
 
-// Take passes when every cap in force does.
+// Take passes when every cap in force does. A store that fails hands the
+// decision to the local share (true with the store's error, so it is
+// logged; false once the share is spent).
 func (c Caps) Take(ctx context.Context) (bool, error) {
+	var failed error
 	if c.Calls != nil {
-		if ok, err := c.Calls.Take(ctx); err != nil || !ok {
-			return ok, err
+		ok, err := c.Calls.Take(ctx)
+		switch {
+		case err != nil:
+			failed = err
+		case !ok:
+			return false, nil
 		}
 	}
 	if c.Dollars != nil {
-		return c.Dollars.Take(ctx)
+		ok, err := c.Dollars.Take(ctx)
+		switch {
+		case err != nil:
+			failed = errors.Join(failed, err)
+		case !ok:
+			return false, nil
+		}
 	}
-	return true, nil
+	if failed == nil {
+		return true, nil
+	}
+	if c.Local == nil {
+		return false, failed // the caller decides (the pipeline goes on)
+	}
+	if !c.Local.take(c) {
+		return false, nil // this instance's share is spent too
+	}
+	return true, fmt.Errorf("budget store: %w (within this instance's share)", failed)
 }
 
-// Spend books usd on the dollar cap, if there is one.
+// Spend books usd on the dollar cap, if there is one (and on the local
+// share, which counts every instance's own spend).
 func (c Caps) Spend(ctx context.Context, usd float64) error {
 	if c.Dollars == nil || usd <= 0 {
 		return nil
 	}
+	if c.Local != nil {
+		c.Local.spend(usd)
+	}
 	return c.Dollars.Spend(ctx, usd)
+}
+
+// Local is one instance's share of the caps for when the state store
+// cannot be read: Share of each day's calls and dollars.
+type Local struct {
+	Share float64 // e.g. 0.1 with at most 10 instances (PredictConcurrency)
+	mu    sync.Mutex
+	day   string
+	calls int64
+	usd   float64
+}
+
+func (l *Local) take(c Caps) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if day := time.Now().UTC().Format("2006-01-02"); day != l.day {
+		l.day, l.calls, l.usd = day, 0, 0
+	}
+	if c.Calls != nil {
+		if l.calls+c.Calls.PerRequest > int64(l.Share*float64(c.Calls.Limit)) {
+			return false
+		}
+	}
+	if c.Dollars != nil && l.usd >= l.Share*c.Dollars.Limit {
+		return false
+	}
+	if c.Calls != nil {
+		l.calls += c.Calls.PerRequest
+	}
+	return true
+}
+
+func (l *Local) spend(usd float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if day := time.Now().UTC().Format("2006-01-02"); day != l.day {
+		l.day, l.calls, l.usd = day, 0, 0
+	}
+	l.usd += usd
 }

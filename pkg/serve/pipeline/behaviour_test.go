@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -385,5 +386,43 @@ func TestVideoLadder(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestVideoEstimateRecovers: after one slow burst the estimate stayed above
+// the time left and no clip was tried again for the life of the process.
+// Skipped clips now pull it back, and once none has run for videoProbe one
+// is tried anyway; a fast one brings video back.
+func TestVideoEstimateRecovers(t *testing.T) {
+	var now atomic.Int64
+	now.Store(time.Now().UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	clipper := &fakeClipper{}
+	results := &memResults{}
+	p := New(Options{Planner: goodPlan, Imager: goodImage(), Media: &memMedia{objs: map[string][]byte{}}, Results: results,
+		Deadline: 6 * time.Second, FormatPolicy: meme.TypeVideo, Video: clipper, Now: clock})
+	for i := 0; i < 5; i++ {
+		p.learn(30 * time.Second) // a burst of slow clips
+	}
+	stuck := time.Duration(p.videoEst.Load())
+	ask := func(id int64) meme.Answer {
+		return p.Generate(context.Background(), meme.Request{ResultID: id, HasResultID: true, Prompt: "x"}, time.Now())
+	}
+	if ans := ask(1); ans.Type != meme.TypeImage {
+		t.Fatalf("with a %v estimate: %+v", stuck, ans)
+	}
+	if est := time.Duration(p.videoEst.Load()); est >= stuck {
+		t.Errorf("a skipped clip left the estimate at %v", est)
+	}
+	now.Add(int64(31 * time.Second)) // idle long enough: a probe
+	if ans := ask(2); ans.Type != meme.TypeVideo {
+		t.Fatalf("no probe after 31 s idle: %+v", ans)
+	}
+	for id := int64(3); id < 20 && time.Duration(p.videoEst.Load()) > firstVideoEst; id++ {
+		ask(id) // each fast probe or clip teaches the estimate
+		now.Add(int64(31 * time.Second))
+	}
+	if ans := ask(99); ans.Type != meme.TypeVideo {
+		t.Errorf("video did not come back: estimate %v", time.Duration(p.videoEst.Load()))
 	}
 }

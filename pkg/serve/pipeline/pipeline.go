@@ -152,6 +152,7 @@ const (
 type Pipeline struct {
 	o        Options
 	videoEst atomic.Int64 // recent clip render time (EWMA), ns
+	lastClip atomic.Int64 // when a clip was last tried (Options.Now), unix ns
 }
 
 // New returns a pipeline; zero settings get the documented defaults
@@ -177,6 +178,7 @@ func New(o Options) *Pipeline {
 	}
 	p := &Pipeline{o: o}
 	p.videoEst.Store(int64(firstVideoEst))
+	p.lastClip.Store(o.Now().UnixNano())
 	return p
 }
 

@@ -91,11 +91,13 @@ func (p *Pipeline) renderVideo(ctx context.Context, r *run, src source, render f
 	log := p.o.Logger
 	est := time.Duration(p.videoEst.Load())
 	left := time.Until(r.answerBy) - storeReserve
-	if left < time.Duration(float64(est)*videoMargin) {
+	if left < time.Duration(float64(est)*videoMargin) && !p.probe(left) {
 		log.WarnContext(ctx, "no time for video", "left_ms", left.Milliseconds(), "estimate_ms", est.Milliseconds())
 		r.fallback("video-budget")
+		p.forget()
 		return meme.Answer{}, false
 	}
+	p.lastClip.Store(p.o.Now().UnixNano())
 	start := time.Now()
 	vctx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-storeReserve))
 	defer cancel()
@@ -121,6 +123,36 @@ func (p *Pipeline) renderVideo(ctx context.Context, r *run, src source, render f
 	r.rec.Type, r.rec.MediaKey, r.rec.Bytes = meme.TypeVideo, key, int64(len(data))
 	r.rec.Strategy = strategy(src, form)
 	return meme.Answer{Type: meme.TypeVideo, URL: url}, true
+}
+
+// Recovery after a slow burst: the estimate only learns from clips it
+// lets run, so skipped clips pull it back towards the first estimate, and
+// once no clip has run for videoProbe one is tried anyway when the time
+// left covers the first estimate.
+const (
+	videoProbe  = 30 * time.Second
+	videoForget = 0.1 // share of the way back to firstVideoEst per skipped clip
+)
+
+// probe reports whether a clip should be tried although the estimate says
+// no: none has run for videoProbe and left covers a typical clip.
+func (p *Pipeline) probe(left time.Duration) bool {
+	idle := p.o.Now().Sub(time.Unix(0, p.lastClip.Load()))
+	return idle >= videoProbe && left >= time.Duration(float64(firstVideoEst)*videoMargin)
+}
+
+// forget moves the estimate a step back towards firstVideoEst.
+func (p *Pipeline) forget() {
+	for {
+		old := p.videoEst.Load()
+		if old <= int64(firstVideoEst) {
+			return
+		}
+		next := old - int64(videoForget*float64(old-int64(firstVideoEst)))
+		if p.videoEst.CompareAndSwap(old, next) {
+			return
+		}
+	}
 }
 
 // learn folds a measured render time into the estimate (EWMA, weight 0.3).

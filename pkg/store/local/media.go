@@ -2,9 +2,7 @@ package local
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path"
@@ -94,31 +92,11 @@ func (s *Media) Handler() http.Handler {
 }
 
 // Files reads every file under prefix (a folder below the media root, such
-// as templates/) into memory, keyed by its path below the prefix, as
-// s3media.Store.Files does for a bucket. A missing folder has no files.
-func (s *Media) Files(_ context.Context, prefix string) (map[string][]byte, error) {
+// as templates/) into memory, keyed by its path below the prefix, within
+// the bucket's limits, as s3media.Store.Files does for a bucket (ReadTree:
+// no special files, no symlinks out of the folder); skipped says what was
+// left out and why. A missing folder has no files.
+func (s *Media) Files(ctx context.Context, prefix string) (map[string][]byte, []string, error) {
 	root := filepath.Join(s.dir, filepath.FromSlash(path.Clean("/"+prefix)))
-	out := map[string][]byte{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == root {
-			return fs.SkipAll
-		}
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		out[filepath.ToSlash(rel)] = data
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("files under %s: %w", prefix, err)
-	}
-	return out, nil
+	return ReadTree(ctx, root)
 }

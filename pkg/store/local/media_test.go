@@ -85,14 +85,14 @@ func TestMediaFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	files, err := m.Files(context.Background(), "templates/")
+	files, _, err := m.Files(context.Background(), "templates/")
 	if err != nil || len(files) != 2 || string(files["a/template.yaml"]) != "id: a" || string(files["a/base.png"]) != "png" {
 		t.Errorf("files %v, %v", files, err)
 	}
-	if files, err := m.Files(context.Background(), "nothing/"); err != nil || len(files) != 0 {
+	if files, _, err := m.Files(context.Background(), "nothing/"); err != nil || len(files) != 0 {
 		t.Errorf("missing folder: %v %v", files, err)
 	}
-	if files, err := m.Files(context.Background(), "../../etc/"); err != nil || len(files) != 0 {
+	if files, _, err := m.Files(context.Background(), "../../etc/"); err != nil || len(files) != 0 {
 		t.Errorf("a prefix cannot leave the root: %v %v", files, err)
 	}
 }

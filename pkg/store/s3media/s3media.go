@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -81,15 +82,16 @@ const (
 // Files reads every object under prefix into memory, keyed by its path
 // below the prefix: a folder tree such as the template library. It refuses
 // a prefix holding more than MaxFiles objects, MaxFileBytes in one or
-// MaxAllBytes in all.
-func (s *Store) Files(ctx context.Context, prefix string) (map[string][]byte, error) {
-	out := map[string][]byte{}
+// MaxAllBytes in all, and fetches the objects a few at a time, within
+// ctx. A bucket has no special files, so nothing is skipped.
+func (s *Store) Files(ctx context.Context, prefix string) (map[string][]byte, []string, error) {
+	var keys []string
 	total := int64(0)
 	p := s3.NewListObjectsV2Paginator(s.api, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
+			return nil, nil, fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, err)
 		}
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
@@ -97,25 +99,44 @@ func (s *Store) Files(ctx context.Context, prefix string) (map[string][]byte, er
 			if rel == "" || strings.HasSuffix(rel, "/") {
 				continue // folder markers
 			}
-			if len(out) >= MaxFiles {
-				return nil, fmt.Errorf("s3://%s/%s: more than %d objects", s.bucket, prefix, MaxFiles)
+			if len(keys) >= MaxFiles {
+				return nil, nil, fmt.Errorf("s3://%s/%s: more than %d objects", s.bucket, prefix, MaxFiles)
 			}
 			size := aws.ToInt64(o.Size)
 			if size > MaxFileBytes {
-				return nil, fmt.Errorf("s3://%s/%s: %d bytes, more than %d", s.bucket, key, size, MaxFileBytes)
+				return nil, nil, fmt.Errorf("s3://%s/%s: %d bytes, more than %d", s.bucket, key, size, MaxFileBytes)
 			}
 			if total += size; total > MaxAllBytes {
-				return nil, fmt.Errorf("s3://%s/%s: more than %d bytes in all", s.bucket, prefix, MaxAllBytes)
+				return nil, nil, fmt.Errorf("s3://%s/%s: more than %d bytes in all", s.bucket, prefix, MaxAllBytes)
 			}
-			data, err := s.get(ctx, key)
-			if err != nil {
-				return nil, err
-			}
-			out[rel] = data
+			keys = append(keys, key)
 		}
 	}
-	return out, nil
+	datas := make([][]byte, len(keys))
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, fetchers)
+	var wg sync.WaitGroup
+	for i, key := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			datas[i], errs[i] = s.get(ctx, key)
+		}()
+	}
+	wg.Wait()
+	out := make(map[string][]byte, len(keys))
+	for i, key := range keys {
+		if errs[i] != nil {
+			return nil, nil, errs[i]
+		}
+		out[strings.TrimPrefix(key, prefix)] = datas[i]
+	}
+	return out, nil, nil
 }
+
+// fetchers is how many objects Files fetches at once.
+const fetchers = 8
 
 func (s *Store) get(ctx context.Context, key string) ([]byte, error) {
 	obj, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})

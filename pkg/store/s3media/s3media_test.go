@@ -83,7 +83,7 @@ func TestFilesReadsAPrefix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	files, err := store.Files(ctx, "templates/")
+	files, _, err := store.Files(ctx, "templates/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,11 +96,11 @@ func TestFilesReadsAPrefix(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, files[k], v)
 		}
 	}
-	if files, err := store.Files(ctx, "nothing-here/"); err != nil || len(files) != 0 {
+	if files, _, err := store.Files(ctx, "nothing-here/"); err != nil || len(files) != 0 {
 		t.Errorf("empty prefix: %v %v", files, err)
 	}
 	missing := s3media.New(client, s3.NewPresignClient(client), "no-such-bucket", time.Minute)
-	if _, err := missing.Files(ctx, "templates/"); err == nil || !strings.Contains(err.Error(), "no-such-bucket") {
+	if _, _, err := missing.Files(ctx, "templates/"); err == nil || !strings.Contains(err.Error(), "no-such-bucket") {
 		t.Errorf("missing bucket: %v", err)
 	}
 }
