@@ -78,8 +78,8 @@ type Template struct {
 	Speech   string            `yaml:"speech,omitempty"`
 
 	// Set by the loader.
-	Source string `yaml:"-"`
-	data   []byte // the asset's bytes
+	Source string   `yaml:"-"`
+	data   []byte   // the asset's bytes
 	notes  []string // what loading left out (a second YAML document)
 	pic    struct {
 		once sync.Once

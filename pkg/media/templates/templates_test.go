@@ -201,7 +201,11 @@ func TestReloadMergesAndLogs(t *testing.T) {
 		t.Errorf("after a failing bucket: problems %v, good %v", problems, lib.Get("good"))
 	}
 	// A source that does not answer in time is left out within the bound.
-	hang := func(ctx context.Context) (fs.FS, []string, error) { <-ctx.Done(); time.Sleep(time.Hour); return nil, nil, ctx.Err() }
+	hang := func(ctx context.Context) (fs.FS, []string, error) {
+		<-ctx.Done()
+		time.Sleep(time.Hour)
+		return nil, nil, ctx.Err()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
