@@ -153,6 +153,10 @@ bench-policy: ## Simulated arena, 10,000 battles through the real stats code: re
 bench-deadline: ## Naive vs our pipeline on a heavy-tailed provider: p50/p95/p99/max, image and text shares (~80 s); BENCH_ENV=K=V,… varies ours
 	BENCH_ENV="$(BENCH_ENV)" $(GO) test -run '^$$' -bench '^BenchmarkDeadline$$' -benchtime 1x ./functions/predict
 
+.PHONY: bench-memory
+bench-memory: ## Every house template overridden by 16-bit 4096² (refused) then 2048² PNGs; 30 requests 6 at a time each: peak RSS ≤ 1 GB, every answer < 15 s
+	$(GO) test -run '^$$' -bench '^BenchmarkHugeTemplates$$' -benchtime 1x ./functions/predict
+
 .PHONY: load
 load: ## 50 concurrent clients for LOAD_SECONDS (60) against the local server and a realistic provider
 	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict

@@ -9,7 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"punchline/pkg/platform/reqlog/logtest"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -21,8 +21,11 @@ import (
 	"time"
 
 	"punchline/pkg/joke"
+	"punchline/pkg/media/mediatest"
 	"punchline/pkg/media/render"
+	"punchline/pkg/media/templates"
 	"punchline/pkg/platform/config"
+	"punchline/pkg/platform/reqlog/logtest"
 	"punchline/pkg/provider/chat"
 	"punchline/pkg/provider/fetch"
 	"punchline/pkg/provider/imagegen"
@@ -300,4 +303,66 @@ func peakRSS() string {
 		}
 	}
 	return "unknown"
+}
+
+// BenchmarkHugeTemplates (make bench-memory) overrides every house template
+// with a 141 KB 16-bit 4096² PNG (refused at load: 131 MB each to decode)
+// and then with a 2048² one (allowed: decoded once, kept at the drawn size
+// in the bounded cache), and sends 30 requests 6 at a time to each. It
+// fails unless peak RSS stays at most 1 GB and every answer comes within
+// 15 s. Run it in a process of its own: peak RSS is the process's.
+func BenchmarkHugeTemplates(b *testing.B) {
+	ts, problems := templates.Load(templates.House(), templates.SourceHouse)
+	if len(problems) > 0 {
+		b.Fatal(problems)
+	}
+	for b.Loop() {
+		for _, side := range []int{4096, 2048} {
+			dir := b.TempDir()
+			png := mediatest.PNG16(side, side)
+			for _, t := range ts {
+				if t.Kind == templates.KindClip {
+					continue
+				}
+				folder := filepath.Join(dir, t.ID)
+				if err := os.MkdirAll(folder, 0o755); err != nil {
+					b.Fatal(err)
+				}
+				yaml := fmt.Sprintf("id: %s\nkind: image\nasset: base.png\nboxes:\n  - {x: 0, y: 0, w: 1, h: 0.25, role: top, style: outline}\n"+
+					"  - {x: 0, y: 0.75, w: 1, h: 0.25, role: bottom, style: outline}\nabout: {en: \"An override.\"}\nuse_when: \"always\"\n"+
+					"fits: [comparison, list, question, dialogue, before-after, statement, reaction, numbers, escalation]\n"+
+					"license: {source: \"test\", holder: \"us\", license: \"CC0-1.0\"}\n", t.ID)
+				if err := os.WriteFile(filepath.Join(folder, "template.yaml"), []byte(yaml), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(folder, "base.png"), png, 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+			base, _ := startRun(b, map[string]string{"DATA_DIR": b.TempDir(), "TEMPLATES_DIR": dir})
+			prompts := []string{"cats vs dogs", "why is the build red?", "1. coffee 2. code 3. sleep", "when the deploy works on friday",
+				"Вася: ты где?\nПетя: уже выхожу", "before: junior, after: senior"}
+			outs := drive(6, first(30), func(i int) (string, error) {
+				a, err := postAnswer(base+"/api/v1/predict", fmt.Sprintf(`{"prompt":%q}`, prompts[i%len(prompts)]))
+				if err != nil {
+					return "", err
+				}
+				typ, _ := a["type"].(string)
+				return typ, nil
+			})
+			s := summarise(fmt.Sprintf("%d² 16-bit templates", side), outs)
+			rss := peakRSSKB()
+			fmt.Printf("%s; peak RSS %d MB\n", s, rss>>10)
+			if s.errors > 0 || s.over15 > 0 || rss > 1<<20 {
+				b.Errorf("targets missed: %v, peak RSS %d MB", s, rss>>10)
+			}
+		}
+	}
+}
+
+// peakRSSKB is the process's peak resident set (VmHWM) in kB.
+func peakRSSKB() int64 {
+	var kb int64
+	fmt.Sscan(strings.TrimSuffix(peakRSS(), " kB"), &kb)
+	return kb
 }

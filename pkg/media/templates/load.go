@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -16,7 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"punchline/pkg/media/picture"
 	"punchline/pkg/media/render"
+	"punchline/pkg/media/video"
 	"punchline/pkg/platform/wait"
 )
 
@@ -107,9 +108,15 @@ func loadOne(fsys fs.FS, dir string) (*Template, error) {
 	}
 	switch t.Kind {
 	case KindImage:
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(t.data))
+		// The provider's rules: the declared size first, the formats that
+		// cost many bytes a pixel to decode (progressive JPEG, 16-bit PNG)
+		// held to 2048²; nothing is decoded here.
+		cfg, format, err := picture.Check(t.data)
 		if err != nil {
 			return t, fmt.Errorf("asset %s: %w", t.Asset, err)
+		}
+		if format != "png" && format != "jpeg" {
+			return t, fmt.Errorf("asset %s: a %s picture; want PNG or JPEG", t.Asset, format)
 		}
 		if cfg.Width < 64 || cfg.Height < 64 || cfg.Width*cfg.Height > MaxImagePixels {
 			return t, fmt.Errorf("asset %s: %dx%d: want at least 64x64 and at most %d pixels", t.Asset, cfg.Width, cfg.Height, MaxImagePixels)
@@ -118,6 +125,9 @@ func loadOne(fsys fs.FS, dir string) (*Template, error) {
 	case KindClip:
 		if len(t.data) < 12 || string(t.data[4:8]) != "ftyp" {
 			return t, fmt.Errorf("asset %s: not an MP4 file", t.Asset)
+		}
+		if err := video.CheckSize(t.data); err != nil {
+			return t, fmt.Errorf("asset %s: %w", t.Asset, err)
 		}
 		return t, t.checkBoxes(clipFrameW, clipFrameH)
 	}

@@ -22,7 +22,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -81,11 +80,6 @@ type Template struct {
 	Source string   `yaml:"-"`
 	data   []byte   // the asset's bytes
 	notes  []string // what loading left out (a second YAML document)
-	pic    struct {
-		once sync.Once
-		img  image.Image
-		err  error
-	}
 }
 
 // Box is a caption slot, or a fixed label when Text is set.
@@ -164,24 +158,10 @@ func (t *Template) Active() bool { return t.Status != StatusRetired }
 // AssetData is the asset's bytes (nil for drawn templates).
 func (t *Template) AssetData() []byte { return t.data }
 
-// Picture is the template's picture without captions: the decoded asset
-// or the painted scene, made once and shared (read-only). Clips have none.
-func (t *Template) Picture() (image.Image, error) {
-	t.pic.once.Do(func() {
-		switch t.Kind {
-		case KindDrawn:
-			t.pic.img = t.Scene.Paint()
-		case KindImage:
-			t.pic.img, _, t.pic.err = image.Decode(bytes.NewReader(t.data))
-			if t.pic.err != nil {
-				t.pic.err = fmt.Errorf("template %s: decode %s: %w", t.ID, t.Asset, t.pic.err)
-			}
-		default:
-			t.pic.err = fmt.Errorf("template %s: a %s has no still picture", t.ID, t.Kind)
-		}
-	})
-	return t.pic.img, t.pic.err
-}
+// Picture is the template's picture without captions, at the size it is
+// drawn: the decoded asset or the painted scene, kept in the process's
+// bounded picture cache and shared (read-only). Clips have none.
+func (t *Template) Picture() (image.Image, error) { return pictures.get(t, t.decode) }
 
 // Spec is what render draws for captions (in slot order) in lang: fixed
 // boxes get their text in that language, slots the captions.

@@ -141,7 +141,7 @@ func TestLoadSkipsBrokenTemplates(t *testing.T) {
 		t.Errorf("loaded %v, want good and pic", ids)
 	}
 	want := map[string]string{
-		"no-asset": "file does not exist", "tiny": "want at least 64x64", "not-png": "unknown format",
+		"no-asset": "file does not exist", "tiny": "want at least 64x64", "not-png": "not an image",
 		"garbage": "template.yaml", "misnamed": "differs from its folder", "escape": "want a file in the folder",
 	}
 	if len(problems) != len(want) {

@@ -129,3 +129,39 @@ func TestRenderClipRejects(t *testing.T) {
 		t.Error("a 20 s clip finished within 50 ms: the deadline was not applied")
 	}
 }
+
+// TestClipTemplateSizeIsChecked: a 4K clip template was accepted and cost
+// ffmpeg a 4K decode per request; its declared size is read from the MP4
+// (tkhd) at load, and over 1080p it is refused.
+func TestClipTemplateSizeIsChecked(t *testing.T) {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Fatalf("ffmpeg missing (run make deps): %v", err)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		size string
+		w, h int
+		ok   bool
+	}{{"1280x720", 1280, 720, true}, {"3840x2160", 3840, 2160, false}} {
+		out := filepath.Join(dir, tc.size+".mp4")
+		if b, err := exec.Command(ff, "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s="+tc.size+":d=1",
+			"-c:v", "libx264", "-t", "1", "-movflags", "+faststart", out).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, h, err := Size(data)
+		if err != nil || w != tc.w || h != tc.h {
+			t.Errorf("%s: %dx%d %v", tc.size, w, h, err)
+		}
+		if err := CheckSize(data); (err == nil) != tc.ok {
+			t.Errorf("%s: CheckSize %v", tc.size, err)
+		}
+	}
+	if err := CheckSize([]byte("\x00\x00\x00\x10ftypisom\x00\x00\x00\x00")); err != nil {
+		t.Errorf("a clip that declares no size: %v", err)
+	}
+}

@@ -100,3 +100,65 @@ func cleanChildren(data []byte) error {
 	}
 	return nil
 }
+
+// Limits on a clip template's declared picture: a 4K clip costs ffmpeg
+// far more memory and time per request than our answers need (≤ 720p).
+const (
+	MaxClipWidth  = 1920
+	MaxClipHeight = 1920
+	MaxClipPixels = 1920 * 1080
+)
+
+// Size reads the largest track size an MP4 declares (tkhd width × height,
+// 16.16 fixed point), walking boxes without decoding anything.
+func Size(data []byte) (w, h int, err error) {
+	var walk func(b []byte) error
+	walk = func(b []byte) error {
+		for off := 0; off < len(b); {
+			size, typ, hdr, err := box(b, off)
+			if err != nil {
+				return err
+			}
+			body := b[off+hdr : off+size]
+			switch typ {
+			case "moov", "trak":
+				if err := walk(body); err != nil {
+					return err
+				}
+			case "tkhd":
+				// version 1 has 64-bit times: width and height are the
+				// last 8 bytes either way.
+				if len(body) >= 84 {
+					tw := int(binary.BigEndian.Uint32(body[len(body)-8:]) >> 16)
+					th := int(binary.BigEndian.Uint32(body[len(body)-4:]) >> 16)
+					if tw*th > w*h {
+						w, h = tw, th
+					}
+				}
+			}
+			off += size
+		}
+		return nil
+	}
+	if err := walk(data); err != nil {
+		return 0, 0, err
+	}
+	if w == 0 || h == 0 {
+		return 0, 0, errors.New("mp4: no track declares a size")
+	}
+	return w, h, nil
+}
+
+// CheckSize refuses a clip whose declared picture is over the clip limits.
+// A clip that declares no size passes (ffprobe reads it when it is used,
+// and a malformed one fails there, fast).
+func CheckSize(data []byte) error {
+	w, h, err := Size(data)
+	if err != nil {
+		return nil
+	}
+	if w > MaxClipWidth || h > MaxClipHeight || w*h > MaxClipPixels {
+		return fmt.Errorf("mp4: %dx%d, over %d pixels (1080p); normalise it first (≤ 720p)", w, h, MaxClipPixels)
+	}
+	return nil
+}

@@ -2,69 +2,16 @@ package imagegen_test
 
 import (
 	"bytes"
-	"compress/zlib"
-	"encoding/binary"
-	"hash/crc32"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"strings"
 	"testing"
 
+	"punchline/pkg/media/mediatest"
+	"punchline/pkg/media/picture"
 	"punchline/pkg/provider/imagegen"
 )
-
-// progressiveJPEG builds a valid progressive (SOF2) grey JPEG of w×h with
-// one DC scan: every block's DC difference is 0, one bit each, so a 4096²
-// picture is about 100 KB, yet Go's decoder keeps a coefficient block per
-// 8×8 of each component (what made a 197 KB file cost 511 MB).
-func progressiveJPEG(w, h int) []byte {
-	var b bytes.Buffer
-	seg := func(marker byte, body ...byte) {
-		b.Write([]byte{0xFF, marker, byte((len(body) + 2) >> 8), byte(len(body) + 2)})
-		b.Write(body)
-	}
-	b.Write([]byte{0xFF, 0xD8})
-	seg(0xDB, append([]byte{0}, bytes.Repeat([]byte{1}, 64)...)...)                               // one quantisation table
-	seg(0xC2, 8, byte(h>>8), byte(h), byte(w>>8), byte(w), 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0) // progressive frame, 4:4:4
-	seg(0xC4, append([]byte{0x00, 1}, append(make([]byte, 15), 0)...)...)                         // DC table: one 1-bit code for "0"
-	seg(0xDA, 3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 0, 0)                                              // DC-first scan of all three
-	blocks := 3 * ((w + 7) / 8) * ((h + 7) / 8)
-	b.Write(make([]byte, (blocks+7)/8+1))
-	b.Write([]byte{0xFF, 0xD9})
-	return b.Bytes()
-}
-
-// png16 builds a 16-bit RGB PNG of w×h, all zero, streaming its rows so
-// the fixture itself costs little memory.
-func png16(w, h int) []byte {
-	var out bytes.Buffer
-	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		_ = binary.Write(&out, binary.BigEndian, uint32(len(data)))
-		c := crc32.NewIEEE()
-		c.Write([]byte(typ))
-		c.Write(data)
-		out.WriteString(typ)
-		out.Write(data)
-		_ = binary.Write(&out, binary.BigEndian, c.Sum32())
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8], ihdr[9] = 16, 2 // 16 bits, truecolour
-	chunk("IHDR", ihdr)
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	row := make([]byte, 1+w*6)
-	for range h {
-		zw.Write(row)
-	}
-	zw.Close()
-	chunk("IDAT", z.Bytes())
-	chunk("IEND", nil)
-	return out.Bytes()
-}
 
 func baselineJPEG(t testing.TB, w, h int) []byte {
 	var b bytes.Buffer
@@ -91,11 +38,11 @@ func TestDecodeImageBoundsCostlyFormats(t *testing.T) {
 		wantErr string // "" decodes
 		side    int
 	}{
-		{"progressive jpeg 4096² (the 511 MB bomb)", progressiveJPEG(4096, 4096), "progressive jpeg 4096x4096 exceeds", 0},
-		{"progressive jpeg 2049x2048", progressiveJPEG(2049, 2048), "progressive jpeg", 0},
-		{"progressive jpeg 2048²", progressiveJPEG(2048, 2048), "", 2048},
-		{"16-bit png 4096² (the 286 MB bomb)", png16(4096, 4096), "16-bit png 4096x4096 exceeds", 0},
-		{"16-bit png 1024²", png16(1024, 1024), "", 1024},
+		{"progressive jpeg 4096² (the 511 MB bomb)", mediatest.ProgressiveJPEG(4096, 4096), "progressive jpeg 4096x4096 exceeds", 0},
+		{"progressive jpeg 2049x2048", mediatest.ProgressiveJPEG(2049, 2048), "progressive jpeg", 0},
+		{"progressive jpeg 2048²", mediatest.ProgressiveJPEG(2048, 2048), "", 2048},
+		{"16-bit png 4096² (the 286 MB bomb)", mediatest.PNG16(4096, 4096), "16-bit png 4096x4096 exceeds", 0},
+		{"16-bit png 1024²", mediatest.PNG16(1024, 1024), "", 1024},
 		{"baseline jpeg 3000² is not costly", baselineJPEG(t, 3000, 3000), "", 3000},
 		{"8-bit png 2500² is not costly", png8(t, 2500, 2500), "", 2500},
 	}
@@ -122,10 +69,10 @@ func BenchmarkDecodeImage(b *testing.B) {
 		name string
 		data []byte
 	}{
-		{"progressive-jpeg-4096-refused", progressiveJPEG(4096, 4096)},
-		{"progressive-jpeg-2048", progressiveJPEG(2048, 2048)},
-		{"png16-4096-refused", png16(4096, 4096)},
-		{"png16-2048", png16(2048, 2048)},
+		{"progressive-jpeg-4096-refused", mediatest.ProgressiveJPEG(4096, 4096)},
+		{"progressive-jpeg-2048", mediatest.ProgressiveJPEG(2048, 2048)},
+		{"png16-4096-refused", mediatest.PNG16(4096, 4096)},
+		{"png16-2048", mediatest.PNG16(2048, 2048)},
 		{"baseline-jpeg-4096", baselineJPEG(b, 4096, 4096)},
 	}
 	for _, c := range cases {
@@ -142,8 +89,8 @@ func BenchmarkDecodeImage(b *testing.B) {
 // FuzzDecodeImage: whatever bytes a provider sends, DecodeImage returns an
 // image within the caps or an error, and never panics.
 func FuzzDecodeImage(f *testing.F) {
-	f.Add(progressiveJPEG(16, 16))
-	f.Add(png16(8, 8))
+	f.Add(mediatest.ProgressiveJPEG(16, 16))
+	f.Add(mediatest.PNG16(8, 8))
 	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xFF, 0xFF, 0xC2, 0, 0})
 	f.Add([]byte("\x89PNG\r\n\x1a\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -151,7 +98,7 @@ func FuzzDecodeImage(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 || b.Dx()*b.Dy() > imagegen.MaxPixels {
+		if b := img.Bounds(); b.Dx() <= 0 || b.Dy() <= 0 || b.Dx()*b.Dy() > picture.MaxPixels {
 			t.Fatalf("decoded %v", b)
 		}
 	})

@@ -7,38 +7,26 @@
 package imagegen
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
-	_ "image/gif" // providers answer in any of these
-	_ "image/jpeg"
-	_ "image/png"
 	"net/http"
 	"strings"
 
-	_ "golang.org/x/image/webp"
-
+	"punchline/pkg/media/picture"
 	"punchline/pkg/meme"
 	"punchline/pkg/provider/aiml"
 	"punchline/pkg/provider/apipost"
 	"punchline/pkg/provider/fetch"
 )
 
-// Limits on what a provider may hand us.
+// Limits on what a provider may hand us (the pixel limits are picture's).
 const (
 	MaxResponseBytes = 32 << 20 // JSON answer, base64 images included
 	MaxImageBytes    = 20 << 20 // a downloaded image
-	MaxPixels        = 4096 * 4096
-	// MaxCostlyPixels caps the formats whose decoding costs many bytes a
-	// pixel: a progressive JPEG keeps every coefficient of every component
-	// (a 197 KB 4096² file took 511 MB), a 16-bit PNG 8 bytes a pixel.
-	MaxCostlyPixels = 2048 * 2048
-	MaxSide         = 8192
 )
 
 // ErrRefused means the provider refused the prompt (content policy).
@@ -184,63 +172,5 @@ func decodeB64(s string) (Ref, error) {
 
 // DecodeImage decodes a picture after checking its declared dimensions, so
 // a small file that claims to be huge (a decompression bomb) is refused
-// before any pixel memory is allocated.
-func DecodeImage(data []byte) (image.Image, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("not an image: %w", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxSide || cfg.Height > MaxSide || cfg.Width*cfg.Height > MaxPixels {
-		return nil, fmt.Errorf("%s image %dx%d exceeds %d pixels", format, cfg.Width, cfg.Height, MaxPixels)
-	}
-	if kind := costly(format, cfg, data); kind != "" && cfg.Width*cfg.Height > MaxCostlyPixels {
-		return nil, fmt.Errorf("%s %dx%d exceeds %d pixels", kind, cfg.Width, cfg.Height, MaxCostlyPixels)
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", format, err)
-	}
-	return img, nil
-}
-
-// costly names a format whose decoding needs far more memory per pixel
-// than its output ("" for the others).
-func costly(format string, cfg image.Config, data []byte) string {
-	switch {
-	case format == "png" && (cfg.ColorModel == color.RGBA64Model || cfg.ColorModel == color.NRGBA64Model || cfg.ColorModel == color.Gray16Model):
-		return "16-bit png"
-	case format == "jpeg" && progressiveJPEG(data):
-		return "progressive jpeg"
-	}
-	return ""
-}
-
-// progressiveJPEG reports whether the JPEG's frame header is progressive
-// (SOF2, or the arithmetic-coded SOF10), walking the marker segments up to
-// the first frame or scan. Malformed data is not progressive: the decoder
-// will refuse it anyway.
-func progressiveJPEG(b []byte) bool {
-	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-		return false
-	}
-	for i := 2; i+4 <= len(b); {
-		if b[i] != 0xFF {
-			return false
-		}
-		m := b[i+1]
-		switch {
-		case m == 0xFF: // fill byte
-			i++
-			continue
-		case m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7): // markers without a length
-			i += 2
-			continue
-		case m == 0xC2 || m == 0xCA:
-			return true
-		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC, m == 0xDA, m == 0xD9:
-			return false // another frame type, or a scan or the end before any frame
-		}
-		i += 2 + (int(b[i+2])<<8 | int(b[i+3]))
-	}
-	return false
-}
+// before any pixel memory is allocated (picture.Decode).
+func DecodeImage(data []byte) (image.Image, error) { return picture.Decode(data) }
