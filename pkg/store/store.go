@@ -19,6 +19,7 @@ import (
 	"punchline/pkg/platform/awsenv"
 	"punchline/pkg/platform/config"
 	"punchline/pkg/store/dynamo"
+	"punchline/pkg/store/item"
 	"punchline/pkg/store/local"
 	"punchline/pkg/store/s3media"
 )
@@ -30,8 +31,10 @@ type Results interface {
 	Conflict(ctx context.Context, id int64) error
 	Lookup(ctx context.Context, id int64) (meme.Claim, error)
 	Created(ctx context.Context, from, to time.Time) ([]int64, error)
-	BattleHashes(ctx context.Context, ids []int64) (map[int64]string, error)
+	BattleTargets(ctx context.Context, ids []int64) (map[int64]item.Target, error)
 	PutBattle(ctx context.Context, id int64, b meme.BattleSide) (bool, error)
+	PutConflict(ctx context.Context, id int64, promptHash string, rec meme.Record) error
+	PutConflictBattle(ctx context.Context, id int64, promptHash string, b meme.BattleSide) (bool, error)
 	Scan(ctx context.Context, fn func(map[string]any) error) error
 	Fetch(ctx context.Context, ids []int64, attrs ...string) ([]map[string]any, error)
 }

@@ -277,6 +277,13 @@ func TestPresetMemeForFutureResultID(t *testing.T) {
 				t.Errorf("%d records (%+v), %d conflicts; want the first request's record only and %d conflicts",
 					len(recs), recs, results.conflicts[5000], wantConflicts)
 			}
+			// The conflicting answer is kept beside the claim, under its
+			// prompt's hash, for its battle's votes to find
+			// (TestVotesOnAPresetResultID, in statsync).
+			beside := results.beside[5000][meme.PromptHash(tc.then)]
+			if tc.replayed != (beside.Prompt == "") || (!tc.replayed && (beside.MediaKey == "" || beside.Type != meme.TypeImage)) {
+				t.Errorf("conflicting answer kept: %+v", beside)
+			}
 		})
 	}
 }

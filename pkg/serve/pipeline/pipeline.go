@@ -53,6 +53,7 @@ type Results interface {
 	PutGeneration(ctx context.Context, rec meme.Record) error
 	Claim(ctx context.Context, id int64, promptHash string, at, staleBefore time.Time) (meme.Claim, error)
 	Conflict(ctx context.Context, id int64) error
+	PutConflict(ctx context.Context, id int64, promptHash string, rec meme.Record) error
 	Lookup(ctx context.Context, id int64) (meme.Claim, error)
 }
 
@@ -296,7 +297,7 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 		// who guesses a future id pre-set the meme the arena gets. This
 		// request gets its own meme; the first record stays as it was.
 		r.conflict = true
-		log.WarnContext(ctx, "result_id claimed with another prompt; answering without replay or record")
+		log.WarnContext(ctx, "result_id claimed with another prompt; answering without replay, recorded beside the claim")
 		cctx, cancel := context.WithTimeout(ctx, claimTimeout)
 		if err := p.o.Results.Conflict(cctx, r.req.ResultID); err != nil {
 			log.WarnContext(ctx, "count conflict failed", "error", err)
@@ -672,13 +673,24 @@ func (p *Pipeline) record(ctx context.Context, r *run, ans meme.Answer) {
 	r.rec.StageMS = r.stageNames()
 	p.o.Logger.InfoContext(ctx, "answer", "type", ans.Type, "strategy", r.rec.Strategy, "rung", r.rung,
 		"fallback", r.rec.Fallback, "latency_ms", r.rec.LatencyMS, "stage_ms", r.rec.StageMS, "bytes", r.rec.Bytes)
-	if !r.req.HasResultID || p.o.Results == nil || r.conflict {
+	if !r.req.HasResultID || p.o.Results == nil {
 		return
 	}
 	r.rec.ResultID = r.req.ResultID
 	r.rec.CreatedAt = r.arrived
 	r.rec.Prompt = r.req.Prompt
 	r.rec.Status = meme.StatusDone
+	if r.conflict {
+		// Another prompt claimed this id first: the claim's answer stays
+		// the item's, and this one is kept beside it under its prompt's
+		// hash, so the battle of this prompt (the arena's) finds it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(recordMin, time.Until(r.answerBy)))
+		defer cancel()
+		if err := p.o.Results.PutConflict(rctx, r.req.ResultID, meme.PromptHash(r.req.Prompt), r.rec); err != nil {
+			p.o.Logger.ErrorContext(ctx, "recording the conflicting answer failed", "error", err)
+		}
+		return
+	}
 	// The answer is made; the record may run a moment past the deadline
 	// context (never past the Lambda's), and is retried inside that.
 	until := r.answerBy

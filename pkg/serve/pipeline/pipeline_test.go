@@ -85,6 +85,7 @@ type memResults struct {
 	claimErr  error
 	items     map[int64]meme.Claim
 	conflicts map[int64]int
+	beside    map[int64]map[string]meme.Record // conflicting answers by prompt hash
 }
 
 func (r *memResults) PutGeneration(_ context.Context, rec meme.Record) error {
@@ -128,6 +129,19 @@ func (r *memResults) Conflict(_ context.Context, id int64) error {
 		r.conflicts = map[int64]int{}
 	}
 	r.conflicts[id]++
+	return nil
+}
+
+func (r *memResults) PutConflict(_ context.Context, id int64, promptHash string, rec meme.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.beside == nil {
+		r.beside = map[int64]map[string]meme.Record{}
+	}
+	if r.beside[id] == nil {
+		r.beside[id] = map[string]meme.Record{}
+	}
+	r.beside[id][promptHash] = rec
 	return nil
 }
 

@@ -163,3 +163,27 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// WithConflicts is items plus, as items of their own, the answers kept
+// beside a claim for other prompts (the conflict map: a result_id someone
+// claimed first with another prompt), each with its own battle, so the
+// arena's answer and its votes are counted like any other.
+func WithConflicts(items []map[string]any) []map[string]any {
+	out := items
+	for _, it := range items {
+		raw, _ := it["conflict"].(map[string]any)
+		for _, v := range raw {
+			e, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			row := make(map[string]any, len(e)+2)
+			for k, x := range e {
+				row[k] = x
+			}
+			row["result_id"], row["conflict_answer"] = it["result_id"], true
+			out = append(out, row)
+		}
+	}
+	return out
+}

@@ -159,3 +159,19 @@ func TestCosts(t *testing.T) {
 		t.Errorf("empty: %s", b.String())
 	}
 }
+
+func TestWithConflicts(t *testing.T) {
+	items := []map[string]any{
+		{"result_id": 1, "prompt": "preset", "outcome": "loss"},
+		{"result_id": 2, "prompt": "p2", "conflict": map[string]any{"h": map[string]any{"prompt": "arena", "outcome": "win", "recipe": "scene"}}},
+	}
+	all := WithConflicts(items)
+	if len(all) != 3 || all[2]["prompt"] != "arena" || all[2]["result_id"] != 2 || all[2]["conflict_answer"] != true {
+		t.Fatalf("%v", all)
+	}
+	for _, r := range Build(all) {
+		if r.Dimension == "recipe" && r.Value == "scene" && r.Wins != 1 {
+			t.Errorf("the conflicting answer's win is not counted: %+v", r)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
+	"punchline/pkg/store/item"
 	"punchline/pkg/platform/emf"
 	"punchline/pkg/stats/arena"
 )
@@ -30,8 +31,9 @@ type Arena interface {
 // Results is the results table (dynamo.Results or local.Results).
 type Results interface {
 	Created(ctx context.Context, from, to time.Time) ([]int64, error)
-	BattleHashes(ctx context.Context, ids []int64) (map[int64]string, error)
+	BattleTargets(ctx context.Context, ids []int64) (map[int64]item.Target, error)
 	PutBattle(ctx context.Context, id int64, b meme.BattleSide) (bool, error)
+	PutConflictBattle(ctx context.Context, id int64, promptHash string, b meme.BattleSide) (bool, error)
 }
 
 // State holds checkpoints (dynamo.State or local.State).
@@ -466,13 +468,14 @@ func (s *syncer) apply(ctx context.Context, battles []arena.Battle) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	hashes, err := s.o.Results.BattleHashes(ctx, ids)
+	targets, err := s.o.Results.BattleTargets(ctx, ids)
 	if err != nil {
 		return err
 	}
 	type write struct {
-		id   int64
-		side meme.BattleSide
+		id       int64
+		conflict string // the prompt hash of a conflicting answer the battle belongs to; "" for the item
+		side     meme.BattleSide
 	}
 	var writes []write
 	unchanged, foreign := 0, 0
@@ -487,17 +490,26 @@ func (s *syncer) apply(ctx context.Context, battles []arena.Battle) error {
 					continue
 				}
 			}
-			stored, ours := hashes[id]
+			tgt, ours := targets[id]
 			if !ours {
 				foreign++
 				continue
 			}
 			bs := sideOf(b, side)
+			// A battle whose prompt is not the item's, but a conflicting
+			// answer's (someone claimed the id first with another prompt),
+			// belongs to that answer: its votes must not land on the other.
+			stored, conflict := tgt.Hash, ""
+			if ph := meme.PromptHash(b.Prompt); b.Prompt != "" && ph != tgt.PromptHash {
+				if h, ok := tgt.Conflicts[ph]; ok {
+					stored, conflict = h, ph
+				}
+			}
 			if bs.Hash == stored {
 				unchanged++
 				continue
 			}
-			writes = append(writes, write{id, bs})
+			writes = append(writes, write{id, conflict, bs})
 		}
 	}
 	s.mu.Lock()
@@ -509,7 +521,13 @@ func (s *syncer) apply(ctx context.Context, battles []arena.Battle) error {
 	return s.parallel(ctx, len(writes), func(ctx context.Context, i int) error {
 		w := writes[i]
 		w.side.StatsAt = now
-		changed, err := s.o.Results.PutBattle(ctx, w.id, w.side)
+		var changed bool
+		var err error
+		if w.conflict != "" {
+			changed, err = s.o.Results.PutConflictBattle(ctx, w.id, w.conflict, w.side)
+		} else {
+			changed, err = s.o.Results.PutBattle(ctx, w.id, w.side)
+		}
 		if errors.Is(err, meme.ErrRejected) {
 			// One bad battle must not fail the pass; an outage still does,
 			// so the checkpoint does not move past unwritten battles.

@@ -480,3 +480,55 @@ func TestBattleAgainstItselfIsStable(t *testing.T) {
 		t.Errorf("item changed across runs: %v -> %v", before, after)
 	}
 }
+
+// conflicter is a results store that also keeps conflicting answers.
+type conflicter interface {
+	PutConflict(ctx context.Context, id int64, promptHash string, rec meme.Record) error
+}
+
+// TestVotesOnAPresetResultID: when someone claimed a result_id first with
+// another prompt, the arena's answer was served but not recorded, and its
+// battle's votes landed on the other prompt's item. The arena's answer is
+// kept beside the claim under its prompt's hash, and the battle whose
+// prompt matches it is written there; the claim's own item is untouched.
+func TestVotesOnAPresetResultID(t *testing.T) {
+	envs := map[string]func(t *testing.T) *env{
+		"local":    newLocalEnv,
+		"dynamodb": func(t *testing.T) *env { e, _ := newMotoEnv(t); return e },
+	}
+	for name, newE := range envs {
+		t.Run(name, func(t *testing.T) {
+			e := newE(t)
+			ctx := context.Background()
+			at := now.Add(-time.Hour)
+			if err := e.results.PutGeneration(ctx, meme.Record{ResultID: 5000, CreatedAt: at, Prompt: "an attacker's preset joke",
+				Type: meme.TypeText, Text: "preset", Strategy: "offline-text", Status: meme.StatusDone}); err != nil {
+				t.Fatal(err)
+			}
+			arenaPrompt := "the arena's real prompt"
+			if err := e.results.(conflicter).PutConflict(ctx, 5000, meme.PromptHash(arenaPrompt), meme.Record{ResultID: 5000, CreatedAt: at,
+				Prompt: arenaPrompt, Type: meme.TypeImage, MediaKey: "media/x.jpg", Strategy: "llm-classic", Status: meme.StatusDone}); err != nil {
+				t.Fatal(err)
+			}
+			e.arena.Put(arenatest.Item{BattleID: 77, Date: at, Prompt: arenaPrompt, Result1ID: 5000, Result2ID: 6000,
+				Result: "FIRST", Votes: map[string]int64{"first": 5, "second": 1}})
+			sum := e.run(e.opts())
+			if sum.Written != 1 {
+				t.Fatalf("summary %+v", sum)
+			}
+			it := e.table()["5000"]
+			if _, ok := it["battle_id"]; ok {
+				t.Errorf("the battle landed on the preset item: %v", it)
+			}
+			conflicts, _ := it["conflict"].(map[string]any)
+			entry, _ := conflicts[meme.PromptHash(arenaPrompt)].(map[string]any)
+			if str(entry["outcome"]) != "win" || str(entry["battle_id"]) != "77" || str(entry["prompt"]) != arenaPrompt {
+				t.Errorf("conflict entry %v", entry)
+			}
+			// A second pass finds it unchanged.
+			if sum := e.run(e.opts()); sum.Written != 0 || sum.Unchanged != 1 {
+				t.Errorf("second pass %+v", sum)
+			}
+		})
+	}
+}

@@ -55,14 +55,15 @@ func (s *Results) Created(ctx context.Context, from, to time.Time) ([]int64, err
 // batchGetMax is BatchGetItem's limit on keys per call.
 const batchGetMax = 100
 
-// BattleHashes returns, for each of ids that has a result item of ours
-// (one with created_at), its stored battle_hash, "" when it has none.
-func (s *Results) BattleHashes(ctx context.Context, ids []int64) (map[int64]string, error) {
-	items, err := s.Fetch(ctx, ids, item.CreatedAt, item.Hash)
+// BattleTargets returns, for each of ids that has a result item of ours
+// (one with created_at), what placing a battle needs: its battle_hash and
+// prompt hash, and its conflicting answers' battle hashes.
+func (s *Results) BattleTargets(ctx context.Context, ids []int64) (map[int64]item.Target, error) {
+	items, err := s.Fetch(ctx, ids, item.CreatedAt, item.Hash, item.PromptHash, item.Prompt, item.Conflict)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]string, len(ids))
+	out := make(map[int64]item.Target, len(ids))
 	for _, it := range items {
 		if _, ours := it[item.CreatedAt]; !ours {
 			continue
@@ -71,10 +72,92 @@ func (s *Results) BattleHashes(ctx context.Context, ids []int64) (map[int64]stri
 		if !ok {
 			continue
 		}
-		h, _ := it[item.Hash].(string)
-		out[int64(id)] = h
+		conflicts := map[string]map[string]any{}
+		if raw, ok := it[item.Conflict].(map[string]any); ok {
+			for h, v := range raw {
+				if e, ok := v.(map[string]any); ok {
+					conflicts[h] = e
+				}
+			}
+		}
+		out[int64(id)] = item.TargetOf(func(k string) string { v, _ := it[k].(string); return v }, conflicts)
 	}
 	return out, nil
+}
+
+// PutConflict records the answer rec gave a prompt other than the one
+// that claimed result id, under its prompt hash: the map is made if it is
+// missing, then the entry set only if it is new and the map holds fewer
+// than item.MaxConflicts (two conditional updates: one cannot both create
+// a map and set a path in it).
+func (s *Results) PutConflict(ctx context.Context, id int64, promptHash string, rec meme.Record) error {
+	entry := item.ConflictEntry(rec)
+	if err := item.Finite(entry); err != nil {
+		return fmt.Errorf("conflict on result %d: %w", id, err)
+	}
+	av, err := attributevalue.Marshal(entry)
+	if err != nil {
+		return fmt.Errorf("marshal conflict on %d: %w", id, err)
+	}
+	names := map[string]string{"#c": item.Conflict, "#h": promptHash}
+	if _, err := s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(id),
+		UpdateExpression:          aws.String("SET #c = if_not_exists(#c, :empty)"),
+		ExpressionAttributeNames:  map[string]string{"#c": item.Conflict},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":empty": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}},
+	}); err != nil {
+		return fmt.Errorf("conflict map on %d in %s: %w", id, s.table, err)
+	}
+	_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(id),
+		UpdateExpression:         aws.String("SET #c.#h = :e"),
+		ConditionExpression:      aws.String("attribute_not_exists(#c.#h) AND size(#c) < :max"),
+		ExpressionAttributeNames: names,
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":e": av, ":max": &types.AttributeValueMemberN{Value: strconv.Itoa(item.MaxConflicts)},
+		},
+	})
+	if err != nil && !conditionFailed(err) {
+		return fmt.Errorf("conflict on %d in %s: %w", id, s.table, err)
+	}
+	return nil
+}
+
+// PutConflictBattle sets battle b on the conflicting answer to the prompt
+// with promptHash on result id's item, if that answer is there and its
+// battle_hash differs; it reports whether it wrote.
+func (s *Results) PutConflictBattle(ctx context.Context, id int64, promptHash string, b meme.BattleSide) (bool, error) {
+	attrs, err := attributevalue.MarshalMap(item.Battle(b))
+	if err != nil {
+		return false, fmt.Errorf("marshal battle of %d: %w", id, err)
+	}
+	names := map[string]string{"#c": item.Conflict, "#h": promptHash, "#bh": item.Hash}
+	values := map[string]types.AttributeValue{":newhash": &types.AttributeValueMemberS{Value: b.Hash}}
+	var sets []string
+	i := 0
+	for name, v := range attrs {
+		n, val := "#a"+strconv.Itoa(i), ":a"+strconv.Itoa(i)
+		names[n], values[val] = name, v
+		sets = append(sets, "#c.#h."+n+" = "+val)
+		i++
+	}
+	_, err = s.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(id),
+		UpdateExpression:          aws.String("SET " + strings.Join(sets, ", ")),
+		ConditionExpression:       aws.String("attribute_exists(#c.#h) AND (attribute_not_exists(#c.#h.#bh) OR #c.#h.#bh <> :newhash)"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	var api smithy.APIError
+	switch {
+	case conditionFailed(err):
+		return false, nil
+	case errors.As(err, &api) && api.ErrorCode() == "ValidationException":
+		return false, fmt.Errorf("update conflict battle of %d in %s: %w: %w", id, s.table, meme.ErrRejected, err)
+	case err != nil:
+		return false, fmt.Errorf("update conflict battle of %d in %s: %w", id, s.table, err)
+	}
+	return true, nil
 }
 
 // PutBattle sets the battle attributes on result id's item, only if the

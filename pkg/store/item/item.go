@@ -186,3 +186,48 @@ func finite(at string, v any) error {
 	}
 	return nil
 }
+
+// Conflict is the map attribute that holds, by prompt hash, the answers
+// given for this result_id to prompts other than the one that claimed it,
+// and the battle of each whose prompt matches it (the arena's real
+// prompt, when someone pre-set the id with another).
+const (
+	Conflict     = "conflict"
+	MaxConflicts = 8 // answers kept per item: bounds its size
+)
+
+// ConflictEntry is an answer to a conflicting prompt as the attributes of
+// its entry in Conflict: the generation side, without the keys, the claim
+// and the day.
+func ConflictEntry(rec meme.Record) map[string]any {
+	a := Generation(rec)
+	for _, k := range []string{Day, Status, PromptHash} {
+		delete(a, k)
+	}
+	return a
+}
+
+// Target is what the stats pass needs of a result item to place a battle:
+// its own battle_hash and prompt hash, and each conflicting answer's
+// battle_hash by prompt hash.
+type Target struct {
+	Hash       string
+	PromptHash string
+	Conflicts  map[string]string
+}
+
+// TargetOf reads a Target from an item's attributes (get returns a string
+// attribute; conflicts the Conflict map's entries).
+func TargetOf(get func(string) string, conflicts map[string]map[string]any) Target {
+	t := Target{Hash: get(Hash), PromptHash: get(PromptHash)}
+	if t.PromptHash == "" {
+		t.PromptHash = meme.PromptHash(get(Prompt)) // recorded before prompt_hash existed
+	}
+	for h, e := range conflicts {
+		if t.Conflicts == nil {
+			t.Conflicts = map[string]string{}
+		}
+		t.Conflicts[h], _ = e[Hash].(string)
+	}
+	return t
+}

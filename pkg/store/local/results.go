@@ -59,21 +59,92 @@ func (s *Results) Created(_ context.Context, from, to time.Time) ([]int64, error
 	return ids, nil
 }
 
-// BattleHashes returns the stored battle_hash of each of ids that has a
-// result item of ours ("" when it has none).
-func (s *Results) BattleHashes(_ context.Context, ids []int64) (map[int64]string, error) {
+// BattleTargets returns, for each of ids that has a result item of ours
+// (one with created_at), what placing a battle needs: its battle_hash and
+// prompt hash, and its conflicting answers' battle hashes.
+func (s *Results) BattleTargets(_ context.Context, ids []int64) (map[int64]item.Target, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[int64]string, len(ids))
+	out := make(map[int64]item.Target, len(ids))
 	for _, id := range ids {
 		it := s.m[strconv.FormatInt(id, 10)]
-		if _, ours := it[item.CreatedAt]; ours {
-			h, _ := it[item.Hash].(string)
-			out[id] = h
+		if _, ours := it[item.CreatedAt]; !ours {
+			continue
 		}
+		out[id] = item.TargetOf(func(k string) string { v, _ := it[k].(string); return v }, conflictsOf(it))
 	}
 	return out, nil
 }
+
+// conflictsOf is an item's conflict map, entries as maps.
+func conflictsOf(it map[string]any) map[string]map[string]any {
+	raw, _ := it[item.Conflict].(map[string]any)
+	out := make(map[string]map[string]any, len(raw))
+	for h, v := range raw {
+		if e, ok := v.(map[string]any); ok {
+			out[h] = e
+		}
+	}
+	return out
+}
+
+// PutConflict records the answer rec gave a prompt other than the one
+// that claimed result id, under its prompt hash (at most
+// item.MaxConflicts; the first answer to a prompt stays).
+func (s *Results) PutConflict(ctx context.Context, id int64, promptHash string, rec meme.Record) error {
+	entry := item.ConflictEntry(rec)
+	if err := item.Finite(entry); err != nil {
+		return fmt.Errorf("conflict on result %d: %w", id, err)
+	}
+	vals, err := jsonValues(entry)
+	if err != nil {
+		return fmt.Errorf("conflict on result %d: %w", id, err)
+	}
+	_, err = s.changeIf(ctx, strconv.FormatInt(id, 10), func(cur map[string]any) map[string]any {
+		all := conflictsOf(cur)
+		if _, had := all[promptHash]; had || len(all) >= item.MaxConflicts {
+			return nil
+		}
+		next := map[string]any{}
+		for h, e := range all {
+			next[h] = e
+		}
+		next[promptHash] = vals
+		return map[string]any{item.Conflict: next}
+	})
+	return err
+}
+
+// PutConflictBattle sets battle b on the conflicting answer to the prompt
+// with promptHash on result id's item, if it is there and its battle_hash
+// differs; it reports whether it wrote.
+func (s *Results) PutConflictBattle(ctx context.Context, id int64, promptHash string, b meme.BattleSide) (bool, error) {
+	vals, err := jsonValues(item.Battle(b))
+	if err != nil {
+		return false, fmt.Errorf("battle of result %d: %w", id, err)
+	}
+	return s.changeIf(ctx, strconv.FormatInt(id, 10), func(cur map[string]any) map[string]any {
+		all := conflictsOf(cur)
+		e, ok := all[promptHash]
+		if !ok || e[item.Hash] == b.Hash {
+			return nil
+		}
+		next := map[string]any{}
+		for h, x := range all {
+			next[h] = x
+		}
+		merged := map[string]any{}
+		for k, v := range e {
+			merged[k] = v
+		}
+		for k, v := range vals {
+			merged[k] = v
+		}
+		next[promptHash] = merged
+		return map[string]any{item.Conflict: next}
+	})
+}
+
 
 // PutBattle sets the battle attributes on result id's item if it is ours
 // and its battle_hash differs; it reports whether it wrote.

@@ -54,6 +54,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}); err != nil {
 		return err
 	}
+	items = report.WithConflicts(items)
 	rows := report.Build(items)
 	fmt.Fprintf(stdout, "%d results from %s, %d with a battle\n\n", len(items), from, battles(items))
 	if err := report.WriteTable(stdout, rows); err != nil {
