@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"punchline/pkg/meme"
-	"punchline/pkg/store/item"
 	"punchline/pkg/platform/emf"
 	"punchline/pkg/stats/arena"
+	"punchline/pkg/store/item"
 )
 
 // Arena answers battle queries (arena.Client).

@@ -145,7 +145,6 @@ func (s *Results) PutConflictBattle(ctx context.Context, id int64, promptHash st
 	})
 }
 
-
 // PutBattle sets the battle attributes on result id's item if it is ours
 // and its battle_hash differs; it reports whether it wrote.
 func (s *Results) PutBattle(ctx context.Context, id int64, b meme.BattleSide) (bool, error) {
