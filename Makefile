@@ -158,7 +158,7 @@ bench-memory: ## Every house template overridden by 16-bit 4096² (refused) then
 	$(GO) test -run '^$$' -bench '^BenchmarkHugeTemplates$$' -benchtime 1x ./functions/predict
 
 .PHONY: load
-load: ## 50 concurrent clients for LOAD_SECONDS (60) against the local server and a realistic provider
+load: ## 50 concurrent clients for LOAD_SECONDS (60), twice each, offline and with FORMAT_POLICY=video on the AIML stand-in: 0 errors, no growth; p99, RSS
 	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
