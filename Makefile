@@ -162,7 +162,7 @@ load: ## 50 concurrent clients for LOAD_SECONDS (60), twice each, offline and wi
 	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse ./pkg/provider/aiml:FuzzDecodeCatalogue ./pkg/provider/aiml:FuzzClassify ./pkg/provider/chat:FuzzText ./pkg/provider/tts:FuzzAudioURL
+FUZZ_TARGETS := ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse ./pkg/media/templates:FuzzLoad ./pkg/provider/aiml:FuzzDecodeCatalogue ./pkg/provider/aiml:FuzzClassify ./pkg/provider/chat:FuzzText ./pkg/provider/tts:FuzzAudioURL
 
 .PHONY: fuzz
 fuzz: ## Fuzz every decoder of outside input, and the SIMD kernels against their references, for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit

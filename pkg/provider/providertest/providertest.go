@@ -13,23 +13,12 @@
 package providertest
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
-	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -283,20 +272,6 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, b Behavior, endpo
 	return body, model, true
 }
 
-func deprecated(model string, b Behavior) bool {
-	for _, d := range b.Deprecated {
-		if strings.EqualFold(d, model) {
-			return true
-		}
-	}
-	for _, d := range publishedDeprecated {
-		if strings.EqualFold(d, model) {
-			return true
-		}
-	}
-	return false
-}
-
 // chatTexts are a chat body's system prompt (top-level or a system
 // message) and user text, whatever the family.
 func chatTexts(body map[string]any) (system, user string) {
@@ -446,129 +421,6 @@ func (s *Server) speech(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(TestWAV(2)) // binary audio carries no cost header (documented)
 }
 
-// catalogue answers GET /models: the published list less the models
-// deprecated since, filtered by ?id= (ids and aliases, comma-separated,
-// case-insensitive), with an ETag and 304 for If-None-Match.
-func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
-	s.Catalogues.Add(1)
-	b := s.behavior()
-	var want map[string]bool
-	if ids := r.URL.Query()["id"]; len(ids) > 0 {
-		want = map[string]bool{}
-		for _, v := range ids {
-			for _, id := range strings.Split(v, ",") {
-				want[strings.ToLower(strings.TrimSpace(id))] = true
-			}
-		}
-	}
-	data := []any{}
-	for _, m := range publishedCatalogue {
-		if deprecated(m.ID, b) {
-			continue
-		}
-		if want != nil && !want[strings.ToLower(m.ID)] && !anyIn(m.Aliases, want) {
-			continue
-		}
-		data = append(data, m.raw)
-	}
-	raw, _ := json.Marshal(map[string]any{"object": "list", "data": data})
-	sum := sha256.Sum256(raw)
-	etag := `W/"` + hex.EncodeToString(sum[:8]) + `"`
-	w.Header().Set("ETag", etag)
-	if r.Header.Get("If-None-Match") == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(raw)
-}
-
-func anyIn(names []string, want map[string]bool) bool {
-	for _, n := range names {
-		if want[strings.ToLower(n)] {
-			return true
-		}
-	}
-	return false
-}
-
-type listed struct {
-	ID      string
-	Aliases []string
-	raw     map[string]any
-}
-
-var publishedCatalogue, publishedDeprecated = func() ([]listed, []string) {
-	raw, err := published.ReadFile("testdata/catalogue.json")
-	if err != nil {
-		panic(err)
-	}
-	var cat struct {
-		Data []map[string]any `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &cat); err != nil {
-		panic(err)
-	}
-	var out []listed
-	for _, m := range cat.Data {
-		l := listed{raw: m}
-		l.ID, _ = m["id"].(string)
-		as, _ := m["aliases"].([]any)
-		for _, a := range as {
-			if s, ok := a.(string); ok {
-				l.Aliases = append(l.Aliases, s)
-			}
-		}
-		out = append(out, l)
-	}
-	raw, err = published.ReadFile("testdata/deprecated.json")
-	if err != nil {
-		panic(err)
-	}
-	var dep []struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(raw, &dep); err != nil {
-		panic(err)
-	}
-	var gone []string
-	for _, d := range dep {
-		gone = append(gone, d.ID)
-	}
-	sort.Strings(gone)
-	return out, gone
-}()
-
-// findModel finds model among the published catalogue's ids and aliases.
-func findModel(model string) (listed, bool) {
-	for _, m := range publishedCatalogue {
-		if strings.EqualFold(m.ID, model) {
-			return m, true
-		}
-		for _, a := range m.Aliases {
-			if strings.EqualFold(a, model) {
-				return m, true
-			}
-		}
-	}
-	return listed{}, false
-}
-
-// CatalogueModels lists the published catalogue's model ids of a type
-// containing kind ("chat", "image", "tts", "video").
-func CatalogueModels(kind string) []string {
-	var out []string
-	for _, m := range publishedCatalogue {
-		if t, _ := m.raw["type"].(string); strings.Contains(t, kind) {
-			out = append(out, m.ID)
-		}
-	}
-	return out
-}
-
-// DeprecatedModels is the published "no longer supported" list.
-func DeprecatedModels() []string { return append([]string(nil), publishedDeprecated...) }
-
 // redirect sends the client to Behavior.RedirectTo (an image URL that
 // looks fine and leads somewhere it must not go).
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
@@ -588,41 +440,7 @@ func (s *Server) picture(b Behavior) []byte {
 	return TestPNG(512, 512)
 }
 
-var pngCache sync.Map // "WxH" → []byte
-
-// TestPNG returns a photo-like PNG (smooth gradient with detail) of w×h.
-func TestPNG(w, h int) []byte {
-	key := fmt.Sprintf("%dx%d", w, h)
-	if v, ok := pngCache.Load(key); ok {
-		return v.([]byte)
-	}
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			img.SetRGBA(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x ^ y) & 0x3f), 255})
-		}
-	}
-	var buf bytes.Buffer
-	_ = png.Encode(&buf, img)
-	pngCache.Store(key, buf.Bytes())
-	return buf.Bytes()
-}
-
-// BombPNG returns a tiny PNG whose header claims w×h pixels: decoding it
-// would allocate w*h*4 bytes.
-func BombPNG(w, h uint32) []byte {
-	var buf bytes.Buffer
-	_ = png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1)))
-	b := buf.Bytes()
-	// IHDR data starts at byte 16: width and height, big-endian.
-	put := func(off int, v uint32) {
-		b[off], b[off+1], b[off+2], b[off+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
-	}
-	put(16, w)
-	put(20, h)
-	put(29, crc32.ChecksumIEEE(b[12:29])) // IHDR type+data, so the header is valid
-	return b
-}
+// "WxH" → []byte
 
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, b Behavior, drip time.Duration, usd float64, v any) {
 	body, _ := json.Marshal(v)
@@ -657,22 +475,6 @@ func (s *Server) drip(w http.ResponseWriter, r *http.Request, d time.Duration, b
 	}
 }
 
-// HeavyTail returns a latency distribution for a test server: mostly
-// log-normal around median (σ 0.35), and with probability tail uniform in
-// [tailMin, tailMax]. seed makes runs repeatable; it is safe for concurrent use.
-func HeavyTail(seed uint64, median time.Duration, tail float64, tailMin, tailMax time.Duration) func() time.Duration {
-	var mu sync.Mutex
-	rng := rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))
-	return func() time.Duration {
-		mu.Lock()
-		defer mu.Unlock()
-		if rng.Float64() < tail {
-			return tailMin + time.Duration(rng.Int64N(int64(tailMax-tailMin)+1))
-		}
-		return time.Duration(float64(median) * math.Exp(0.35*rng.NormFloat64()))
-	}
-}
-
 // writeErr answers with AIML's error body: {message, path, requestId,
 // statusCode, timestamp}.
 func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, status int, msg string) {
@@ -682,29 +484,4 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, status int, ms
 		"message": msg, "path": r.URL.Path, "requestId": fmt.Sprintf("req-%d", time.Now().UnixNano()),
 		"statusCode": status, "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
 	})
-}
-
-// TestWAV is a mono 16 kHz 16-bit WAV of a soft 440 Hz tone lasting
-// seconds: a stand-in for synthesised speech.
-func TestWAV(seconds float64) []byte {
-	const rate = 16000
-	n := int(seconds * rate)
-	var b bytes.Buffer
-	le := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
-	b.WriteString("RIFF")
-	le(uint32(36 + 2*n))
-	b.WriteString("WAVEfmt ")
-	le(uint32(16))
-	le(uint16(1)) // PCM
-	le(uint16(1)) // mono
-	le(uint32(rate))
-	le(uint32(2 * rate))
-	le(uint16(2))
-	le(uint16(16))
-	b.WriteString("data")
-	le(uint32(2 * n))
-	for i := 0; i < n; i++ {
-		le(int16(6000 * math.Sin(2*math.Pi*440*float64(i)/rate)))
-	}
-	return b.Bytes()
 }

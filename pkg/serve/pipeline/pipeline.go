@@ -11,12 +11,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"image"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,9 +23,7 @@ import (
 	"punchline/pkg/media/templates"
 	"punchline/pkg/media/video"
 	"punchline/pkg/meme"
-	"punchline/pkg/platform/wait"
 	"punchline/pkg/provider/aiml"
-	"punchline/pkg/serve/hedge"
 )
 
 // Planner plans the joke.
@@ -232,112 +228,9 @@ func (p *Pipeline) Generate(ctx context.Context, req meme.Request, arrived time.
 	return ans
 }
 
-// spend books the request's cost against the day's dollars, past the
-// answer like the record (a failure is logged: the budget is a cap, not
-// a ledger; the provider's usage logs are).
-func (p *Pipeline) spend(ctx context.Context, r *run) {
-	if p.o.Budget == nil || r.rec.CostUSD <= 0 {
-		return
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budgetTimeout)
-	defer cancel()
-	if err := p.o.Budget.Spend(sctx, r.rec.CostUSD); err != nil {
-		p.o.Logger.WarnContext(ctx, "daily budget: booking the cost failed", "cost_usd", r.rec.CostUSD, "error", err)
-	}
-}
-
-// checkBudget takes the request's provider calls from the daily budget;
-// past it the request is marked over budget (and so answered offline). A
-// store that fails or is slow lets the request through: the budget is a
-// cap against abuse, and the arena's answer matters more than a few calls.
-func (p *Pipeline) checkBudget(ctx context.Context, r *run) {
-	if p.o.Budget == nil {
-		return
-	}
-	bctx, cancel := context.WithTimeout(ctx, budgetTimeout)
-	defer cancel()
-	ok, err := p.o.Budget.Take(bctx)
-	switch {
-	case err != nil:
-		p.o.Logger.WarnContext(ctx, "daily budget unreadable; going on", "error", err)
-	case !ok:
-		r.overBudget = true
-		r.fallback("budget")
-		p.o.Logger.WarnContext(ctx, "daily provider budget spent; answering offline")
-	}
-}
-
 // offline reports whether r is made without the provider: by
 // configuration, or because the day's budget is spent.
 func (p *Pipeline) offline(r *run) bool { return p.o.Offline || r.overBudget }
-
-// replay claims the result_id. If another request has it, replay answers
-// with that request's answer (a fresh link to the same file), waiting for
-// it within the deadline. ok is false when this request should make the
-// meme itself.
-func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
-	if !r.req.HasResultID || p.o.Results == nil {
-		return meme.Answer{}, false
-	}
-	log := p.o.Logger
-	cctx, cancel := context.WithTimeout(ctx, claimTimeout)
-	hash := meme.PromptHash(r.req.Prompt)
-	c, err := p.o.Results.Claim(cctx, r.req.ResultID, hash, r.arrived, r.arrived.Add(-staleClaim))
-	cancel()
-	if err != nil {
-		// Without the table we cannot deduplicate; answering matters more.
-		log.WarnContext(ctx, "claim failed; generating without deduplication", "error", err)
-		return meme.Answer{}, false
-	}
-	if c.Claimed {
-		return meme.Answer{}, false
-	}
-	if c.PromptHash != "" && c.PromptHash != hash {
-		// Another prompt holds this result_id: replaying would let anyone
-		// who guesses a future id pre-set the meme the arena gets. This
-		// request gets its own meme; the first record stays as it was.
-		r.conflict = true
-		log.WarnContext(ctx, "result_id claimed with another prompt; answering without replay, recorded beside the claim")
-		cctx, cancel := context.WithTimeout(ctx, claimTimeout)
-		if err := p.o.Results.Conflict(cctx, r.req.ResultID); err != nil {
-			log.WarnContext(ctx, "count conflict failed", "error", err)
-		}
-		cancel()
-		return meme.Answer{}, false
-	}
-	start := time.Now()
-	defer r.stage(StageReplay, start)
-	for c.State != meme.StatusDone {
-		if time.Until(r.answerBy) < finishReserve {
-			log.WarnContext(ctx, "duplicate request: the first is still working; answering with text")
-			r.rung = rungDuplicate
-			return meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(r.req.Prompt)}, true
-		}
-		_ = wait.Sleep(ctx, pollEvery) // at the deadline the loop's check answers
-		lctx, cancel := context.WithTimeout(ctx, claimTimeout)
-		next, err := p.o.Results.Lookup(lctx, r.req.ResultID)
-		cancel()
-		if err != nil {
-			log.WarnContext(ctx, "lookup failed while waiting for a duplicate", "error", err)
-			continue
-		}
-		c = next
-	}
-	r.rung = rungReplay
-	if c.Type == meme.TypeImage || c.Type == meme.TypeVideo {
-		url, err := p.o.Media.URL(ctx, c.MediaKey)
-		if err == nil {
-			log.InfoContext(ctx, "replayed a finished result", "media_key", c.MediaKey)
-			return meme.Answer{Type: c.Type, URL: url}, true
-		}
-		log.ErrorContext(ctx, "replay: link failed; answering with text", "media_key", c.MediaKey, "error", err)
-	}
-	text := c.Text
-	if text == "" {
-		text = meme.TextMeme(r.req.Prompt)
-	}
-	return meme.Answer{Type: meme.TypeText, Text: text}, true
-}
 
 func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	// The picture from the raw prompt starts now, beside the planner.
@@ -476,172 +369,6 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 	return plan, sourceLLM
 }
 
-// job is one picture being made in the background: hedged over the
-// models, bounded by the image deadline.
-type job struct {
-	done    chan struct{}
-	cancel  context.CancelFunc
-	started time.Time
-	img     image.Image
-	model   string
-	err     error
-	out     hedge.Outcome
-	counted bool
-}
-
-func (j *job) ok() bool { return j != nil && isDone(j.done) && j.err == nil }
-
-func isDone(c chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
-}
-
-// startImage starts making a picture for prompt, ready by the time the
-// finishing steps need to start.
-func (p *Pipeline) startImage(ctx context.Context, r *run, prompt string) *job {
-	jctx, cancel := context.WithDeadline(ctx, r.answerBy.Add(-finishReserve))
-	j := &job{done: make(chan struct{}), cancel: cancel, started: time.Now()}
-	models := p.o.Imager.Models()
-	if p.o.ModelOrder != nil {
-		models = p.o.ModelOrder(models)
-	}
-	if r.rec.ImageOrder == nil {
-		r.rec.ImageOrder = models
-	}
-	if len(models) == 1 && p.o.HedgeAfter > 0 {
-		models = []string{models[0], models[0]} // a second call often lands on a faster worker
-	}
-	attempts := make([]func(context.Context) (image.Image, error), len(models))
-	for i, m := range models {
-		attempts[i] = func(ctx context.Context) (image.Image, error) {
-			img, err := p.o.Imager.GenerateWith(ctx, m, prompt)
-			if err != nil {
-				err = fmt.Errorf("image model %s: %w", m, err)
-			}
-			return img, err
-		}
-	}
-	go func() {
-		defer close(j.done)
-		j.img, j.out, j.err = hedge.First(jctx, hedge.Options{
-			After: p.o.HedgeAfter,
-			// A refused prompt fails every model alike, and an account the
-			// provider refuses fails every call: neither is hedged, not
-			// even a model with itself.
-			Final: func(err error) bool {
-				return errors.Is(err, meme.ErrRefused) || errors.Is(err, meme.ErrProviderAccount)
-			},
-		}, attempts...)
-		if j.out.Winner >= 0 {
-			j.model = models[j.out.Winner]
-		}
-		// Why a picture failed is what an operator needs first; attempts
-		// cancelled because another won are not failures.
-		for _, err := range j.out.Errors {
-			if !errors.Is(err, context.Canceled) {
-				p.o.Logger.WarnContext(ctx, "image call failed", "error", err)
-			}
-		}
-	}()
-	return j
-}
-
-// finish cancels jobs and waits for them, so no goroutine of the request
-// outlives it, and counts what they did.
-func (r *run) finish(jobs ...*job) {
-	for _, j := range jobs {
-		if j == nil {
-			continue
-		}
-		j.cancel()
-		<-j.done
-		if !j.counted {
-			j.counted = true
-			r.hedged = r.hedged || j.out.Hedged
-			for _, err := range j.out.Errors {
-				if !errors.Is(err, context.Canceled) {
-					r.provErrs++
-				}
-			}
-		}
-	}
-}
-
-// picture chooses the picture: the one planned for the captions, retried
-// once with a softened prompt if refused; else the one from the raw prompt;
-// else the offline background.
-func (p *Pipeline) picture(ctx context.Context, r *run, plan meme.Plan, src source, spec *job) image.Image {
-	use := func(j *job, start time.Time) image.Image {
-		r.stage(StageImage, start)
-		r.rec.ImageModel, r.rung, r.spec = j.model, rungFull, j == spec
-		return j.img
-	}
-	if !p.offline(r) {
-		start := time.Now()
-		var planned *job
-		if src == sourceLLM || spec == nil { // with the offline plan, spec is that plan's picture
-			planned = p.startImage(ctx, r, plan.ImagePrompt+imagePromptEnd)
-		}
-		defer func() { r.finish(planned) }()
-		softened := false
-		var grace <-chan time.Time
-		for planned != nil || (spec != nil && !isDone(spec.done)) {
-			var plannedDone, specDone chan struct{}
-			if planned != nil {
-				plannedDone = planned.done
-			}
-			if spec != nil && !isDone(spec.done) {
-				specDone = spec.done
-			}
-			select {
-			case <-plannedDone:
-				if planned.err == nil {
-					return use(planned, start)
-				}
-				if errors.Is(planned.err, meme.ErrRefused) && !softened {
-					p.o.Logger.WarnContext(ctx, "image prompt refused; retrying softened", "error", planned.err)
-					r.finish(planned)
-					softened = true
-					planned = p.startImage(ctx, r, softPrompt+firstWords(plan.ImagePrompt, 8)+imagePromptEnd)
-					continue
-				}
-				r.finish(planned)
-				planned = nil
-			case <-specDone:
-				if spec.err == nil && planned != nil {
-					grace = time.After(max(0, specGrace-time.Since(planned.started)))
-				}
-			case <-grace:
-				return use(spec, start) // the planned picture is late; this one is ready
-			}
-		}
-		if spec.ok() {
-			return use(spec, start)
-		}
-		r.stage(StageImage, start)
-		p.o.Logger.WarnContext(ctx, "no picture in time; using offline background")
-		r.fallback("image")
-	}
-	r.rec.ImageModel = offline.Model
-	if r.rung == "" {
-		r.rung = rungOffline
-		if p.o.Offline {
-			r.rung = rungFull // offline by configuration: the full meme of this mode
-		}
-	}
-	return offline.Background(r.req.Prompt, offline.Side, offline.Side)
-}
-
-// firstWords is the first n words of s.
-func firstWords(s string, n int) string {
-	f := strings.Fields(s)
-	return strings.Join(f[:min(n, len(f))], " ")
-}
-
 // store puts a finished file and signs its link, timed as the store stage.
 func (p *Pipeline) store(ctx context.Context, r *run, key, contentType string, body []byte) (string, error) {
 	defer r.stage(StageStore, time.Now())
@@ -663,54 +390,6 @@ func (p *Pipeline) text(r *run, text, fallback string) meme.Answer {
 	}
 	r.rec.Type, r.rec.Text, r.rec.MediaKey, r.rec.Bytes = meme.TypeText, text, "", 0
 	return meme.Answer{Type: meme.TypeText, Text: text}
-}
-
-// record writes the result item, marking it done for duplicates; it is
-// retried while the budget lasts, and its failure is logged, never
-// answered.
-func (p *Pipeline) record(ctx context.Context, r *run, ans meme.Answer) {
-	r.rec.LatencyMS = time.Since(r.arrived).Milliseconds()
-	r.rec.StageMS = r.stageNames()
-	p.o.Logger.InfoContext(ctx, "answer", "type", ans.Type, "strategy", r.rec.Strategy, "rung", r.rung,
-		"fallback", r.rec.Fallback, "latency_ms", r.rec.LatencyMS, "stage_ms", r.rec.StageMS, "bytes", r.rec.Bytes)
-	if !r.req.HasResultID || p.o.Results == nil {
-		return
-	}
-	r.rec.ResultID = r.req.ResultID
-	r.rec.CreatedAt = r.arrived
-	r.rec.Prompt = r.req.Prompt
-	r.rec.Status = meme.StatusDone
-	if r.conflict {
-		// Another prompt claimed this id first: the claim's answer stays
-		// the item's, and this one is kept beside it under its prompt's
-		// hash, so the battle of this prompt (the arena's) finds it.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(recordMin, time.Until(r.answerBy)))
-		defer cancel()
-		if err := p.o.Results.PutConflict(rctx, r.req.ResultID, meme.PromptHash(r.req.Prompt), r.rec); err != nil {
-			p.o.Logger.ErrorContext(ctx, "recording the conflicting answer failed", "error", err)
-		}
-		return
-	}
-	// The answer is made; the record may run a moment past the deadline
-	// context (never past the Lambda's), and is retried inside that.
-	until := r.answerBy
-	if min := time.Now().Add(recordMin); until.Before(min) {
-		until = min
-	}
-	rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), until)
-	defer cancel()
-	start := time.Now()
-	defer r.stage(StageRecord, start)
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if err = p.o.Results.PutGeneration(rctx, r.rec); err == nil {
-			return
-		}
-		if wait.Sleep(rctx, time.Duration(50*(attempt+1))*time.Millisecond) != nil {
-			break
-		}
-	}
-	p.o.Logger.ErrorContext(ctx, "record failed; the answer stands", "error", err)
 }
 
 func (r *run) stage(s Stage, start time.Time) {
