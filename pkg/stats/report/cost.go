@@ -94,15 +94,7 @@ func WriteCosts(w io.Writer, rows []CostRow) error {
 	fmt.Fprintf(&b, "%-12s %-32s %6s %10s %10s %6s %10s\n", "dimension", "value", "memes", "total $", "per meme", "wins", "per win")
 	last := ""
 	for _, r := range rows {
-		dim := r.Dimension
-		if dim == last {
-			dim = ""
-		}
-		last = r.Dimension
-		value := r.Value
-		if len([]rune(value)) > 32 {
-			value = string([]rune(value)[:31]) + "…"
-		}
+		dim, value := label(&last, r.Dimension, r.Value, 32)
 		perWin := "-"
 		if r.Wins > 0 {
 			perWin = fmt.Sprintf("%.4f", r.PerWin())

@@ -118,6 +118,20 @@ func valueOf(it map[string]any, attr string) string {
 	return v
 }
 
+// label is a table row's first two cells: the dimension, blank when it
+// repeats the row above's (last), and the value cut to width runes.
+func label(last *string, dim, value string, width int) (string, string) {
+	shown := dim
+	if dim == *last {
+		shown = ""
+	}
+	*last = dim
+	if len([]rune(value)) > width {
+		value = string([]rune(value)[:width-1]) + "…"
+	}
+	return shown, value
+}
+
 func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%" }
 
 // WriteTable prints rows as an aligned text table.
@@ -127,15 +141,7 @@ func WriteTable(w io.Writer, rows []Row) error {
 		"dimension", "value", "battles", "win", "95% CI", "meh", "wins", "ties", "mehs", "pending")
 	last := ""
 	for _, r := range rows {
-		dim := r.Dimension
-		if dim == last {
-			dim = ""
-		}
-		last = r.Dimension
-		value := r.Value
-		if len([]rune(value)) > 28 {
-			value = string([]rune(value)[:27]) + "…"
-		}
+		dim, value := label(&last, r.Dimension, r.Value, 28)
 		ci := "-"
 		win, meh := "-", "-"
 		if r.Decided() > 0 {
