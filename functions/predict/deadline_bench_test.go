@@ -52,9 +52,9 @@ type outcome struct {
 
 // summary prints latency percentiles and answer shares.
 type summary struct {
-	name                          string
-	n                             int
-	p50, p95, p99, max            time.Duration
+	name                                  string
+	n                                     int
+	p50, p95, p99, max                    time.Duration
 	images, videos, texts, errors, over15 int
 }
 
