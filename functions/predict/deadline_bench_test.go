@@ -298,9 +298,16 @@ func BenchmarkLoad(b *testing.B) {
 				http.DefaultClient.CloseIdleConnections()
 				time.Sleep(time.Second) // let finished requests' goroutines leave
 				runtime.GC()
+				runtime.GC() // twice: sync.Pool's victims (render's canvases) go at the second
 				after := runtime.NumGoroutine()
 				if os.Getenv("LOAD_STACKS") != "" {
 					_ = pprof.Lookup("goroutine").WriteTo(os.Stdout, 1)
+				}
+				if dir := os.Getenv("LOAD_HEAP"); dir != "" { // heap profiles, to see what a round kept
+					if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d-%d.pprof", len(m.name), round))); err == nil {
+						_ = pprof.WriteHeapProfile(f)
+						f.Close()
+					}
 				}
 				s := summarise(fmt.Sprintf("%s, round %d", m.name, round), outs)
 				rss := peakRSSKB()
