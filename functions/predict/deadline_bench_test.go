@@ -312,19 +312,23 @@ func BenchmarkLoad(b *testing.B) {
 				s := summarise(fmt.Sprintf("%s, round %d", m.name, round), outs)
 				rss := peakRSSKB()
 				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms) // after the GC above: what is kept
+				runtime.ReadMemStats(&ms) // after the GCs above: what is kept
+				// The template picture cache fills up to its bound over the
+				// first rounds; it is not a leak, so it is left out.
+				cached := uint64(templates.CachedBytes())
+				kept := ms.HeapAlloc - min(ms.HeapAlloc, cached)
 				fmt.Println(s)
-				fmt.Printf("clients %d for %ds: %.1f answers/s; goroutines before %d, after %d; heap retained %d MB; peak RSS %d MB\n",
-					clients, secs, float64(s.n)/float64(secs), before, after, ms.HeapAlloc>>20, rss>>10)
+				fmt.Printf("clients %d for %ds: %.1f answers/s; goroutines before %d, after %d; heap retained %d MB (%d MB of it the template cache); peak RSS %d MB\n",
+					clients, secs, float64(s.n)/float64(secs), before, after, ms.HeapAlloc>>20, cached>>20, rss>>10)
 				if s.errors > 0 || s.over15 > 0 {
 					b.Errorf("%s: %d errors, %d answers over 15 s", m.name, s.errors, s.over15)
 				}
 				if round == 1 {
-					firstHeap, firstGoroutines = ms.HeapAlloc, after
+					firstHeap, firstGoroutines = kept, after
 					continue
 				}
-				if after > firstGoroutines+5 || ms.HeapAlloc > firstHeap*11/10+16<<20 {
-					b.Errorf("%s grew: goroutines %d → %d, heap retained %d → %d MB", m.name, firstGoroutines, after, firstHeap>>20, ms.HeapAlloc>>20)
+				if after > firstGoroutines+5 || kept > firstHeap*11/10+16<<20 {
+					b.Errorf("%s grew: goroutines %d → %d, heap retained besides the template cache %d → %d MB", m.name, firstGoroutines, after, firstHeap>>20, kept>>20)
 				}
 			}
 		}

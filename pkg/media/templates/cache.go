@@ -102,7 +102,11 @@ func (c *pictureCache) put(t *Template, img image.Image, err error) {
 	c.used += n
 }
 
-// usedBytes is what the cache holds now (tests).
+// CachedBytes is what the process's picture cache holds now (at most
+// PictureCacheBytes), for load tests that tell it from a leak.
+func CachedBytes() int64 { return pictures.usedBytes() }
+
+// usedBytes is what the cache holds now.
 func (c *pictureCache) usedBytes() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
