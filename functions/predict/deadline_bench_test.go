@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -277,7 +278,7 @@ func BenchmarkLoad(b *testing.B) {
 			for k, v := range m.env {
 				env[k] = v
 			}
-			base, _ := startRun(b, env)
+			base := startRunLogging(b, env, io.Discard) // in-memory logs would be what grows
 			var firstHeap uint64
 			var firstGoroutines int
 			for round := 1; round <= 2; round++ {

@@ -120,8 +120,17 @@ func freePortOn(t testing.TB, host string) string {
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
 
-// startRun runs the real run() with env and waits for it to listen.
+// startRun runs the real run() with env and waits for it to listen; its
+// logs are kept in memory for the test to read.
 func startRun(t testing.TB, env map[string]string) (base string, logs *logtest.Buffer) {
+	t.Helper()
+	logs = &logtest.Buffer{}
+	return startRunLogging(t, env, logs), logs
+}
+
+// startRunLogging is startRun with the logs going to w (io.Discard for a
+// load run, whose logs would otherwise fill the memory it measures).
+func startRunLogging(t testing.TB, env map[string]string, w io.Writer) (base string) {
 	t.Helper()
 	host := "127.0.0.1"
 	if a := env["LISTEN_ADDR"]; a != "" {
@@ -130,9 +139,8 @@ func startRun(t testing.TB, env map[string]string) (base string, logs *logtest.B
 	port := freePortOn(t, host)
 	env["PORT"] = port
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &logtest.Buffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, envFunc(env), logs) }()
+	go func() { done <- run(ctx, envFunc(env), w) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -143,12 +151,15 @@ func startRun(t testing.TB, env map[string]string) (base string, logs *logtest.B
 	for i := 0; i < 100; i++ {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
-			return base, logs
+			return base
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("server did not come up; logs: %s", logs.String())
-	return "", nil
+	if lb, ok := w.(*logtest.Buffer); ok {
+		t.Fatalf("server did not come up; logs: %s", lb.String())
+	}
+	t.Fatal("server did not come up")
+	return ""
 }
 
 // ok200 reads a response body, failing the test unless the call succeeded
