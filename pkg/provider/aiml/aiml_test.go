@@ -267,3 +267,14 @@ func TestChoose(t *testing.T) {
 		t.Errorf("%+v", l)
 	}
 }
+
+func TestSkipped(t *testing.T) {
+	h := aiml.NewHealth()
+	ctx := context.Background()
+	real := aiml.Classify("m", 403, http.Header{}, aimlBody(403, "You've run out of credits"))
+	h.Observe(ctx, "m", real)
+	local := h.Allow(ctx, "m")
+	if aiml.Skipped(real) || !aiml.Skipped(local) || aiml.Skipped(errors.New("x")) {
+		t.Errorf("real %v, local %v", aiml.Skipped(real), aiml.Skipped(local))
+	}
+}

@@ -182,6 +182,13 @@ func (h *Health) Account() (Kind, bool) {
 	return h.account.kind, h.now().Before(h.account.until)
 }
 
+// Skipped reports an error the health record made without a call (the
+// breaker open, a model skipped): no provider error happened.
+func Skipped(err error) bool {
+	var e *Error
+	return (errors.Is(err, meme.ErrProviderAccount) || errors.Is(err, meme.ErrModelGone)) && !errors.As(err, &e)
+}
+
 // note counts a failure kind on ctx's meter.
 func note(ctx context.Context, k Kind) {
 	if m, ok := ctx.Value(meterKey{}).(*Meter); ok && m != nil {

@@ -10,6 +10,7 @@ import (
 
 	"punchline/pkg/media/offline"
 	"punchline/pkg/meme"
+	"punchline/pkg/provider/aiml"
 	"punchline/pkg/serve/hedge"
 )
 
@@ -100,7 +101,8 @@ func (r *run) finish(jobs ...*job) {
 			j.counted = true
 			r.hedged = r.hedged || j.out.Hedged
 			for _, err := range j.out.Errors {
-				if !errors.Is(err, context.Canceled) {
+				// Calls the health record skipped were never made.
+				if !errors.Is(err, context.Canceled) && !aiml.Skipped(err) {
 					r.provErrs++
 				}
 			}

@@ -346,7 +346,9 @@ func (p *Pipeline) plan(ctx context.Context, r *run) (meme.Plan, source) {
 	r.stage(StagePlan, start)
 	if err != nil {
 		p.o.Logger.WarnContext(ctx, "plan failed; using offline plan", "error", err)
-		r.provErrs++
+		if !aiml.Skipped(err) {
+			r.provErrs++
+		}
 		r.fallback("plan")
 		r.rec.Choice = plan.Choice // the arm drawn, if any, though a fallback answers
 		return offline.PlanWith(r.req.Prompt, p.usable()), sourceOffline
