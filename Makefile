@@ -10,7 +10,8 @@ export PUNCHLINE_REQUIRE_MOTO := 1
 
 .PHONY: help
 help: ## List targets
-	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}' | \
+		sed -e 's/$$(CROSS_GOARCH)/$(CROSS_GOARCH)/g' -e 's/$$(CROSS_QEMU)/$(CROSS_QEMU)/g' -e 's/$$(ZIP_BUDGET_MB)/$(ZIP_BUDGET_MB)/g'
 
 .PHONY: run
 run: ## Serve the agent on localhost:8080 (PORT); offline generator, local stores under .data
@@ -94,9 +95,10 @@ test-kernels: ## The SIMD kernels' Go fallbacks (-tags purego), and jpegenc and 
 	GOARCH=$(CROSS_GOARCH) $(GO) test -count=1 -exec $(CROSS_QEMU) ./pkg/media/jpegenc ./pkg/media/render
 
 .PHONY: lint
-lint: ## gofmt, go mod tidy (no diff), go vet, cfn-lint
+lint: ## gofmt, go mod tidy (no diff), go vet, cfn-lint, make help with every variable expanded
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt needed: $$out" >&2; exit 1; fi
+	@if $(MAKE) --no-print-directory -s help | grep -F '$$('; then echo "make help shows an unexpanded variable (above)" >&2; exit 1; fi
 	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
 	cfn-lint template.yaml --include-checks I

@@ -33,6 +33,7 @@ import (
 	"punchline/pkg/joke"
 	"punchline/pkg/meme"
 	"punchline/pkg/platform/config"
+	"punchline/pkg/provider/aiml"
 	"punchline/pkg/provider/providertest"
 	"punchline/pkg/stats/report"
 )
@@ -90,15 +91,36 @@ type row struct {
 
 type configRun struct {
 	Name, Describe, Answers string
+	Models                  string  // the models the run resolved to (generator, judge)
+	CostUSD                 float64 // what its answers cost, from their records
 	app                     *assemble.App
 	sides                   []side
 }
 
 type pairwise struct {
-	Judge           string
+	Judge           string // the model the judge calls were made with
 	N, B            int
 	Rate, Low, High float64
+	// StandIn: the calls went to the AIML stand-in, whose judge prefers
+	// the last-written candidate: the result checks plumbing, not humour.
+	StandIn bool
+	CostUSD float64 // what the judgings cost (0 on the stand-in's own tariff is not real money)
 }
+
+// standInNote is what a run on the stand-in says wherever it reports a
+// preference: no model judged anything.
+const standInNote = "a run on the AIML stand-in checks plumbing only: its judge prefers the last-written candidate, so this is no evidence of which configuration is funnier"
+
+// summary is the pairwise line for the terminal and the page.
+func (pw *pairwise) summary() string {
+	if pw.StandIn {
+		return fmt.Sprintf("pairwise on the AIML stand-in (judge called: %s, a test double): B chosen in %d of %d; %s", pw.Judge, pw.B, pw.N, standInNote)
+	}
+	return fmt.Sprintf("pairwise (judge %s): B preferred in %d of %d (%.1f%%, 95%% CI %.1f–%.1f%%); judging cost $%.4f", pw.Judge, pw.B, pw.N, pw.Rate, pw.Low, pw.High, pw.CostUSD)
+}
+
+// Summary is summary for the page template.
+func (pw *pairwise) Summary() string { return pw.summary() }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fl := flag.NewFlagSet("eval", flag.ContinueOnError)
@@ -118,12 +140,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		prompts = prompts[:*n]
 	}
 	base := map[string]string{}
-	if getenv("PROVIDER_API_KEY") == "" && getenv("PROVIDER_API_KEY_PARAM") == "" {
+	standIn := getenv("PROVIDER_API_KEY") == "" && getenv("PROVIDER_API_KEY_PARAM") == ""
+	if standIn {
 		prov := providertest.New()
 		defer prov.Close()
 		u, _ := url.Parse(prov.URL)
 		base = map[string]string{"PROVIDER_API_KEY": "fake", "PROVIDER_BASE_URL": prov.URL, "FETCH_ALLOW_HOSTS": u.Host}
-		fmt.Fprintf(stdout, "no provider key: using the provider test server at %s\n", prov.URL)
+		fmt.Fprintf(stdout, "no provider key: using the AIML stand-in at %s (%s)\n", prov.URL, standInNote)
 	}
 	if err := os.RemoveAll(*out); err != nil {
 		return err
@@ -140,6 +163,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer cr.app.Close()
 		runs = append(runs, cr)
 		fmt.Fprintf(stdout, "%s (%s): %s\n", cr.Name, cr.Describe, cr.Answers)
+		if !standIn {
+			fmt.Fprintf(stdout, "%s models: %s; cost of its answers $%.4f\n", cr.Name, cr.Models, cr.CostUSD)
+		}
 	}
 	rows := make([]row, len(prompts))
 	for i, p := range prompts {
@@ -154,10 +180,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "pairwise (%s): B preferred in %d of %d (%.1f%%, 95%% CI %.1f–%.1f%%)\n", pw.Judge, pw.B, pw.N, pw.Rate, pw.Low, pw.High)
+		pw.StandIn = standIn
+		fmt.Fprintln(stdout, pw.summary())
 	}
 	page := filepath.Join(*out, "index.html")
-	if err := writePage(page, runs, rows, pw); err != nil {
+	if err := writePage(page, runs, rows, pw, standIn); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "contact sheet: %s\n", page)
@@ -228,6 +255,14 @@ func runConfig(ctx context.Context, name, overrides string, base map[string]stri
 	if err != nil {
 		return nil, err
 	}
+	for _, it := range items {
+		var usd float64
+		fmt.Sscan(fmt.Sprint(it["cost_usd"]), &usd)
+		cr.CostUSD += usd
+	}
+	if app.Jokes != nil {
+		cr.Models = "generator " + app.Jokes.Model() + ", judge " + app.Jokes.JudgeModel()
+	}
 	types := map[string]int{}
 	var lat []int64
 	for i := range prompts {
@@ -295,6 +330,9 @@ func compare(ctx context.Context, judge *joke.Engine, lib joke.Library, rows []r
 	}
 	model := judge.JudgeModel()
 	pw := &pairwise{Judge: model}
+	meter := &aiml.Meter{}
+	ctx = aiml.WithMeter(ctx, meter)
+	defer func() { pw.CostUSD = meter.USD() }()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range rows {
 		a, b := rows[i].Sides[0].winner, rows[i].Sides[1].winner
@@ -328,7 +366,7 @@ func compare(ctx context.Context, judge *joke.Engine, lib joke.Library, rows []r
 	return pw, nil
 }
 
-func writePage(path string, runs []*configRun, rows []row, pw *pairwise) error {
+func writePage(path string, runs []*configRun, rows []row, pw *pairwise, standIn bool) error {
 	t, err := template.New("page").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).Parse(pageTmpl)
 	if err != nil {
 		return err
@@ -340,7 +378,7 @@ func writePage(path string, runs []*configRun, rows []row, pw *pairwise) error {
 	if err != nil {
 		return err
 	}
-	err = t.Execute(f, map[string]any{"Configs": runs, "Rows": rows, "Pairwise": pw})
+	err = t.Execute(f, map[string]any{"Configs": runs, "Rows": rows, "Pairwise": pw, "StandIn": standIn, "StandInNote": standInNote})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

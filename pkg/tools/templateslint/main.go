@@ -17,6 +17,7 @@ import (
 
 	"punchline/pkg/media/sheet"
 	"punchline/pkg/media/templates"
+	"punchline/pkg/store/local"
 )
 
 func main() {
@@ -37,7 +38,16 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	}
 	fsys, source, name := templates.House(), templates.SourceHouse, "house set"
 	if *dir != "" {
-		fsys, source, name = os.DirFS(*dir), templates.SourceDir, *dir
+		// Read as predict reads a folder: regular files only, no
+		// symlinks out of it, nothing that can hang the lint.
+		files, skipped, err := local.ReadTree(context.Background(), *dir)
+		if err != nil {
+			return err
+		}
+		for _, sk := range skipped {
+			fmt.Fprintf(stdout, "LEFT OUT %s\n", sk)
+		}
+		fsys, source, name = templates.Files(files), templates.SourceDir, *dir
 	}
 	ts, problems := templates.Load(fsys, source)
 	for _, p := range problems {
@@ -46,6 +56,7 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	if len(ts) == 0 && len(problems) == 0 {
 		return fmt.Errorf("%s: no template folders", name)
 	}
+	fmt.Fprintln(stdout, "px: the font size of each caption, slot by slot, with every slot filled to its max_chars (the longest it takes); the smallest legible size is 12 px, and a slot that cannot reach it is BROKEN")
 	var tiles []sheet.Tile
 	for _, t := range ts {
 		for _, lang := range []string{"en", "ru"} {
@@ -55,8 +66,17 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 				fmt.Fprintf(stdout, "BROKEN %s: render %s: %v\n", t.ID, lang, err)
 				continue
 			}
-			tiles = append(tiles, sheet.Tile{Label: t.ID + " · " + lang, Img: img})
 			fmt.Fprintf(stdout, "ok %-22s %-3s %s, %d captions at %s px\n", t.ID, lang, t.Kind, len(info.Sizes), sizes(info.Sizes))
+			// The sheet shows the template as a meme reads: its own example
+			// in the language when it has one (the longest captions, cut
+			// at max_chars, end mid-phrase), else those longest captions.
+			label := t.ID + " · " + lang + " · longest"
+			if ex := example(t, lang); ex != nil {
+				if shown, _, err := t.Render(ex, lang); err == nil {
+					img, label = shown, t.ID+" · "+lang+" · example"
+				}
+			}
+			tiles = append(tiles, sheet.Tile{Label: label, Img: img})
 		}
 	}
 	if err := sheet.Write(*out, tiles, 4, 300); err != nil {
@@ -65,6 +85,16 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%d templates, %d broken; contact sheet %s\n", len(ts), len(problems), *out)
 	if len(problems) > 0 {
 		return errors.New("broken templates")
+	}
+	return nil
+}
+
+// example is t's first example captions in lang, nil for none.
+func example(t *templates.Template, lang string) []string {
+	for _, ex := range t.Examples {
+		if ex.Lang == lang && len(ex.Captions) == len(t.Slots()) {
+			return ex.Captions
+		}
 	}
 	return nil
 }
