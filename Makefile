@@ -33,6 +33,10 @@ report: ## Win rates (Wilson 95%) per strategy/recipe/model/format/language/temp
 eval: ## Run the eval prompt set (N=…) through the pipeline (configured provider, else the test server); A=… B=… (K=V,…) compare two configurations; HTML in .data/eval
 	$(GO) run ./pkg/tools/eval -out $(or $(OUT),.data/eval) $(if $(N),-n $(N)) $(if $(A),-a "$(A)") $(if $(B),-b "$(B)")
 
+.PHONY: template-preview
+template-preview: ## Render one template with given captions: ID=… TEXT="top|bottom" [DIR=… IN=ru (fixed labels) OUT=…] (default .data/template-preview.png)
+	$(GO) run ./pkg/tools/templateslint $(if $(DIR),-dir "$(DIR)") -id "$(ID)" -text "$(TEXT)" -lang $(or $(IN),en) -out $(or $(OUT),.data/template-preview.png)
+
 .PHONY: doctor
 doctor: ## After a deploy: every configured model against the live catalogue; with PROVIDER_API_KEY (or PROVIDER_API_KEY_PARAM) one tiny call per role, with latency and cost
 	$(GO) run ./pkg/tools/doctor

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"punchline/pkg/media/sheet"
@@ -33,6 +34,9 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	fl := flag.NewFlagSet("templates-lint", flag.ContinueOnError)
 	dir := fl.String("dir", "", "folder of template folders (default: the house set)")
 	out := fl.String("out", ".data/templates-lint.png", "contact sheet (.png or .jpg)")
+	id := fl.String("id", "", "preview one template: its id (with -text)")
+	text := fl.String("text", "", "preview: the captions, slot by slot, separated by |")
+	lang := fl.String("lang", "en", "preview: the language of fixed labels")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +56,9 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	ts, problems := templates.Load(fsys, source)
 	for _, p := range problems {
 		fmt.Fprintf(stdout, "BROKEN %s: %s\n", p.ID, p.Reason)
+	}
+	if *id != "" {
+		return preview(ts, *id, *text, *lang, *out, stdout)
 	}
 	if len(ts) == 0 && len(problems) == 0 {
 		return fmt.Errorf("%s: no template folders", name)
@@ -86,6 +93,41 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	if len(problems) > 0 {
 		return errors.New("broken templates")
 	}
+	return nil
+}
+
+// preview renders template id with the captions in text (| between
+// slots) to out, for an author to see a new template without waiting for
+// the picker to choose it.
+func preview(ts []*templates.Template, id, text, lang, out string, stdout io.Writer) error {
+	var t *templates.Template
+	for _, x := range ts {
+		if x.ID == id {
+			t = x
+		}
+	}
+	if t == nil {
+		return fmt.Errorf("no template %q that loads (see BROKEN above, or the folder)", id)
+	}
+	caps := strings.Split(text, "|")
+	if text == "" {
+		caps = nil
+	}
+	if len(caps) != len(t.Slots()) {
+		var roles []string
+		for _, s := range t.Slots() {
+			roles = append(roles, s.Role)
+		}
+		return fmt.Errorf("%s has %d slots (%s): give TEXT as %d captions separated by |", id, len(roles), strings.Join(roles, " | "), len(roles))
+	}
+	img, info, err := t.Render(caps, lang)
+	if err != nil {
+		return fmt.Errorf("render %s: %w", id, err)
+	}
+	if err := sheet.Write(out, []sheet.Tile{{Label: id + " · " + lang, Img: img}}, 1, 800); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d captions at %s px; wrote %s\n", id, len(info.Sizes), sizes(info.Sizes), out)
 	return nil
 }
 

@@ -43,3 +43,23 @@ license: {source: "test", holder: "us", license: "CC0-1.0"}
 		t.Errorf("house set: %v\n%.300s", err, out.String())
 	}
 }
+
+// make template-preview: one template with given captions, and a clear
+// word when the captions do not match its slots.
+func TestPreview(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.png")
+	var b bytes.Buffer
+	if err := run(context.Background(), []string{"-id", "two-buttons", "-text", "A|B|me", "-out", out}, &b); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if st, err := os.Stat(out); err != nil || st.Size() < 1000 {
+		t.Fatalf("no preview written: %v", err)
+	}
+	err := run(context.Background(), []string{"-id", "two-buttons", "-text", "only one", "-out", out}, &b)
+	if err == nil || !strings.Contains(err.Error(), "3 slots (option-a | option-b | chooser)") {
+		t.Errorf("%v", err)
+	}
+	if err := run(context.Background(), []string{"-id", "no-such", "-text", "x", "-out", out}, &b); err == nil {
+		t.Error("an unknown id previewed")
+	}
+}
