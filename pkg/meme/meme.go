@@ -210,6 +210,12 @@ type BattleSide struct {
 	Hash             string
 }
 
+// SimulatedBattles is where the battle ids of a stand-in arena (make
+// arena-fake) start: votes on battles from here are simulated, and the
+// report says so wherever it counts them. The real arena's ids are far
+// below (they count battles).
+const SimulatedBattles int64 = 1 << 52
+
 // ErrRefused means the provider refused a prompt (content policy): trying
 // other models with the same prompt is pointless.
 var ErrRefused = errors.New("prompt refused by provider")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"unicode/utf8"
 
 	"punchline/pkg/learn"
 	"punchline/pkg/media/render"
@@ -167,15 +168,22 @@ func colour(hex string) color.RGBA {
 // GalleryItem is one meme on the gallery page.
 type GalleryItem struct {
 	Media, Type, Text, Prompt, Caption, Outcome string
-	Votes                                       string
+	Short                                       string // the prompt's first 200 characters when it is longer ("" otherwise): the page folds it
+	Votes                                       string // ours : theirs
 	Score                                       float64
+	win                                         bool
 }
 
-// GallerySection is the best and worst memes of one recipe or template.
+// GallerySection is the best and worst memes of one recipe or template,
+// with its win rate over all its decided memes.
 type GallerySection struct {
 	Title       string
 	Best, Worst []GalleryItem
+	N, Wins     int
 }
+
+// WinRate is the section's share of wins, in percent.
+func (s GallerySection) WinRate() float64 { return 100 * float64(s.Wins) / float64(max(1, s.N)) }
 
 // Gallery picks, per recipe and per template, the n most and least
 // successful decided memes: scored by outcome, then by the vote margin.
@@ -197,7 +205,10 @@ func Gallery(items []map[string]any, n int, media func(key string) string) []Gal
 		// control characters or bidi overrides: none reach the page.
 		str := func(k string) string { v, _ := it[k].(string); return meme.CleanText(v) }
 		g := GalleryItem{Type: str("type"), Text: str("text"), Prompt: str("prompt"), Caption: str("caption"), Outcome: outcome,
-			Votes: fmt.Sprintf("%.0f : %.0f", first, second), Score: r + (first-second)/math.Max(1, first+second)/10}
+			Votes: fmt.Sprintf("%.0f : %.0f", first, second), Score: r + (first-second)/math.Max(1, first+second)/10, win: outcome == "win"}
+		if utf8.RuneCountInString(g.Prompt) > foldAt {
+			g.Short = string([]rune(g.Prompt)[:foldAt]) + "…"
+		}
 		if key := str("media_key"); key != "" {
 			g.Media = media(key)
 		}
@@ -219,10 +230,19 @@ func Gallery(items []map[string]any, n int, media func(key string) string) []Gal
 		sort.SliceStable(g, func(i, j int) bool { return g[i].Score > g[j].Score })
 		k := min(n, len(g))
 		worst := append([]GalleryItem(nil), g[len(g)-min(n, len(g)-k):]...)
-		out = append(out, GallerySection{Title: t, Best: g[:k], Worst: worst})
+		sec := GallerySection{Title: t, Best: g[:k], Worst: worst, N: len(g)}
+		for _, it := range g {
+			if it.win {
+				sec.Wins++
+			}
+		}
+		out = append(out, sec)
 	}
 	return out
 }
+
+// foldAt is how much of a long prompt the gallery shows before folding it.
+const foldAt = 200
 
 func num(v any) float64 {
 	var f float64
@@ -240,11 +260,17 @@ h2 { font-size: 16px; border-top: 1px solid #ddd; padding-top: 10px; }
 .meme img, .meme video { width: 220px; display: block; }
 .meme .text { white-space: pre-wrap; background: #fffbe6; padding: 6px; }
 .win { color: #1a7f37; } .loss, .meh { color: #b42318; }
+.simulated { background: #fff3cd; border: 1px solid #e0c36a; padding: 6px 10px; }
+.label { font-size: 11px; color: #666; text-transform: uppercase; margin: 6px 0 2px; }
+details summary { cursor: pointer; }
 </style></head><body>
 <h1>What wins: the best and worst memes per recipe and template</h1>
-{{range .}}<h2>{{.Title}}</h2>
+<p>Each meme is ours; votes read <b>ours : theirs</b>.</p>
+{{if .Simulated}}<p class="simulated"><b>Simulated votes:</b> {{.Simulated}} of these battles come from the stand-in arena (make arena-fake), not from voters.</p>{{end}}
+{{range .Sections}}<h2>{{.Title}} <small>— {{printf "%.0f" .WinRate}}% wins of {{.N}}</small></h2>
+<div class="label">best</div>
 <div class="strip">{{range .Best}}<div class="meme">{{template "meme" .}}</div>{{end}}</div>
-{{if .Worst}}<div class="strip">{{range .Worst}}<div class="meme">{{template "meme" .}}</div>{{end}}</div>{{end}}
+{{if .Worst}}<div class="label">worst</div><div class="strip">{{range .Worst}}<div class="meme">{{template "meme" .}}</div>{{end}}</div>{{end}}
 {{end}}
 <script>
 window.addEventListener('load', () => {
@@ -253,10 +279,11 @@ window.addEventListener('load', () => {
 });
 </script></body></html>
 {{define "meme"}}{{if and .Media (eq .Type "image")}}<img src="{{.Media}}" alt="meme">{{else if and .Media (eq .Type "video")}}<video src="{{.Media}}" controls muted></video>{{else}}<div class="text">{{.Text}}{{.Caption}}</div>{{end}}
-<div class="{{.Outcome}}"><b>{{.Outcome}}</b> {{.Votes}}</div><div>{{.Caption}}</div><div><i>{{.Prompt}}</i></div>{{end}}
+<div class="{{.Outcome}}"><b>{{.Outcome}}</b> {{.Votes}} <small>(ours : theirs)</small></div><div>{{.Caption}}</div><div>{{if .Short}}<details><summary><i>{{.Short}}</i></summary><i>{{.Prompt}}</i></details>{{else}}<i>{{.Prompt}}</i>{{end}}</div>{{end}}
 `))
 
-// WriteGallery writes the gallery page.
-func WriteGallery(w io.Writer, sections []GallerySection) error {
-	return galleryPage.Execute(w, sections)
+// WriteGallery writes the gallery page; simulated is how many of the
+// battles are a stand-in arena's (the page says so).
+func WriteGallery(w io.Writer, sections []GallerySection, simulated int) error {
+	return galleryPage.Execute(w, map[string]any{"Sections": sections, "Simulated": simulated})
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"punchline/pkg/meme"
 	"sort"
 	"strconv"
 	"strings"
@@ -192,4 +193,16 @@ func WithConflicts(items []map[string]any) []map[string]any {
 		}
 	}
 	return out
+}
+
+// Simulated counts the items whose battle comes from a stand-in arena
+// (battle ids from meme.SimulatedBattles: make arena-fake).
+func Simulated(items []map[string]any) int {
+	n := 0
+	for _, it := range items {
+		if id := num(it["battle_id"]); id >= float64(meme.SimulatedBattles) {
+			n++
+		}
+	}
+	return n
 }

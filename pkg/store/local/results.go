@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strconv"
 	"time"
 
@@ -229,4 +232,23 @@ func (s *Results) Fetch(_ context.Context, ids []int64, _ ...string) ([]map[stri
 // as dynamo.Results.Conflict does.
 func (s *Results) Conflict(ctx context.Context, id int64) error {
 	return s.add(ctx, strconv.FormatInt(id, 10), item.Conflicts, 1)
+}
+
+// ReadResults reads the results file at path without opening it for
+// writing (another process, predict, may be appending to it): every item
+// by its key, as a restart would see them now. A missing file has none.
+func ReadResults(path string) (map[string]map[string]any, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]map[string]any{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	s := &items{m: map[string]map[string]any{}}
+	if err := s.replay(f); err != nil {
+		return nil, fmt.Errorf("replay %s: %w", path, err)
+	}
+	return s.m, nil
 }

@@ -56,7 +56,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	items = report.WithConflicts(items)
 	rows := report.Build(items)
-	fmt.Fprintf(stdout, "%d results from %s, %d with a battle\n\n", len(items), from, battles(items))
+	fmt.Fprintf(stdout, "%d results from %s, %d with a battle\n", len(items), from, battles(items))
+	if n := report.Simulated(items); n > 0 {
+		fmt.Fprintf(stdout, "simulated votes: %d of these battles come from the stand-in arena (make arena-fake), not from voters; every rate below counts them\n", n)
+	}
+	fmt.Fprintln(stdout)
 	if err := report.WriteTable(stdout, rows); err != nil {
 		return err
 	}
@@ -112,7 +116,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return "../" + key
 		}
 		sections := report.Gallery(items, 3, media)
-		if err := writeFile(galleryPath, func(w io.Writer) error { return report.WriteGallery(w, sections) }); err != nil {
+		if err := writeFile(galleryPath, func(w io.Writer) error { return report.WriteGallery(w, sections, report.Simulated(items)) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s (%d recipes and templates)\n", galleryPath, len(sections))

@@ -125,7 +125,11 @@ func TestReportPolicyAndGallery(t *testing.T) {
 			for k := 0; k < 3+day*(map[string]int{"template": 2}[recipe]); k++ {
 				id++
 				at := now.Add(-time.Duration(6-day) * 24 * time.Hour).Add(time.Duration(k) * time.Minute)
-				rec := meme.Record{ResultID: id, CreatedAt: at, Prompt: fmt.Sprintf("prompt %d", id), Lang: "ru", Type: meme.TypeImage,
+				prompt := fmt.Sprintf("prompt %d", id)
+				if recipe == "text" {
+					prompt = strings.Repeat("a very long chat transcript line ", 100) // folded on the page
+				}
+				rec := meme.Record{ResultID: id, CreatedAt: at, Prompt: prompt, Lang: "ru", Type: meme.TypeImage,
 					Caption: "caption " + recipe, Strategy: "llm-" + recipe, Status: meme.StatusDone, Choice: meme.Choice{Recipe: recipe}}
 				if recipe == "template" {
 					rec.Template, rec.TemplateSource = "two-buttons", "house"
@@ -178,13 +182,50 @@ func TestReportPolicyAndGallery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"recipe template", "recipe scene", "recipe text", "template two-buttons", "a text meme"} {
+	for _, want := range []string{"recipe template", "recipe scene", "recipe text", "template two-buttons", "a text meme",
+		"ours : theirs", "% wins of ", "<details>"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("gallery lacks %q", want)
 		}
 	}
+	if strings.Contains(string(page), "Simulated votes") {
+		t.Error("real battles called simulated")
+	}
 	imgs := strings.Count(string(page), "<img ")
 	if title := mediatest.BrowserTitle(t, "file://"+filepath.Join(dir, "report", "gallery.html")); imgs == 0 || title != fmt.Sprintf("loaded %d of %d", imgs, imgs) {
 		t.Errorf("chromium: %q for %d pictures", title, imgs)
+	}
+}
+
+// make arena-fake's battles are simulated votes, and the report says so
+// wherever it counts them: in the terminal and on the gallery page.
+func TestSimulatedVotesAreSaid(t *testing.T) {
+	dir := t.TempDir()
+	s, err := local.OpenResults(filepath.Join(dir, "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := int64(1); i <= 3; i++ {
+		rec := meme.Record{ResultID: i, CreatedAt: time.Now().UTC(), Prompt: "p", Type: meme.TypeText, Text: "t", Strategy: "offline-text", Status: meme.StatusDone,
+			Choice: meme.Choice{Recipe: "text"}}
+		if err := s.PutGeneration(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutBattle(ctx, i, meme.BattleSide{BattleID: meme.SimulatedBattles + i, Side: 1, Outcome: "win", Hash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	var out bytes.Buffer
+	if err := run(ctx, getenv(map[string]string{"DATA_DIR": dir, "HTML": "1"}), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "simulated votes: 3 of these battles") {
+		t.Errorf("report:\n%s", out.String())
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "report", "gallery.html"))
+	if !strings.Contains(string(page), "Simulated votes:") {
+		t.Error("the gallery does not say the votes are simulated")
 	}
 }

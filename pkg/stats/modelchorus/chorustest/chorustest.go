@@ -4,6 +4,7 @@ package chorustest
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -28,6 +29,13 @@ type fault struct {
 
 // New starts a server with a small leaderboard and model list.
 func New() *Server {
+	s := data()
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// data is a server's leaderboard and model list, not yet serving.
+func data() *Server {
 	s := &Server{faults: map[int64]fault{}}
 	s.board = []map[string]any{
 		{"_id": "a1", "modelName": "FLUX.1 [schnell]", "eloRating": 1112.5, "rank": 1, "wins": 40, "losses": 20, "ties": 5, "totalVotes": 65, "winRate": 0.615},
@@ -37,8 +45,21 @@ func New() *Server {
 		{"name": "FLUX.1 [schnell]", "modelId": "flux/schnell", "inputModalities": []string{"text"}, "outputModalities": []string{"image"}},
 		{"name": "GPT-4o", "modelId": "gpt-4o", "inputModalities": []string{"text", "image"}, "outputModalities": []string{"text"}},
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// NewAt starts the server listening on addr (a loopback host:port).
+func NewAt(addr string) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := data()
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.Server.Listener.Close()
+	s.Server.Listener = ln
+	s.Server.Start()
+	return s, nil
 }
 
 // FailAt makes request n (from 1) answer status with the error envelope.
