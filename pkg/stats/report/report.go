@@ -138,8 +138,8 @@ func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%"
 // WriteTable prints rows as an aligned text table.
 func WriteTable(w io.Writer, rows []Row) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-12s %-28s %8s %8s %17s %8s %6s %6s %6s %7s\n",
-		"dimension", "value", "battles", "win", "95% CI", "meh", "wins", "ties", "mehs", "pending")
+	fmt.Fprintf(&b, "%-12s %-28s %8s %8s %17s %8s %6s %6s %6s %6s %7s\n",
+		"dimension", "value", "battles", "win", "95% CI", "meh", "wins", "losses", "ties", "mehs", "pending")
 	last := ""
 	for _, r := range rows {
 		dim, value := label(&last, r.Dimension, r.Value, 28)
@@ -149,8 +149,8 @@ func WriteTable(w io.Writer, rows []Row) error {
 			ci = pct(r.WinLow) + "–" + pct(r.WinHigh)
 			win, meh = pct(r.WinRate), pct(r.MehRate)
 		}
-		fmt.Fprintf(&b, "%-12s %-28s %8d %8s %17s %8s %6d %6d %6d %7d\n",
-			dim, value, r.Battles, win, ci, meh, r.Wins, r.Ties, r.Mehs, r.Pending)
+		fmt.Fprintf(&b, "%-12s %-28s %8d %8s %17s %8s %6d %6d %6d %6d %7d\n",
+			dim, value, r.Battles, win, ci, meh, r.Wins, r.Losses, r.Ties, r.Mehs, r.Pending)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
