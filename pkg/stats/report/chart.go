@@ -73,8 +73,19 @@ func Chart(rows []Row) (*image.RGBA, error) {
 			if len([]rune(value)) > 34 {
 				value = string([]rune(value)[:33]) + "…"
 			}
+			few := r.Decided() < minChartN // a 100 % bar of one battle says nothing
+			if few {
+				value += fmt.Sprintf(" (n=%d)", r.Decided())
+			}
 			if _, err := render.Label(img, value, 20, float64(y+20), 15, ink); err != nil {
 				return nil, err
+			}
+			if few {
+				if _, err := render.Label(img, fmt.Sprintf("too few battles to show a rate (%d of %d)", r.Wins, r.Decided()), barX0, float64(y+19), 14, grey); err != nil {
+					return nil, err
+				}
+				y += rowH
+				continue
 			}
 			fill(img, image.Rect(barX0, y+5, barX0+int(r.WinRate*barW), y+19), winBar)
 			fill(img, image.Rect(barX0, y+21, barX0+int(r.MehRate*barW), y+25), mehBar)
@@ -92,6 +103,9 @@ func Chart(rows []Row) (*image.RGBA, error) {
 	}
 	return img, nil
 }
+
+// minChartN is the fewest decided battles a bar is drawn for.
+const minChartN = 5
 
 func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
 	draw.Draw(img, r.Intersect(img.Rect), image.NewUniform(c), image.Point{}, draw.Src)

@@ -25,6 +25,10 @@ func Arms(w io.Writer, p learn.Policy) error {
 	}
 	sort.Slice(keys, func(i, j int) bool { return p.Arms[keys[i]].N > p.Arms[keys[j]].N })
 	fmt.Fprintf(w, "\nlearned policy (%d battles, window %s, half-life %s; prior mean %.2f)\n", p.Battles, p.Window, p.HalfLife, p.Prior.Mean())
+	if len(keys) == 0 {
+		_, err := fmt.Fprintln(w, "no arms yet: no online result (a recipe the joke engine drew) has a decided battle in the window; offline answers draw no recipe")
+		return err
+	}
 	fmt.Fprintf(w, "%-34s %8s %7s %15s\n", "arm (recipe/lang/kind)", "battles", "mean", "95% interval")
 	for _, k := range keys {
 		b := p.Arms[k]
@@ -40,6 +44,10 @@ func Arms(w io.Writer, p learn.Policy) error {
 // them (predict tries the configured ones in this order).
 func ImageModels(w io.Writer, scores []learn.ModelScore) error {
 	fmt.Fprintf(w, "\nimage models by evidence (tried first → answered, median time, ModelChorus Elo):\n")
+	if len(scores) == 0 {
+		_, err := fmt.Fprintln(w, "no image model tried yet: every picture so far is offline (no provider key) or a template")
+		return err
+	}
 	for i, s := range scores {
 		if _, err := fmt.Fprintf(w, "%d. %-28s tried %4d, success %5.1f%%, %6.0f ms, Elo %4.0f, score %.3f\n",
 			i+1, s.Model, s.Tried, 100*s.Success, s.LatencyMS, s.Elo, s.Score); err != nil {
@@ -48,6 +56,9 @@ func ImageModels(w io.Writer, scores []learn.ModelScore) error {
 	}
 	return nil
 }
+
+// noTraffic is what an empty traffic chart says.
+const noTraffic = "no data: no answer has a recipe yet (offline answers draw none)"
 
 // Share is one day's share of answers by recipe.
 type Share struct {
@@ -147,6 +158,12 @@ func TrafficChart(days []Share) (*image.RGBA, error) {
 	if len(days) > 0 {
 		_, _ = render.Label(img, days[0].Day, x0, y1+28, 14, ink)
 		_, _ = render.Label(img, days[len(days)-1].Day, x1-80, y1+28, 14, ink)
+	}
+	if len(names) == 0 {
+		// An empty chart says so, rather than looking like a broken one.
+		if _, err := render.Label(img, noTraffic, x0+40, (y0+y1)/2, 22, colour("#777777")); err != nil {
+			return nil, err
+		}
 	}
 	for i, r := range names {
 		c := recipeColours[r]
@@ -267,6 +284,7 @@ details summary { cursor: pointer; }
 <h1>What wins: the best and worst memes per recipe and template</h1>
 <p>Each meme is ours; votes read <b>ours : theirs</b>.</p>
 {{if .Simulated}}<p class="simulated"><b>Simulated votes:</b> {{.Simulated}} of these battles come from the stand-in arena (make arena-fake), not from voters.</p>{{end}}
+{{if not .Sections}}<p>No decided battle yet: the gallery fills once make stats (or the stats function) has brought votes in.</p>{{end}}
 {{range .Sections}}<h2>{{.Title}} <small>— {{printf "%.0f" .WinRate}}% wins of {{.N}}</small></h2>
 <div class="label">best</div>
 <div class="strip">{{range .Best}}<div class="meme">{{template "meme" .}}</div>{{end}}</div>

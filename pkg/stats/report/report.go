@@ -30,7 +30,7 @@ type Row struct {
 	Dimension, Value                  string
 	Battles                           int // items with a battle
 	Wins, Losses, Ties, Mehs          int
-	Pending, Unknown                  int // no votes yet; a result we do not recognise
+	Pending, Unknown                  int // no votes yet, or no battle yet; a result we do not recognise
 	WinRate, WinLow, WinHigh, MehRate float64
 }
 
@@ -57,7 +57,10 @@ func Build(items []map[string]any) []Row {
 	for _, it := range items {
 		outcome, _ := it["outcome"].(string)
 		if outcome == "" {
-			continue
+			if _, made := it["created_at"]; !made {
+				continue // not a result of ours
+			}
+			outcome = "no-battle" // recorded, no battle yet: counted as pending
 		}
 		for _, d := range Dimensions {
 			v := valueOf(it, d.Attr)
@@ -67,7 +70,9 @@ func Build(items []map[string]any) []Row {
 				r = &Row{Dimension: d.Name, Value: v}
 				byKey[k] = r
 			}
-			r.Battles++
+			if outcome != "no-battle" {
+				r.Battles++
+			}
 			switch outcome {
 			case "win":
 				r.Wins++
@@ -77,7 +82,7 @@ func Build(items []map[string]any) []Row {
 				r.Ties++
 			case "meh":
 				r.Mehs++
-			case "pending":
+			case "pending", "no-battle":
 				r.Pending++
 			default:
 				r.Unknown++
@@ -137,6 +142,10 @@ func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) + "%"
 
 // WriteTable prints rows as an aligned text table.
 func WriteTable(w io.Writer, rows []Row) error {
+	if len(rows) == 0 {
+		_, err := io.WriteString(w, "no results yet: make run (or the arena) makes them; make stats then adds their battles\n")
+		return err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-12s %-28s %8s %8s %17s %8s %6s %6s %6s %6s %7s\n",
 		"dimension", "value", "battles", "win", "95% CI", "meh", "wins", "losses", "ties", "mehs", "pending")

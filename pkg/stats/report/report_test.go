@@ -3,7 +3,10 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"image"
+	"image/color"
 	"math"
+	"punchline/pkg/learn"
 	"strings"
 	"testing"
 )
@@ -174,4 +177,72 @@ func TestWithConflicts(t *testing.T) {
 			t.Errorf("the conflicting answer's win is not counted: %+v", r)
 		}
 	}
+}
+
+// What lost and why, and what is not there yet: results without a battle
+// count as pending, empty sections say why in one line, an empty traffic
+// chart says "no data", and a template with under 5 battles gets no bar.
+func TestReportSaysWhatIsMissing(t *testing.T) {
+	items := []map[string]any{
+		{"created_at": "2026-12-01T10:00:00.000Z", "strategy": "offline-template", "template": "tweet"},
+		{"created_at": "2026-12-01T10:00:00.000Z", "strategy": "offline-template", "template": "tweet", "outcome": "win"},
+		{"battle_id": 5, "outcome": "win"}, // a battle side of a result that is not ours
+	}
+	var tweet *Row
+	for _, r := range Build(items) {
+		if r.Dimension == "template" && r.Value == "tweet" {
+			r := r
+			tweet = &r
+		}
+	}
+	if tweet == nil || tweet.Pending != 1 || tweet.Wins != 1 || tweet.Battles != 1 {
+		t.Fatalf("tweet %+v", tweet)
+	}
+	var b strings.Builder
+	if err := Arms(&b, learn.Policy{}); err != nil || !strings.Contains(b.String(), "no arms yet") {
+		t.Errorf("arms: %v %q", err, b.String())
+	}
+	b.Reset()
+	if err := ImageModels(&b, nil); err != nil || !strings.Contains(b.String(), "no image model tried yet") {
+		t.Errorf("image models: %q", b.String())
+	}
+	empty, err := TrafficChart(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The note is drawn where the lines would be: the empty chart has ink
+	// there, a chart with one flat line at 100 % has none at mid-height.
+	mid := inkedRow(empty, 260)
+	full, err := TrafficChart([]Share{{Day: "2026-12-01", Counts: map[string]int{"scene": 1}, Total: 1}, {Day: "2026-12-02", Counts: map[string]int{"scene": 1}, Total: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mid == 0 || inkedRow(full, 260) != 0 {
+		t.Errorf("empty chart: %d dark pixels at mid-height, chart with data: %d", mid, inkedRow(full, 260))
+	}
+	chart, err := Chart(Build(items))
+	if err != nil {
+		t.Fatal(err)
+	}
+	winBlue := 0
+	for i := 0; i+3 < len(chart.Pix); i += 4 {
+		if c := (color.RGBA{chart.Pix[i], chart.Pix[i+1], chart.Pix[i+2], 255}); c == winBar {
+			winBlue++
+		}
+	}
+	if winBlue != 0 {
+		t.Errorf("%d win-bar pixels for sections of one battle, want none", winBlue)
+	}
+}
+
+// inkedRow counts the grey or dark pixels of row y of img's plot area.
+func inkedRow(img *image.RGBA, y int) int {
+	n := 0
+	for x := 120; x < 800; x++ {
+		c := img.RGBAAt(x, y)
+		if int(c.R)+int(c.G)+int(c.B) < 3*200 {
+			n++
+		}
+	}
+	return n
 }
