@@ -247,6 +247,9 @@ func Gallery(items []map[string]any, n int, media func(key string) string) []Gal
 		sort.SliceStable(g, func(i, j int) bool { return g[i].Score > g[j].Score })
 		k := min(n, len(g))
 		worst := append([]GalleryItem(nil), g[len(g)-min(n, len(g)-k):]...)
+		if len(worst) > 0 && worst[len(worst)-1].Score >= g[k-1].Score {
+			worst = nil // no worse than the best shown: a "worst" row would say nothing
+		}
 		sec := GallerySection{Title: t, Best: g[:k], Worst: worst, N: len(g)}
 		for _, it := range g {
 			if it.win {

@@ -246,3 +246,19 @@ func inkedRow(img *image.RGBA, y int) int {
 	}
 	return n
 }
+
+// The gallery shows a "worst" row only when it is worse than the best.
+func TestGalleryWorstOnlyWhenDifferent(t *testing.T) {
+	var items []map[string]any
+	for i := 0; i < 8; i++ {
+		items = append(items, map[string]any{"recipe": "scene", "outcome": "win", "votes_first": 3, "votes_second": 1, "prompt": "p"})
+	}
+	secs := Gallery(items, 3, func(string) string { return "" })
+	if len(secs) != 1 || len(secs[0].Best) != 3 || len(secs[0].Worst) != 0 || secs[0].N != 8 || secs[0].WinRate() != 100 {
+		t.Fatalf("%+v", secs)
+	}
+	items = append(items, map[string]any{"recipe": "scene", "outcome": "loss", "votes_first": 0, "votes_second": 4, "prompt": "p"})
+	if secs := Gallery(items, 3, func(string) string { return "" }); len(secs[0].Worst) == 0 {
+		t.Errorf("a loss among wins: no worst row")
+	}
+}
