@@ -22,7 +22,7 @@ stats: ## One stats pass: arena battles into the results store, ModelChorus into
 	$(GO) run ./functions/stats
 
 .PHONY: arena-fake
-arena-fake: ## Serve a stand-in arena + ModelChorus for the local results (then run the printed make stats)
+arena-fake: ## Serve a stand-in arena + ModelChorus on ARENA_FAKE_PORT (8090) following the local results, votes simulated (then run the printed make stats)
 	$(GO) run ./pkg/tools/arenafake
 
 .PHONY: report
