@@ -52,7 +52,14 @@ func Chart(rows []Row) (*image.RGBA, error) {
 	}
 	img := image.NewRGBA(image.Rect(0, 0, chartW, h))
 	draw.Draw(img, img.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
-	if _, err := render.Label(img, "Arena win rate (blue, whisker: 95% Wilson interval), meh rate (orange)", 20, 34, 22, ink); err != nil {
+	title := "Arena win rate (blue, whisker: 95% Wilson interval), meh rate (orange)"
+	for _, r := range rows {
+		if r.Simulated > 0 {
+			title += ": simulated votes (make arena-fake)"
+			break
+		}
+	}
+	if _, err := render.Label(img, title, 20, 34, 22, ink); err != nil {
 		return nil, err
 	}
 	y := 60

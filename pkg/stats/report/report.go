@@ -31,6 +31,7 @@ type Row struct {
 	Battles                           int // items with a battle
 	Wins, Losses, Ties, Mehs          int
 	Pending, Unknown                  int // no votes yet, or no battle yet; a result we do not recognise
+	Simulated                         int // battles of a stand-in arena (make arena-fake) among Battles
 	WinRate, WinLow, WinHigh, MehRate float64
 }
 
@@ -72,6 +73,9 @@ func Build(items []map[string]any) []Row {
 			}
 			if outcome != "no-battle" {
 				r.Battles++
+				if num(it["battle_id"]) >= float64(meme.SimulatedBattles) {
+					r.Simulated++
+				}
 			}
 			switch outcome {
 			case "win":
@@ -170,11 +174,11 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
 	_ = cw.Write([]string{"dimension", "value", "battles", "decided", "wins", "losses", "ties", "mehs", "pending", "unknown",
-		"win_rate", "win_ci95_low", "win_ci95_high", "meh_rate"})
+		"win_rate", "win_ci95_low", "win_ci95_high", "meh_rate", "simulated"})
 	for _, r := range rows {
 		_ = cw.Write([]string{r.Dimension, r.Value, strconv.Itoa(r.Battles), strconv.Itoa(r.Decided()),
 			strconv.Itoa(r.Wins), strconv.Itoa(r.Losses), strconv.Itoa(r.Ties), strconv.Itoa(r.Mehs),
-			strconv.Itoa(r.Pending), strconv.Itoa(r.Unknown), f(r.WinRate), f(r.WinLow), f(r.WinHigh), f(r.MehRate)})
+			strconv.Itoa(r.Pending), strconv.Itoa(r.Unknown), f(r.WinRate), f(r.WinLow), f(r.WinHigh), f(r.MehRate), strconv.Itoa(r.Simulated)})
 	}
 	cw.Flush()
 	return cw.Error()

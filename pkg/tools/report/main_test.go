@@ -228,4 +228,8 @@ func TestSimulatedVotesAreSaid(t *testing.T) {
 	if !strings.Contains(string(page), "Simulated votes:") {
 		t.Error("the gallery does not say the votes are simulated")
 	}
+	csvData, _ := os.ReadFile(filepath.Join(dir, "report", "report.csv"))
+	if lines := strings.Split(string(csvData), "\n"); !strings.HasSuffix(lines[0], ",simulated") || !strings.HasSuffix(lines[1], ",3") {
+		t.Errorf("csv does not count the simulated battles:\n%s", csvData)
+	}
 }
