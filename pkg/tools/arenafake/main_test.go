@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -9,28 +8,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"punchline/pkg/meme"
 	"punchline/pkg/platform/httpretry"
+	"punchline/pkg/platform/reqlog/logtest"
 	"punchline/pkg/stats/arena"
 	"punchline/pkg/store/local"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while run writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // The stand-in arena snapshotted the results when it started: results
 // written after it got no battle, and a restart printed a new random port.
@@ -60,7 +46,7 @@ func TestArenaFakeFollowsNewResults(t *testing.T) {
 	ln.Close()
 	env := map[string]string{"DATA_DIR": dir, "ARENA_FAKE_PORT": strconv.Itoa(port)}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &logtest.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, out) }()
 	defer func() { cancel(); <-done }()
