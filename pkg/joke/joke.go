@@ -353,24 +353,32 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 	}, nil
 }
 
-// topic is the user message: the prompt, its tail when long; a transcript
-// is shown most recent message first.
+// topic is the user message: the prompt, its tail when long. A transcript
+// is shown in reading order (who answered whom must stay readable), its
+// tail kept whole from a line boundary when it is long.
 func topic(b Brief) string {
 	p := b.Prompt
+	cut := false
 	if n := len(p); n > promptTail {
-		p = strings.ToValidUTF8(p[n-promptTail:], "")
+		p, cut = strings.ToValidUTF8(p[n-promptTail:], ""), true
 	}
 	if b.Shape.Kind != "dialogue" {
 		return "Topic: " + p
 	}
-	lines := strings.Split(strings.TrimSpace(p), "\n")
+	if i := strings.IndexByte(p, '\n'); cut && i >= 0 {
+		p = p[i+1:] // the first line was cut mid-way
+	}
 	var out []string
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
+	for _, l := range strings.Split(strings.TrimSpace(p), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
 			out = append(out, l)
 		}
 	}
-	return "Topic: a chat transcript, most recent message first:\n" + strings.Join(out, "\n")
+	head := "Topic: a chat transcript, in reading order (the joke is usually at the end):\n"
+	if cut {
+		head = "Topic: the end of a chat transcript, in reading order (earlier messages left out; the joke is usually at the end):\n"
+	}
+	return head + strings.Join(out, "\n")
 }
 
 // Generate asks the generator for candidates and keeps the valid ones; it

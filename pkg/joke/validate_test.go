@@ -1,6 +1,7 @@
 package joke
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -78,3 +79,32 @@ use_when: "testing"
 fits: [statement]
 license: {source: "test", holder: "us", license: "CC0-1.0"}
 `
+
+// A chat transcript is shown to the model in reading order (newest first
+// broke who answered whom); a long one keeps its tail from a line
+// boundary and says that earlier messages were left out.
+func TestTranscriptInReadingOrder(t *testing.T) {
+	chat := "Вася: ты где?\nПетя: уже выхожу\nВася: ты это час назад писал"
+	got := topic(Brief{Prompt: chat, Shape: meme.ShapeOf(chat)})
+	if !strings.HasSuffix(got, "Вася: ты где?\nПетя: уже выхожу\nВася: ты это час назад писал") || !strings.Contains(got, "in reading order") {
+		t.Errorf("%q", got)
+	}
+	var long strings.Builder
+	for i := 0; long.Len() < 3*promptTail; i++ {
+		fmt.Fprintf(&long, "Алиса: сообщение номер %d\nБоб: ответ на %d\n", i, i)
+	}
+	long.WriteString("Алиса: и это последнее")
+	got = topic(Brief{Prompt: long.String(), Shape: meme.ShapeOf(long.String())})
+	lines := strings.Split(got, "\n")
+	if !strings.Contains(lines[0], "earlier messages left out") || !strings.HasSuffix(got, "Алиса: и это последнее") {
+		t.Errorf("head %q, tail %q", lines[0], lines[len(lines)-1])
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "Алиса: ") && !strings.HasPrefix(l, "Боб: ") {
+			t.Errorf("a line cut mid-way: %q", l)
+		}
+	}
+	if len(got) > promptTail+200 {
+		t.Errorf("%d bytes sent for a long transcript", len(got))
+	}
+}
