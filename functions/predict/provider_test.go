@@ -130,7 +130,7 @@ func TestDeprecatedImageModelIsSkipped(t *testing.T) {
 }
 
 // A deprecated judge (the old default) is skipped for the next one on the
-// list, and a generator the provider no longer serves hands over.
+// list, without a call to it.
 func TestDeprecatedDefaultsAreSkipped(t *testing.T) {
 	prov := providertest.New()
 	defer prov.Close()

@@ -126,6 +126,13 @@ func New(o Options) *Engine {
 	if o.Shortlist <= 0 {
 		o.Shortlist = 7
 	}
+	// One model named is a list of one: the engine reads only the lists.
+	if o.Models == nil {
+		o.Models = fixed(o.Model)
+	}
+	if o.Judges == nil {
+		o.Judges = fixed(o.JudgeModel)
+	}
 	e := &Engine{o: o, allowed: map[string]bool{}}
 	for _, r := range o.Recipes {
 		e.allowed[r] = true
@@ -133,32 +140,25 @@ func New(o Options) *Engine {
 	return e
 }
 
-// Model is the generator's model now; JudgeModel the judge's ("" for none).
-func (e *Engine) Model() string {
-	if ms := e.models(); len(ms) > 0 {
-		return ms[0]
+// fixed is a list of model (none for "").
+func fixed(model string) func() []string {
+	var list []string
+	if model != "" {
+		list = []string{model}
 	}
-	return ""
+	return func() []string { return list }
 }
 
-func (e *Engine) JudgeModel() string {
-	if e.o.Judges != nil {
-		if js := e.o.Judges(); len(js) > 0 {
-			return js[0]
-		}
+// Model is the generator's model now; JudgeModel the judge's ("" for none).
+func (e *Engine) Model() string { return first(e.o.Models()) }
+
+func (e *Engine) JudgeModel() string { return first(e.o.Judges()) }
+
+func first(list []string) string {
+	if len(list) == 0 {
 		return ""
 	}
-	return e.o.JudgeModel
-}
-
-func (e *Engine) models() []string {
-	if e.o.Models != nil {
-		return e.o.Models()
-	}
-	if e.o.Model == "" {
-		return nil
-	}
-	return []string{e.o.Model}
+	return list[0]
 }
 
 // vision reports whether judge is shown pictures.
@@ -386,7 +386,7 @@ func topic(b Brief) string {
 // failing on its own (404, 5xx) hands over once to the next live one; an
 // account-wide failure (401/403) or a refusal does not.
 func (e *Engine) Generate(ctx context.Context, b Brief, lib Library) ([]meme.Candidate, string, error) {
-	models := e.models()
+	models := e.o.Models()
 	if len(models) == 0 {
 		return nil, "", errors.New("generate: no chat model is live")
 	}

@@ -56,13 +56,16 @@ func Decode(data []byte) (image.Image, error) {
 	return img, nil
 }
 
-// Fit returns img scaled down so that its long side is at most side (img
-// itself when it already fits), as an RGBA picture.
+// Fit returns img scaled down so that its long side is at most side, as an
+// RGBA picture: img itself when it is one and already fits, else a copy.
 func Fit(img image.Image, side int) *image.RGBA {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if long := max(w, h); long > side {
 		w, h = max(1, w*side/long), max(1, h*side/long)
+	}
+	if rgba, ok := img.(*image.RGBA); ok && w == b.Dx() && h == b.Dy() && b.Min == (image.Point{}) {
+		return rgba // already what is asked for (a painted scene): no copy
 	}
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	if w == b.Dx() && h == b.Dy() {

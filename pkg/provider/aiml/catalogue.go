@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"punchline/pkg/meme"
@@ -38,8 +39,9 @@ type Catalogue struct {
 	ETag      string    `json:"etag,omitempty"`
 	// Partial: fetched for some ids only (?id=): a name it lacks may still
 	// be live.
-	Partial bool    `json:"partial,omitempty"`
-	Models  []Model `json:"models"`
+	Partial bool      `json:"partial,omitempty"`
+	Models  []Model   `json:"models"`
+	index   sync.Once // byName, built on the first Resolve
 	byName  map[string]int
 }
 
@@ -49,9 +51,7 @@ func (c *Catalogue) Resolve(name string) (Model, bool) {
 	if c == nil {
 		return Model{}, false
 	}
-	if c.byName == nil {
-		c.index()
-	}
+	c.index.Do(c.buildIndex)
 	i, ok := c.byName[fold(name)]
 	if !ok {
 		return Model{}, false
@@ -59,7 +59,7 @@ func (c *Catalogue) Resolve(name string) (Model, bool) {
 	return c.Models[i], true
 }
 
-func (c *Catalogue) index() {
+func (c *Catalogue) buildIndex() {
 	c.byName = make(map[string]int, 2*len(c.Models))
 	for i, m := range c.Models {
 		for _, n := range append([]string{m.ID}, m.Aliases...) {

@@ -52,29 +52,11 @@ var families = func() (f struct {
 	if err := yaml.Unmarshal(familiesYAML, &f); err != nil {
 		panic("aiml: families.yaml: " + err.Error()) // embedded data, checked by tests
 	}
-	for _, kind := range [][]string{chatNames(f.Chat), mediaNames(f.Image), mediaNames(f.Speech)} {
-		if len(kind) == 0 {
-			panic("aiml: families.yaml: a kind has no families")
-		}
+	if len(f.Chat) == 0 || len(f.Image) == 0 || len(f.Speech) == 0 {
+		panic("aiml: families.yaml: a kind has no families")
 	}
 	return f
 }()
-
-func chatNames(fs []ChatFamily) []string {
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = f.Family
-	}
-	return out
-}
-
-func mediaNames(fs []MediaFamily) []string {
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = f.Family
-	}
-	return out
-}
 
 // matches reports whether model starts with one of prefixes; an empty
 // list matches everything (the kind's last, default family).

@@ -41,9 +41,12 @@ type Health struct {
 }
 
 type mark struct {
-	until time.Time
+	until time.Time // zero: until the catalogue lists the model again
 	kind  Kind
 }
+
+// holds reports whether the mark still applies at now.
+func (m mark) holds(now time.Time) bool { return m.until.IsZero() || now.Before(m.until) }
 
 // Event is a new fact about the provider.
 type Event struct {
@@ -76,7 +79,7 @@ func (h *Health) Allow(ctx context.Context, model string) error {
 	if now.Before(acct.until) {
 		return fmt.Errorf("%s: %w: breaker open after %s, for %s", model, meme.ErrProviderAccount, acct.kind, acct.until.Sub(now).Round(time.Second))
 	}
-	if marked && (m.until.IsZero() || now.Before(m.until)) {
+	if marked && m.holds(now) {
 		return fmt.Errorf("%s: %w: skipped after %s", model, meme.ErrModelGone, m.kind)
 	}
 	if d := slow.Sub(now); d > 0 {
@@ -117,7 +120,7 @@ func (h *Health) Observe(ctx context.Context, model string, err error) {
 		}
 		h.models[fold(model)] = mark{kind: k} // until the catalogue says otherwise
 	case k == KindValidation || k == KindModelFailed:
-		if m, ok := h.models[fold(model)]; !ok || (!m.until.IsZero() && !now.Before(m.until)) {
+		if m, ok := h.models[fold(model)]; !ok || !m.holds(now) {
 			ev = &Event{Model: model, Kind: k, Until: now.Add(ModelPause), Err: err}
 		}
 		h.models[fold(model)] = mark{until: now.Add(ModelPause), kind: k}
@@ -166,7 +169,7 @@ func (h *Health) Usable(models []string) []string {
 	now := h.now()
 	out := make([]string, 0, len(models))
 	for _, m := range models {
-		if mk, ok := h.models[fold(m)]; ok && (mk.until.IsZero() || now.Before(mk.until)) {
+		if mk, ok := h.models[fold(m)]; ok && mk.holds(now) {
 			continue
 		}
 		out = append(out, m)

@@ -169,6 +169,13 @@ func (s *Server) LastImageRequest() map[string]any {
 	return s.lastImage
 }
 
+// keep stores body as the latest of its kind (*at), under the lock.
+func (s *Server) keep(at *map[string]any, body map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*at = body
+}
+
 // LastChatRequest returns the body of the latest chat call.
 func (s *Server) LastChatRequest() map[string]any {
 	s.mu.Lock()
@@ -297,9 +304,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	s.lastChat = body
-	s.mu.Unlock()
+	s.keep(&s.lastChat, body)
 	system, user := chatTexts(body)
 	judging := strings.Contains(user, "\nCandidate 1:")
 	if judging {
@@ -353,9 +358,7 @@ func (s *Server) images(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	s.lastImage = req
-	s.mu.Unlock()
+	s.keep(&s.lastImage, req)
 	delay := b.ImageDelay
 	if b.ImageLatency != nil {
 		delay = b.ImageLatency(model)
