@@ -3,6 +3,12 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 GO ?= go
 PKGS := ./...
+# lingua-go embeds 1- to 5-gram models of 75 languages; what we ship (and
+# run and test) has the 45 package language tells apart, without five-grams
+# (pkg/tools/linguaprune), through a module file that replaces lingua-go
+# with the pruned copy under build/. Nothing of it is committed.
+SHIP_MODFILE := $(CURDIR)/build/ship.mod
+LINGUA_DIR := $(CURDIR)/build/lingua-go
 FUZZTIME ?= 60s
 export PUNCHLINE_REQUIRE_MOTO := 1
 
@@ -14,8 +20,8 @@ help: ## List targets
 		sed -e 's/$$(CROSS_GOARCH)/$(CROSS_GOARCH)/g' -e 's/$$(CROSS_QEMU)/$(CROSS_QEMU)/g' -e 's/$$(ZIP_BUDGET_MB)/$(ZIP_BUDGET_MB)/g'
 
 .PHONY: run
-run: ## Serve the agent on localhost:8080 (PORT); offline generator, local stores under .data
-	$(GO) run ./functions/predict
+run: ship-modfile ## Serve the agent on localhost:8080 (PORT); offline generator, local stores under .data
+	$(GO) run -modfile=$(SHIP_MODFILE) ./functions/predict
 
 .PHONY: stats
 stats: ## One stats pass: arena battles into the results store, ModelChorus into the state store; prints a summary
@@ -30,8 +36,8 @@ report: ## Win rates (Wilson 95%) per strategy/recipe/model/format/language/temp
 	HTML=$(HTML) $(GO) run ./pkg/tools/report
 
 .PHONY: eval
-eval: ## Run the eval prompt set (N=…) through the pipeline (configured provider, else the test server); A=… B=… (K=V,…) compare two configurations; HTML in .data/eval
-	$(GO) run ./pkg/tools/eval -out $(or $(OUT),.data/eval) $(if $(N),-n $(N)) $(if $(A),-a "$(A)") $(if $(B),-b "$(B)")
+eval: ## Run the eval prompt set (N=… first, MIX=… across languages) through the pipeline (configured provider, else the test server; OFFLINE=1: no provider); A=… B=… (K=V,…) compare two configurations; HTML and picture sheets in .data/eval
+	$(GO) run ./pkg/tools/eval -out $(or $(OUT),.data/eval) $(if $(N),-n $(N)) $(if $(MIX),-mix $(MIX)) $(if $(A),-a "$(A)") $(if $(B),-b "$(B)") $(if $(OFFLINE),-offline)
 
 .PHONY: template-preview
 template-preview: ## Render one template with given captions: ID=… TEXT="top|bottom" [DIR=… IN=ru (fixed labels) OUT=…] (default .data/template-preview.png)
@@ -88,8 +94,8 @@ deps: pydeps ## Install test tools that are missing (Python tools via pydeps; ff
 	@for p in $(APT_TEST_PKGS); do command -v $${p%%:*} >/dev/null || { echo "$${p%%:*} still missing after install" >&2; exit 1; }; done
 
 .PHONY: test
-test: deps lint ## Everything: vet, format, cfn-lint, unit, fuzz seeds, integration tests (moto, provider server), both kernel architectures, templates-lint
-	$(GO) test -race -count=1 $(PKGS)
+test: deps lint ship-modfile ## Everything: vet, format, cfn-lint, unit, fuzz seeds, integration tests (moto, provider server), both kernel architectures, templates-lint
+	$(GO) test -race -count=1 -modfile=$(SHIP_MODFILE) $(PKGS)
 	$(MAKE) --no-print-directory test-kernels
 	$(MAKE) --no-print-directory templates-lint OUT=$(or $(TMPDIR),/tmp)/punchline-templates-lint.png
 
@@ -122,8 +128,8 @@ bench-deps: ## Install Pillow (Debian python3-pil) for the side-by-side render b
 	@$(PILLOW_PYTHON) >/dev/null || { echo "Pillow still missing after installing python3-pil" >&2; exit 1; }
 
 .PHONY: bench
-bench: bench-deps deps ## Benchmarks: offline request; render+JPEG vs Pillow (classic meme and busiest template); Arabic+emoji vs Latin caption; Lambda zip sizes; 5 s clip on one core; 10k-battle stats sync (~2 min)
-	$(GO) test -run '^$$' -bench '^Benchmark(OfflineRequest|Replay)$$' -benchmem -count=1 ./functions/predict
+bench: bench-deps deps ship-modfile ## Benchmarks: offline request; render+JPEG vs Pillow (classic meme and busiest template); Arabic+emoji vs Latin caption; Lambda zip sizes; 5 s clip on one core; 10k-battle stats sync (~2 min)
+	$(GO) test -modfile=$(SHIP_MODFILE) -run '^$$' -bench '^Benchmark(OfflineRequest|Replay)$$' -benchmem -count=1 ./functions/predict
 	@# One iteration: it builds its own tables, and moto takes ~12 ms a write.
 	$(GO) test -run '^$$' -bench Sync10k -benchtime 1x ./pkg/stats/statsync
 	@mkdir -p $(BENCH_DIR)
@@ -156,19 +162,19 @@ bench-policy: ## Simulated arena, 10,000 battles through the real stats code: re
 	$(GO) test -run '^$$' -bench '^BenchmarkPolicy$$' -benchtime 1x ./pkg/learn
 
 .PHONY: bench-deadline
-bench-deadline: ## Naive vs our pipeline on a heavy-tailed provider: p50/p95/p99/max, image and text shares (~80 s); BENCH_ENV=K=V,… varies ours
-	BENCH_ENV="$(BENCH_ENV)" $(GO) test -run '^$$' -bench '^BenchmarkDeadline$$' -benchtime 1x ./functions/predict
+bench-deadline: ship-modfile ## Naive vs our pipeline on a heavy-tailed provider: p50/p95/p99/max, image and text shares (~80 s); BENCH_ENV=K=V,… varies ours
+	BENCH_ENV="$(BENCH_ENV)" $(GO) test -modfile=$(SHIP_MODFILE) -run '^$$' -bench '^BenchmarkDeadline$$' -benchtime 1x ./functions/predict
 
 .PHONY: bench-memory
-bench-memory: ## Every house template overridden by 16-bit 4096² (refused) then 2048² PNGs; 30 requests 6 at a time each: peak RSS ≤ 1 GB, every answer < 15 s
-	$(GO) test -run '^$$' -bench '^BenchmarkHugeTemplates$$' -benchtime 1x ./functions/predict
+bench-memory: ship-modfile ## Every house template overridden by 16-bit 4096² (refused) then 2048² PNGs; 30 requests 6 at a time each: peak RSS ≤ 1 GB, every answer < 15 s
+	$(GO) test -modfile=$(SHIP_MODFILE) -run '^$$' -bench '^BenchmarkHugeTemplates$$' -benchtime 1x ./functions/predict
 
 .PHONY: load
-load: ## 50 concurrent clients for LOAD_SECONDS (60), twice each, offline and with FORMAT_POLICY=video on the AIML stand-in: 0 errors, no growth; p99, RSS
-	$(GO) test -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
+load: ship-modfile ## 50 concurrent clients for LOAD_SECONDS (60), twice each, offline and with FORMAT_POLICY=video on the AIML stand-in: 0 errors, no growth; p99, RSS
+	$(GO) test -modfile=$(SHIP_MODFILE) -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse ./pkg/media/templates:FuzzLoad ./pkg/provider/aiml:FuzzDecodeCatalogue ./pkg/provider/aiml:FuzzClassify ./pkg/provider/chat:FuzzText ./pkg/provider/tts:FuzzAudioURL
+FUZZ_TARGETS := ./pkg/language:FuzzIdentify ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse ./pkg/media/templates:FuzzLoad ./pkg/provider/aiml:FuzzDecodeCatalogue ./pkg/provider/aiml:FuzzClassify ./pkg/provider/chat:FuzzText ./pkg/provider/tts:FuzzAudioURL
 
 .PHONY: fuzz
 fuzz: ## Fuzz every decoder of outside input, and the SIMD kernels against their references, for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit
@@ -181,12 +187,19 @@ fuzz: ## Fuzz every decoder of outside input, and the SIMD kernels against their
 		echo "corpus: $$(ls "$$dst" 2>/dev/null | wc -l) entries in $$dst"; \
 	done
 
+.PHONY: ship-modfile
+ship-modfile: ## The module file predict is built, run and tested with: lingua-go with only our languages' models (build/)
+	@mkdir -p build
+	@$(GO) run ./pkg/tools/linguaprune -from "$$($(GO) list -m -f '{{.Dir}}' github.com/pemistahl/lingua-go)" -out $(LINGUA_DIR)
+	@cp go.mod $(SHIP_MODFILE) && cp go.sum $(SHIP_MODFILE:.mod=.sum)
+	@$(GO) mod edit -modfile=$(SHIP_MODFILE) -replace github.com/pemistahl/lingua-go=$(LINGUA_DIR)
+
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
 LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 
 .PHONY: build-PredictFunction
-build-PredictFunction: ## Build the predict bootstrap for Lambda (arm64) into ARTIFACTS_DIR
-	$(LAMBDA_BUILD) -o $(or $(ARTIFACTS_DIR),bin/predict)/bootstrap ./functions/predict
+build-PredictFunction: ship-modfile ## Build the predict bootstrap for Lambda (arm64) into ARTIFACTS_DIR
+	$(LAMBDA_BUILD) -modfile=$(SHIP_MODFILE) -o $(or $(ARTIFACTS_DIR),bin/predict)/bootstrap ./functions/predict
 
 .PHONY: build-StatsFunction
 build-StatsFunction: ## Build the stats bootstrap for Lambda (arm64) into ARTIFACTS_DIR
@@ -195,7 +208,10 @@ build-StatsFunction: ## Build the stats bootstrap for Lambda (arm64) into ARTIFA
 .PHONY: build
 build: build-PredictFunction build-StatsFunction ## Build every function into bin/
 
-ZIP_BUDGET_MB := 30
+# 22 MB of code and 39 MB of language models (ship-modfile). Over Lambda's
+# 50 MB direct-upload limit: sam deploy uploads through S3, where the limit
+# is 250 MB unzipped.
+ZIP_BUDGET_MB := 70
 .PHONY: size
 size: ## Lambda zip of each function as sam packages it (arm64, deflate); fails past $(ZIP_BUDGET_MB) MB
 	@dir=$$(mktemp -d) && trap 'rm -rf $$dir' EXIT && for fn in PredictFunction StatsFunction; do \

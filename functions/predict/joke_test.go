@@ -104,3 +104,31 @@ func mustInt(t *testing.T, n json.Number) int {
 	}
 	return int(i)
 }
+
+// With the defaults, the judge takes images (the catalogue says so) and is
+// shown the candidates as voters will see them: its request carries
+// pictures and never the generator's plans.
+func TestDefaultJudgeSeesTheMemes(t *testing.T) {
+	prov := providertest.New()
+	defer prov.Close()
+	// Recipes with pictures (a text meme is judged as text).
+	base, logs := startRun(t, map[string]string{
+		"DATA_DIR": t.TempDir(), "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL, "SPECULATE": "off",
+		"RECIPES": "template,scene",
+	})
+	if got := post(t, base+"/", `{"result_id":78,"prompt":"Cats vs dogs"}`); got["type"] == nil {
+		t.Fatalf("answer %v", got)
+	}
+	judge := prov.LastChatRequest()
+	body, _ := json.Marshal(judge)
+	if judge["model"] != "anthropic/claude-haiku-4.5" || !strings.Contains(string(body), `"type":"image"`) ||
+		!strings.Contains(string(body), "as voters see it") {
+		t.Fatalf("the default judge's request has no pictures: %.600s\nlogs %s", body, logs.String())
+	}
+	if strings.Contains(string(body), "plan 1") || strings.Contains(string(body), `"plan"`) {
+		t.Errorf("the judge is shown the generator's plans: %.600s", body)
+	}
+	if r := prov.Refusals(); len(r) > 0 {
+		t.Errorf("refused by the published schema: %q", r)
+	}
+}

@@ -138,6 +138,11 @@ func startRunLogging(t testing.TB, env map[string]string, w io.Writer) (base str
 	}
 	port := freePortOn(t, host)
 	env["PORT"] = port
+	if _, set := env["JUDGE_HOLDOUT"]; !set {
+		// Tests that check the judged winner must get it: the holdout's
+		// random answers are tested where they are asked for.
+		env["JUDGE_HOLDOUT"] = "0"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, envFunc(env), w) }()

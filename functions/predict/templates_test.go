@@ -70,7 +70,7 @@ func TestRunUsesTemplatesDir(t *testing.T) {
 	dir, tdir := t.TempDir(), t.TempDir()
 	writeFolder(t, tdir, templateFolder(t, "text-card")) // overrides the house text card
 	base, logs := startRun(t, map[string]string{"DATA_DIR": dir, "TEMPLATES_DIR": tdir})
-	got := post(t, base+"/api/v1/predict", `{"result_id":31,"prompt":"кот и понедельник"}`)
+	got := post(t, base+"/api/v1/predict", `{"result_id":31,"prompt":"кот спит на клавиатуре"}`)
 	if got["type"] != "image" {
 		t.Fatalf("answer %v", got)
 	}
@@ -101,7 +101,7 @@ func TestRunUsesBucketTemplates(t *testing.T) {
 	env := moto.Env()
 	env["MEDIA_BUCKET"], env["RESULTS_TABLE"], env["DATA_DIR"] = bucket, table, t.TempDir()
 	base, logs := startRun(t, env)
-	got := post(t, base+"/", `{"result_id":32,"prompt":"кот и понедельник"}`)
+	got := post(t, base+"/", `{"result_id":32,"prompt":"кот спит на клавиатуре"}`)
 	if got["type"] != "image" {
 		t.Fatalf("answer %v", got)
 	}

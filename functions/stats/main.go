@@ -82,6 +82,11 @@ type Report struct {
 		Arms    int    `json:"arms"`
 		Error   string `json:"error,omitempty"`
 	} `json:"policy"`
+	Examples struct {
+		Version string         `json:"version,omitempty"`
+		Groups  map[string]int `json:"groups,omitempty"` // winners kept per language group
+		Error   string         `json:"error,omitempty"`
+	} `json:"examples"`
 	ModelChorus struct {
 		Models    int    `json:"models,omitempty"`
 		Leader    string `json:"image_leader,omitempty"`
@@ -104,7 +109,10 @@ type pass struct {
 	state    store.State
 	results  store.Results
 	policy   learn.Settings
-	log      *slog.Logger
+	// simulated: a stand-in arena's battles may teach the examples (local
+	// runs; never on Lambda).
+	simulated bool
+	log       *slog.Logger
 	// The provider's model catalogue (no key needed); "" skips it.
 	catalogueURL string
 	catalogueAPI aiml.Doer
@@ -164,6 +172,16 @@ func (p *pass) run(ctx context.Context) (Report, error) {
 	} else {
 		rep.Policy.Version, rep.Policy.Battles, rep.Policy.Arms = pol.Version, pol.Battles, len(pol.Arms)
 	}
+	// Our winners, for the generator's "memes of ours that won".
+	if ex, err := learn.UpdateExamples(ctx, p.results, p.state, time.Now(), p.policy.Window, p.simulated); err != nil {
+		rep.Examples.Error = err.Error()
+		p.log.ErrorContext(ctx, "winning examples not updated", "error", err)
+	} else {
+		rep.Examples.Version, rep.Examples.Groups = ex.Version, map[string]int{}
+		for g, ws := range ex.Groups {
+			rep.Examples.Groups[g] = len(ws)
+		}
+	}
 	if p.catalogueURL != "" {
 		// The provider's live models, for predict's preference lists.
 		cat, err := aiml.RefreshCatalogue(ctx, p.catalogueAPI, p.catalogueURL, p.state, time.Now())
@@ -213,6 +231,7 @@ func newPass(ctx context.Context, cfg config.Stats, getenv func(string) string, 
 		state:        stores.State,
 		results:      stores.Results,
 		policy:       learn.Settings{Window: cfg.PolicyWindow, HalfLife: cfg.PolicyHalfLife},
+		simulated:    !cfg.OnLambda,
 		log:          log,
 		catalogueURL: catalogueURL(cfg.ProviderBaseURL),
 		catalogueAPI: &http.Client{Timeout: 10 * time.Second},

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"punchline/pkg/learn"
 	"punchline/pkg/meme"
 	"punchline/pkg/platform/config"
 	"punchline/pkg/platform/emf"
@@ -49,8 +51,10 @@ func seed(t *testing.T, store generationStore, n int) (*arenatest.Server, *choru
 	items := arenatest.Generate(n, 10, time.Now(), 1)
 	arenaSrv.Put(items...)
 	for _, it := range items {
-		rec := meme.Record{ResultID: it.Result1ID, CreatedAt: it.Date,
-			Prompt: "p", Type: meme.TypeImage, Strategy: "offline-classic"}
+		rec := meme.Record{ResultID: it.Result1ID, CreatedAt: it.Date, Lang: "en",
+			Prompt: "p", Type: meme.TypeImage, Strategy: "offline-classic",
+			Choice: meme.Choice{Recipe: meme.RecipeScene, Candidates: []meme.Candidate{
+				{Recipe: meme.RecipeScene, Captions: []string{"setup", "winning punchline " + strconv.FormatInt(it.Result1ID, 10)}}}}}
 		if err := store.PutGeneration(context.Background(), rec); err != nil {
 			t.Fatal(err)
 		}
@@ -124,6 +128,20 @@ func TestRunLocal(t *testing.T) {
 	st.Close()
 	if _, live := cat.Resolve("claude-haiku-4-5"); !live {
 		t.Error("stored catalogue does not resolve an alias")
+	}
+	// Our winners, for the generator: the newest six of the English group
+	// (every battle won 3–1 with a meh: the same score, so newest first).
+	var ex learn.Examples
+	if ok, err := st.Load(context.Background(), learn.ExamplesKey, &ex); !ok || err != nil {
+		t.Fatalf("no examples stored: %v", err)
+	}
+	if rep.Examples.Groups["en"] != 6 || len(ex.Groups["en"]) != 6 {
+		t.Fatalf("examples: report %+v, stored %+v", rep.Examples, ex.Groups["en"])
+	}
+	for i, w := range ex.Groups["en"] {
+		if !strings.HasPrefix(w.Captions[1], "winning punchline") || w.Votes != 5 || i > 0 && w.CreatedAt > ex.Groups["en"][i-1].CreatedAt {
+			t.Errorf("example %d: %+v", i, w)
+		}
 	}
 	// The pass's metrics line is valid EMF and says the pass succeeded
 	// (the alarm on missing passes counts SyncOK).

@@ -276,9 +276,11 @@ func (o *onlineParts) options(ctx context.Context, cfg config.Predict, key strin
 	api := &http.Client{Timeout: 30 * time.Second, CheckRedirect: o.redirects}
 	cl := chat.New(api, cfg.ProviderBaseURL, key, o.health)
 	learned := loadPolicy(ctx, stores.State, log)
+	winners := loadExamples(ctx, stores.State, log)
 	jokes := joke.New(joke.Options{
 		Chat: cl, Models: o.roster.Chat, Judge: cl, Judges: o.roster.Judges,
-		Vision: cfg.JudgeVision, VisionOf: o.roster.Vision, Logger: log,
+		Vision: cfg.JudgeVision, VisionOf: o.roster.Vision, Logger: log, Holdout: cfg.JudgeHoldout,
+		Winners:    func(lang string) []learn.Winner { return winners.For(lang, shownWinners) },
 		Candidates: cfg.Candidates, Recipes: cfg.Recipes, Templates: lib,
 		Can:    joke.Can{Image: true, Video: opts.Video != nil},
 		Policy: learned.Policy, Explore: cfg.Explore,
@@ -395,6 +397,23 @@ func loadTemplates(ctx context.Context, cfg config.Predict, media store.Media, l
 		go lib.Watch(ctx, src, templatesRefresh)
 	}
 	return lib
+}
+
+// shownWinners is how many of our winners the generator sees.
+const shownWinners = 3
+
+// loadExamples reads our winning memes once (bounded) and keeps refreshing
+// them beside the policy.
+func loadExamples(ctx context.Context, state learn.Loader, log *slog.Logger) *learn.ExampleHolder {
+	h := learn.NewExampleHolder()
+	if state == nil {
+		return h
+	}
+	lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	h.Refresh(lctx, state, log)
+	cancel()
+	go h.Watch(ctx, state, policyRefresh, log)
+	return h
 }
 
 // policyRefresh is how often the learned policy is re-read, in the

@@ -22,6 +22,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"punchline/pkg/language"
 	"punchline/pkg/learn"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
@@ -68,7 +69,10 @@ var Recipes = func() []Recipe {
 	return rs
 }()
 
-var generator = template.Must(template.New("generator").Parse(generatorTmpl))
+var (
+	generator = template.Must(template.New("generator").Parse(generatorTmpl))
+	judgeTmpl = template.Must(template.New("judge").Parse(judgeText))
+)
 
 // Can is what this deployment can make: a recipe runs only when all it
 // needs is here.
@@ -110,6 +114,14 @@ type Options struct {
 	// every runnable recipe is offered and the shortlist is shuffled.
 	Policy  func() *learn.Policy
 	Explore float64
+	// Winners, when set, are memes of ours that won, for the prompt's
+	// language (the stats function's examples/latest), shown to the
+	// generator.
+	Winners func(lang string) []learn.Winner
+	// Holdout is the share of judged requests whose answer is a uniformly
+	// random candidate instead of the judge's winner (JUDGE_HOLDOUT), so
+	// that the judge's uplift can be measured against the voters.
+	Holdout float64
 }
 
 // Engine writes and judges memes.
@@ -170,12 +182,25 @@ func (e *Engine) vision(judge string) bool {
 // language and shape, the recipes that may run, and the template
 // shortlist.
 type Brief struct {
-	Prompt    string
-	Lang      string
-	Shape     meme.Shape
-	Recipes   []Recipe
-	Templates []*templates.Template
-	Draw      learn.Choice // the policy's draw, when one was made
+	Prompt string
+	Lang   string // ISO 639-1 (package language), the script's guess when unsure
+	// Language is how the generator and the judge are told it: its
+	// English name, or "the topic's language" when the identifier was
+	// unsure.
+	Language       string
+	LangConfidence float64
+	Shape          meme.Shape
+	Recipes        []Recipe
+	Templates      []*templates.Template
+	Draw           learn.Choice   // the policy's draw, when one was made
+	Winners        []learn.Winner // memes of ours that won, in the prompt's language group
+}
+
+// Topic is the part of a brief that is the prompt's alone: its language
+// and shape.
+func Topic(prompt string) Brief {
+	lang := language.Identify(prompt)
+	return Brief{Prompt: prompt, Lang: lang.Code, Language: language.Told(lang), LangConfidence: lang.Confidence, Shape: meme.ShapeOf(prompt)}
 }
 
 // Brief decides what the generator is offered for prompt: the recipes that
@@ -183,7 +208,7 @@ type Brief struct {
 // chat-callback only for transcripts) and a shortlist of templates: those
 // whose fits match the prompt's shape first, then others at random.
 func (e *Engine) Brief(prompt string, usable []*templates.Template, rng *rand.Rand) Brief {
-	b := Brief{Prompt: prompt, Lang: meme.DetectLang(prompt), Shape: meme.ShapeOf(prompt)}
+	b := Topic(prompt)
 	var pics, clips []*templates.Template
 	for _, t := range usable {
 		if t.Kind == templates.KindClip {
@@ -234,6 +259,9 @@ func (e *Engine) Brief(prompt string, usable []*templates.Template, rng *rand.Ra
 	if e.o.Policy != nil {
 		policy = *e.o.Policy()
 	}
+	if e.o.Winners != nil {
+		b.Winners = e.o.Winners(b.Lang)
+	}
 	if offered[meme.RecipeTemplate] || offered[meme.RecipeReaction] || offered[meme.RecipeChatCallback] {
 		b.Templates = shortlist(pics, b.Shape.Kind, e.o.Shortlist, &policy, rng)
 	}
@@ -280,9 +308,6 @@ func ranked(ts []*templates.Template, policy *learn.Policy, rng *rand.Rand) []*t
 // transcripts whose joke is at the end.
 const promptTail = 2000
 
-// languages names the prompt's language for the generator.
-var languages = map[string]string{"en": "English", "ru": "Russian", "und": "the topic's language"}
-
 // GeneratorRequest is the exact chat request the generator (model) is
 // sent.
 func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
@@ -295,13 +320,15 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 		Recipe
 		Examples []Example
 	}
+	type winnerView struct{ Prompt, Meme string }
 	data := struct {
 		N          int
 		Language   string
 		Transcript bool
 		Recipes    []recipeView
 		Templates  []tplView
-	}{N: e.o.Candidates, Language: languages[b.Lang], Transcript: b.Shape.Kind == "dialogue"}
+		Winners    []winnerView
+	}{N: e.o.Candidates, Language: b.Language, Transcript: b.Shape.Kind == "dialogue"}
 	if data.Language == "" {
 		data.Language = "the topic's language"
 	}
@@ -339,6 +366,9 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 		}
 		data.Templates = append(data.Templates, v)
 	}
+	for _, w := range b.Winners {
+		data.Winners = append(data.Winners, winnerView{Prompt: meme.Truncate(meme.CleanText(w.Prompt), maxTemplateText), Meme: winnerMeme(w)})
+	}
 	var sys bytes.Buffer
 	if err := generator.Execute(&sys, data); err != nil {
 		return aiml.Chat{}, fmt.Errorf("generator prompt: %w", err)
@@ -351,6 +381,25 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 		MaxTokens:   400 + 220*e.o.Candidates,
 		JSON:        true,
 	}, nil
+}
+
+// winnerMeme is a winner as the generator is shown it: what voters saw,
+// as the candidate JSON it would have been.
+func winnerMeme(w learn.Winner) string {
+	v := struct {
+		Recipe   string   `json:"recipe"`
+		Template string   `json:"template,omitempty"`
+		Captions []string `json:"captions"`
+	}{w.Recipe, w.Template, w.Captions}
+	if v.Recipe == "" {
+		v.Recipe = meme.RecipeText
+	}
+	if len(v.Captions) == 0 {
+		v.Captions = []string{w.Text}
+	}
+	v.Captions = cutAll(v.Captions, maxTextRunes)
+	out, _ := json.Marshal(v) // strings and a slice of them: cannot fail
+	return string(out)
 }
 
 // topic is the user message: the prompt, its tail when long. A transcript

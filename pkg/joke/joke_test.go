@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"punchline/pkg/learn"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
 	"punchline/pkg/provider/aiml"
@@ -162,6 +163,16 @@ func TestGeneratorPromptGolden(t *testing.T) {
 		{"generator-scene-only", "When the deploy works on Friday", Options{Candidates: 2, Recipes: []string{"scene"}, Can: Can{Image: true}}},
 		{"generator-text-only", "adulting", Options{Candidates: 2, Recipes: []string{"text"}}},
 		{"generator-clip", "When the build goes green", Options{Candidates: 2, Recipes: []string{"clip"}, Can: Can{Video: true}}},
+		{"generator-de-request", "Mach ein Meme darüber, dass der Zug schon wieder Verspätung hat", Options{Candidates: 2, Recipes: []string{"scene", "text"}, Can: Can{Image: true}}},
+		{"generator-uk-question", "чому кіт завжди сідає саме на клавіатуру?", Options{Candidates: 2, Recipes: []string{"text"}}},
+		{"generator-es-headline", "Última hora: el gobierno propone prohibir las reuniones de los lunes", Options{Candidates: 2, Recipes: []string{"text"}}},
+		{"generator-en-winners", "when the wifi drops during a call with my boss", Options{Candidates: 2, Recipes: []string{"text"}, Winners: func(lang string) []learn.Winner {
+			if lang != "en" {
+				return nil
+			}
+			return []learn.Winner{{Prompt: "mondays", Recipe: "template", Template: "two-buttons", Captions: []string{"Sleep", "Work", "Me on Monday"}},
+				{Prompt: "adulting", Text: "Adulthood: saying \"next week will be calmer\" every week"}}
+		}}},
 	}
 	clips, problems := templates.Load(templates.Files(map[string][]byte{
 		"dramatic-zoom/template.yaml": []byte("id: dramatic-zoom\nkind: clip\nasset: clip.mp4\ntrim: [0, 3]\nspeech: none\n" +
@@ -191,17 +202,31 @@ func TestGeneratorPromptGolden(t *testing.T) {
 func TestJudgePromptGolden(t *testing.T) {
 	lib := house(t)
 	cands := []meme.Candidate{
-		{Recipe: "scene", Captions: []string{"Me at 9:00", "pretending the coffee works"}, ImagePrompt: "a tired man with a huge mug", Angle: "coffee placebo", P: 0.4},
-		{Recipe: "template", Template: "two-buttons", Captions: []string{"Sleep", "One more episode", "Me at 2 AM"}, Angle: "the eternal dilemma", P: 0.3},
+		{Recipe: "scene", Captions: []string{"Me at 9:00", "pretending the coffee works"}, ImagePrompt: "a tired man with a huge mug", Plan: "coffee placebo", P: 0.4},
+		{Recipe: "template", Template: "two-buttons", Captions: []string{"Sleep", "One more episode", "Me at 2 AM"}, Plan: "the eternal dilemma", P: 0.3},
 		{Recipe: "text", Captions: []string{"Monday is a state of mind"}, P: 0.2},
 		{Recipe: "reaction", Template: "reaction-cry", Captions: []string{"When the alarm rings for the fifth time"}, P: 0.1},
 	}
 	e := New(Options{JudgeModel: judgeModel})
-	golden(t, "judge-en.txt", dump(e.JudgeRequest(judgeModel, "monday mornings", "en", cands, []int{2, 0, 3, 1}, lib, nil)))
-	withPictures := e.JudgeRequest(judgeModel, "monday mornings", "en", cands, []int{2, 0, 3, 1}, lib, Pictures(cands, lib, "en"))
+	b := Topic("monday mornings")
+	golden(t, "judge-en.txt", dump(e.JudgeRequest(judgeModel, b, cands, []int{2, 0, 3, 1}, lib, nil)))
+	withPictures := e.JudgeRequest(judgeModel, b, cands, []int{2, 0, 3, 1}, lib, Pictures(cands, lib, "en"))
 	golden(t, "judge-en-vision.txt", dump(withPictures))
-	if n := len(withPictures.Images); n != 2 {
-		t.Errorf("vision request has %d pictures, want the two template candidates'", n)
+	// Every candidate with a picture is shown as voters see it: the scene
+	// over the placeholder, both templates drawn; the text meme is text.
+	if n := len(withPictures.Images); n != 3 {
+		t.Errorf("vision request has %d pictures, want 3 (scene, two templates)", n)
+	}
+	for _, req := range []string{withPictures.System + withPictures.User} {
+		for _, hidden := range []string{"coffee placebo", "the eternal dilemma", "Idea:"} {
+			if strings.Contains(req, hidden) {
+				t.Errorf("the judge is shown the plan %q", hidden)
+			}
+		}
+	}
+	ru := e.JudgeRequest(judgeModel, Topic("почему понедельник такой длинный"), cands[:2], []int{0, 1}, lib, nil)
+	if !strings.Contains(ru.System, "the captions are in Russian") {
+		t.Errorf("the judge is not told the prompt's language:\n%s", ru.System)
 	}
 }
 
@@ -213,7 +238,7 @@ func TestParseCandidates(t *testing.T) {
 		err          string
 	}{
 		{"fenced with prose", "Sure!\n```json\n{\"candidates\": [{\"recipe\": \"scene\", \"captions\": [\"a\", \"b\"], \"image_prompt\": \"cat\", \"angle\": \"x\", \"p\": 0.4}]}\n```", 1,
-			meme.Candidate{Recipe: "scene", Captions: []string{"a", "b"}, ImagePrompt: "cat", Angle: "x", P: 0.4}, ""},
+			meme.Candidate{Recipe: "scene", Captions: []string{"a", "b"}, ImagePrompt: "cat", Plan: "x", P: 0.4}, ""},
 		{"bare list", `[{"recipe":"text","captions":"just words"},{"recipe":"TEMPLATE","template":"Two-Buttons","captions":["a","b","c"]}]`, 2,
 			meme.Candidate{Recipe: "text", Captions: []string{"just words"}}, ""},
 		{"one object", `{"recipe":"text","captions":["x"],"p":"35%"}`, 1, meme.Candidate{Recipe: "text", Captions: []string{"x"}, P: 0.35}, ""},
@@ -448,5 +473,42 @@ func TestPlanFaults(t *testing.T) {
 				t.Errorf("unjudged pick %d, want the favourite", plan.Pick)
 			}
 		})
+	}
+}
+
+// JUDGE_HOLDOUT: a held-out request answers with a uniformly random
+// candidate, still judged (the rank is recorded) and marked; the others
+// answer with the judged winner.
+func TestPlanHoldout(t *testing.T) {
+	prov := providertest.New()
+	defer prov.Close()
+	picks := map[int]int{}
+	for seed := range uint64(40) {
+		e := engine(t, prov, Options{Can: Can{Image: true}, Holdout: 1})
+		e.o.Rand = seeded(seed)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		plan, err := e.Plan(ctx, "Cats vs dogs")
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !plan.Holdout || len(plan.JudgeRank) != len(plan.Candidates) {
+			t.Fatalf("held out: holdout %v, rank %v", plan.Holdout, plan.JudgeRank)
+		}
+		w := plan.Candidates[plan.Pick]
+		if plan.Recipe != w.Recipe {
+			t.Errorf("the plan is not the picked candidate")
+		}
+		picks[plan.Pick]++
+	}
+	if len(picks) < 3 {
+		t.Errorf("held-out picks %v: want them spread over the candidates", picks)
+	}
+	e := engine(t, prov, Options{Can: Can{Image: true}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	plan, err := e.Plan(ctx, "Cats vs dogs")
+	if err != nil || plan.Holdout || plan.Pick != plan.JudgeRank[0] {
+		t.Errorf("no holdout: err %v, holdout %v, pick %d, rank %v", err, plan.Holdout, plan.Pick, plan.JudgeRank)
 	}
 }

@@ -67,8 +67,11 @@ func candidatesIn(v any) ([]meme.Candidate, error) {
 			Recipe:      strings.ToLower(str(m["recipe"])),
 			Template:    strings.ToLower(str(m["template"])),
 			ImagePrompt: str(m["image_prompt"]),
-			Angle:       str(m["angle"]),
+			Plan:        str(m["plan"]),
 			P:           num(m["p"]),
+		}
+		if c.Plan == "" {
+			c.Plan = str(m["angle"]) // the first prompt's name for it
 		}
 		switch cs := m["captions"].(type) {
 		case []any:

@@ -71,13 +71,21 @@ func (e *Engine) Plan(ctx context.Context, prompt string) (meme.Plan, error) {
 			pick = rank[0]
 		}
 	}
+	// The holdout: a uniformly random candidate answers instead of the
+	// judged winner, so the report can set what judging wins against it.
+	holdout := len(rank) > 0 && e.o.Holdout > 0 && rng.Float64() < e.o.Holdout
+	if holdout {
+		pick = rng.IntN(len(cands))
+	}
 	plan := Plan(cands[pick], b.Lang)
+	plan.LangConfidence = b.LangConfidence
 	plan.Choice = drawn
 	plan.ChatModel = writer
 	plan.Recipe, plan.Candidates, plan.Pick = cands[pick].Recipe, cands, pick
 	if len(cands) > 1 && judge != "" && e.o.Judge != nil {
 		plan.JudgeModel, plan.JudgeRank, plan.JudgeMS = judge, rank, judgeMS
 	}
+	plan.Holdout = holdout
 	return plan, nil
 }
 
@@ -92,10 +100,8 @@ func (e *Engine) judge(ctx context.Context, model string, b Brief, cands []meme.
 	jctx, cancel := context.WithTimeout(ctx, slice)
 	defer cancel()
 	order := rng.Perm(len(cands))
-	var pictures map[int][]byte
-	if e.vision(model) {
-		pictures = e.pictures(jctx, cands, lib, b.Lang, slice)
-	}
+	// Whether there is time for a second judging is decided first: drawing
+	// the pictures uses some of it.
 	orders := [][]int{order}
 	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) >= 2*e.judgeSlice() {
 		rev := make([]int, len(order))
@@ -104,6 +110,10 @@ func (e *Engine) judge(ctx context.Context, model string, b Brief, cands []meme.
 		}
 		orders = append(orders, rev)
 	}
+	var pictures map[int][]byte
+	if e.vision(model) {
+		pictures = e.pictures(jctx, cands, lib, b.Lang, slice)
+	}
 	type result struct {
 		rank []int
 		err  error
@@ -111,7 +121,7 @@ func (e *Engine) judge(ctx context.Context, model string, b Brief, cands []meme.
 	results := make(chan result, len(orders))
 	for _, o := range orders {
 		go func() {
-			r, err := e.Judge(jctx, model, b.Prompt, b.Lang, cands, o, lib, pictures)
+			r, err := e.Judge(jctx, model, b, cands, o, lib, pictures)
 			results <- result{r, err}
 		}()
 	}

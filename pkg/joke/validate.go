@@ -15,7 +15,7 @@ const (
 	maxCaptionRunes = 200
 	maxTextRunes    = 280
 	maxImagePrompt  = 1000
-	maxAngle        = 200
+	maxPlan         = 300
 )
 
 // Validate keeps the candidates that can be made from b: an offered
@@ -42,9 +42,9 @@ func Validate(cands []meme.Candidate, b Brief, lib Library) []meme.Candidate {
 		// Model text reaches records and pages: no control characters or
 		// bidi overrides from here on.
 		c.Captions = cleanAll(c.Captions)
-		c.ImagePrompt, c.Angle = meme.CleanText(c.ImagePrompt), meme.CleanText(c.Angle)
+		c.ImagePrompt, c.Plan = meme.CleanText(c.ImagePrompt), meme.CleanText(c.Plan)
 		c.P = probability(c.P)
-		c.Angle = meme.Truncate(c.Angle, maxAngle)
+		c.Plan = meme.Truncate(c.Plan, maxPlan)
 		c.ImagePrompt = meme.Truncate(c.ImagePrompt, maxImagePrompt)
 		var slots []templates.Box
 		switch c.Recipe {

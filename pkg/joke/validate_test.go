@@ -39,12 +39,12 @@ func TestModelTextIsCleanedAtEntry(t *testing.T) {
 	lib := house(t)
 	b := New(Options{Can: Can{Image: true}}).Brief("Cats vs dogs", lib.Usable(), rand.New(rand.NewPCG(1, 1)))
 	dirty := "a\x00b\x07c\x1bd\x7fe\u202ef\u2066g"
-	cands := Validate([]meme.Candidate{{Recipe: "scene", Captions: []string{dirty, dirty}, ImagePrompt: dirty, Angle: dirty}}, b, lib)
+	cands := Validate([]meme.Candidate{{Recipe: "scene", Captions: []string{dirty, dirty}, ImagePrompt: dirty, Plan: dirty}}, b, lib)
 	if len(cands) != 1 {
 		t.Fatalf("%+v", cands)
 	}
 	c := cands[0]
-	for _, s := range append(c.Captions, c.ImagePrompt, c.Angle) {
+	for _, s := range append(c.Captions, c.ImagePrompt, c.Plan) {
 		if s != "abcdefg" {
 			t.Errorf("%q, want abcdefg", s)
 		}

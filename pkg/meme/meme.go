@@ -50,13 +50,15 @@ const (
 
 // Plan is the joke the planner chose.
 type Plan struct {
-	Lang        string // BCP-47-ish language of the prompt: "ru", "en", …
-	Format      string // TypeImage, TypeVideo or TypeText
-	Layout      string // one of the Layout constants
-	Top         string // first caption line (setup); may be empty
-	Bottom      string // second caption line (punchline)
-	ImagePrompt string // picture description with no text in it
-	Text        string // text meme, used when no picture can be made
+	Lang string // the prompt's language, ISO 639-1 ("ru", "de", …; package language)
+	// LangConfidence is the identifier's confidence in Lang (0..1).
+	LangConfidence float64
+	Format         string // TypeImage, TypeVideo or TypeText
+	Layout         string // one of the Layout constants
+	Top            string // first caption line (setup); may be empty
+	Bottom         string // second caption line (punchline)
+	ImagePrompt    string // picture description with no text in it
+	Text           string // text meme, used when no picture can be made
 	// A template meme: the template's id and its captions in slot order.
 	// When Template is set, Layout, Top, Bottom and ImagePrompt are unused.
 	Template string
@@ -85,6 +87,9 @@ type Choice struct {
 	JudgeModel    string
 	JudgeRank     []int
 	JudgeMS       int64
+	// Holdout: the pick is a uniformly random candidate, not the judge's
+	// winner (JUDGE_HOLDOUT), so the judge's worth can be measured.
+	Holdout bool
 }
 
 // Lines are the plan's non-empty captions, setup first.
@@ -107,15 +112,17 @@ func (p Plan) Caption() string { return strings.Join(p.Lines(), " / ") }
 
 // Candidate is one meme the joke generator proposed: its recipe, the
 // template it fills (if any), its captions in slot order, the picture to
-// generate (if any), its angle in one line, and the generator's own
+// generate (if any), the plan written before its captions, and the generator's own
 // estimate that it wins (0..1).
 type Candidate struct {
 	Recipe      string
 	Template    string
 	Captions    []string
 	ImagePrompt string
-	Angle       string
-	P           float64
+	// Plan is the joke's idea, written before its captions (recorded,
+	// never shown to voters or the judge).
+	Plan string
+	P    float64
 }
 
 // Recipes: how a meme is made.
@@ -133,19 +140,21 @@ const (
 // never appear here, so an update built from a Record cannot clobber them.
 // How a Record is laid out as attributes is the stores' business.
 type Record struct {
-	ResultID   int64
-	CreatedAt  time.Time // request arrival
-	Prompt     string
-	Lang       string
-	Type       string
-	MediaKey   string
-	Bytes      int64
-	Caption    string
-	Text       string
-	Strategy   string
-	ChatModel  string
-	ImageModel string
-	Fallback   string
+	ResultID  int64
+	CreatedAt time.Time // request arrival
+	Prompt    string
+	Lang      string
+	// LangConfidence is the language identifier's confidence in Lang.
+	LangConfidence float64
+	Type           string
+	MediaKey       string
+	Bytes          int64
+	Caption        string
+	Text           string
+	Strategy       string
+	ChatModel      string
+	ImageModel     string
+	Fallback       string
 	// Template is the meme template's id ("" for scene memes), and
 	// TemplateSource where it came from: house, dir or bucket.
 	Template       string

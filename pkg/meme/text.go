@@ -7,8 +7,9 @@ import (
 )
 
 // DetectLang guesses the prompt's language from its letters: Cyrillic means
-// "ru" (the arena's other language), Latin means "en". It is a script guess,
-// good enough to choose caption language and fallback wording offline.
+// "ru" (the arena's other language), Latin means "en". It is only the
+// script's guess: package language identifies the language itself and
+// falls back to this when its models are unsure.
 func DetectLang(s string) string {
 	var cyr, lat int
 	for _, r := range s {
@@ -55,13 +56,26 @@ func Truncate(s string, n int) string {
 }
 
 // TextMeme is the last rung of the ladder: a text answer built from the
-// prompt alone, with no call that can fail.
-func TextMeme(prompt string) string {
+// prompt alone, with no call that can fail, in Russian for a Russian prompt
+// and in English otherwise (the one wording every voter reads). lang is
+// the prompt's language code ("" for the script's guess).
+func TextMeme(prompt, lang string) string {
 	topic := Truncate(LastLine(prompt), 280)
-	if DetectLang(prompt) == "ru" {
-		return "Никто:\nАбсолютно никто:\nЯ: " + topic + "\n\nИ ведь сам пришёл к этому."
+	memes := ""
+	if sh := ShapeOf(prompt); sh.About != "" {
+		// A request is answered about its subject, never by repeating it.
+		topic, memes = Truncate(sh.About, 280), "memes "
 	}
-	return "Nobody:\nAbsolutely nobody:\nMe: " + topic + "\n\nAnd I did this to myself."
+	if lang == "" {
+		lang = DetectLang(prompt)
+	}
+	if lang == "ru" {
+		if memes != "" {
+			memes = "мемы "
+		}
+		return "Никто:\nАбсолютно никто:\nЯ: " + memes + topic + "\n\nИ ведь сам пришёл к этому."
+	}
+	return "Nobody:\nAbsolutely nobody:\nMe: " + memes + topic + "\n\nAnd I did this to myself."
 }
 
 // LastLine returns the last non-empty line: prompts that are chat

@@ -32,10 +32,10 @@ func TestLastLineAndTextMeme(t *testing.T) {
 	if got := LastLine("Note: single line keeps its tag"); got != "Note: single line keeps its tag" {
 		t.Errorf("LastLine = %q", got)
 	}
-	if tm := TextMeme("кот и понедельник"); !strings.Contains(tm, "кот и понедельник") || !strings.Contains(tm, "Никто") {
+	if tm := TextMeme("кот и понедельник", ""); !strings.Contains(tm, "кот и понедельник") || !strings.Contains(tm, "Никто") {
 		t.Errorf("TextMeme ru = %q", tm)
 	}
-	if tm := TextMeme(""); tm == "" {
+	if tm := TextMeme("", ""); tm == "" {
 		t.Errorf("TextMeme of nothing is empty")
 	}
 }

@@ -5,10 +5,15 @@
 package offline
 
 import (
+	_ "embed"
 	"hash/fnv"
 	"image"
 	"math"
+	"strings"
 
+	yaml "go.yaml.in/yaml/v3"
+
+	"punchline/pkg/language"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
 )
@@ -34,19 +39,52 @@ func PlanWith(prompt string, ts []*templates.Template) meme.Plan {
 	return p
 }
 
-// PlanFor is the rule-based plan for prompt on the generated background.
+// PlanFor is the rule-based plan for prompt on the generated background:
+// the prompt's last line split in two, or, for a request ("make a meme
+// about X"), a phrasing of its subject in the prompt's language.
 func PlanFor(prompt string) meme.Plan {
 	caption := meme.Truncate(meme.LastLine(prompt), maxCaption)
 	top, bottom := meme.SplitCaption(caption)
-	return meme.Plan{
-		Lang:        meme.DetectLang(prompt),
-		Format:      meme.TypeImage,
-		Layout:      meme.LayoutClassic,
-		Top:         top,
-		Bottom:      bottom,
-		ImagePrompt: caption,
-		Text:        meme.TextMeme(prompt),
+	lang := language.Identify(prompt)
+	picture := caption
+	if sh := meme.ShapeOf(prompt); sh.About != "" {
+		top, bottom, caption = requestCaption(sh, lang.Code)
+		picture = meme.Truncate(sh.Topic, maxCaption) // the subject, not our phrasing of it
 	}
+	return meme.Plan{
+		Lang:           lang.Code,
+		LangConfidence: lang.Confidence,
+		Format:         meme.TypeImage,
+		Layout:         meme.LayoutClassic,
+		Top:            top,
+		Bottom:         bottom,
+		ImagePrompt:    picture,
+		Text:           meme.TextMeme(prompt, lang.Code),
+	}
+}
+
+//go:embed phrases.yaml
+var phrasesYAML []byte
+
+var phrases = func() (p struct {
+	Request map[string][2]string `yaml:"request"`
+}) {
+	if err := yaml.Unmarshal(phrasesYAML, &p); err != nil {
+		panic("offline/phrases.yaml: " + err.Error()) // embedded data, checked by tests
+	}
+	return p
+}()
+
+// requestCaption phrases a request's subject (phrases.yaml); a language
+// without a phrasing gets the subject alone, at the bottom.
+func requestCaption(sh meme.Shape, lang string) (top, bottom, text string) {
+	p, ok := phrases.Request[lang]
+	if !ok {
+		bottom = meme.Truncate(sh.Topic, maxCaption)
+		return "", bottom, bottom
+	}
+	top = meme.Truncate(strings.ReplaceAll(p[0], "{about}", sh.About), maxCaption)
+	return top, p[1], top + " " + p[1]
 }
 
 // Background is a diagonal two-colour gradient with a dark vignette, in

@@ -4,9 +4,11 @@ import (
 	_ "embed"
 	"hash/fnv"
 	"strings"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"punchline/pkg/language"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/meme"
 )
@@ -31,7 +33,7 @@ var roleDefaults = func() map[string]map[string]string {
 // false when no template fits.
 func Pick(prompt string, ts []*templates.Template) (t *templates.Template, captions []string, ok bool) {
 	sh := meme.ShapeOf(prompt)
-	lang := meme.DetectLang(prompt)
+	lang := language.Of(prompt)
 	var fits []*templates.Template
 	var fills [][]string
 	for _, cand := range ts {
@@ -67,45 +69,87 @@ func Pick(prompt string, ts []*templates.Template) (t *templates.Template, capti
 	return fits[i], fills[i], true
 }
 
-// fill puts the shape's parts into t's slots: slots whose role has a
-// default get it, the others take parts in order. A template fits when it
-// has at least one part slot and no more part slots than parts (extra
-// parts are dropped); a single part split in two fills two slots.
+// fill puts the shape's parts into t's slots, keeping their meaning:
+// slots whose role has a default get it, the others take parts in order.
+// A template fits when it says everything fixed in lang (its fixed texts
+// and role defaults exist there), has at least one part slot and no more
+// part slots than parts. A statement or reaction split in two fills two
+// slots; a question is never split. A list longer than the slots keeps its
+// last item (the punchline), a transcript its last messages. A request's
+// subject ("make a meme about X") goes only where the template has a
+// phrasing for it in lang.
 func fill(t *templates.Template, sh meme.Shape, lang string) ([]string, bool) {
+	if !t.Speaks(lang) {
+		return nil, false
+	}
 	slots := t.Slots()
 	var content []int
 	captions := make([]string, len(slots))
 	for i, s := range slots {
 		if d, ok := roleDefaults[s.Role]; ok {
-			v := d[lang]
-			if v == "" {
-				v = d["en"]
+			v, ok := d[lang]
+			if !ok {
+				if v, ok = d[""]; !ok {
+					return nil, false
+				}
 			}
 			captions[i] = strings.ReplaceAll(v, "{topic}", sh.Topic)
 			continue
 		}
 		content = append(content, i)
 	}
+	if len(content) == 0 {
+		return nil, false
+	}
 	parts := sh.Parts
-	if len(parts) == 1 && len(content) == 2 {
-		top, bottom := meme.SplitCaption(meme.Truncate(parts[0], maxCaption))
-		if top == "" {
+	if sh.About != "" && len(parts) <= 1 {
+		phrase, ok := t.Offline[lang]
+		if !ok || len(content) != 1 {
 			return nil, false
+		}
+		parts = []string{strings.ReplaceAll(phrase, "{about}", sh.About)}
+	}
+	if len(parts) == 1 && len(content) == 2 && (sh.Kind == "statement" || sh.Kind == "reaction") && sh.About == "" {
+		top, bottom, ok := meme.NaturalSplit(parts[0])
+		if !ok {
+			return nil, false // cut mid-phrase it would say something else
 		}
 		parts = []string{top, bottom}
 	}
-	if len(content) == 0 || len(content) > len(parts) {
+	if sh.Kind == "dialogue" && len(content) == 1 {
+		// One slot shows the exchange, not just its last line: as many of
+		// the last messages as fit, with who said them, at least two.
+		parts = nil
+		limit := slots[content[0]].MaxChars
+		for k := 2; k <= len(sh.Lines); k++ {
+			text := strings.Join(sh.Lines[len(sh.Lines)-k:], "\n")
+			if limit > 0 && utf8.RuneCountInString(text) > limit {
+				break
+			}
+			parts = []string{text}
+		}
+	}
+	if len(content) > len(parts) {
 		return nil, false
 	}
-	if sh.Kind == "dialogue" {
+	switch {
+	case sh.Kind == "dialogue":
 		parts = parts[len(parts)-len(content):] // the transcript's end is the joke
+	case len(parts) > len(content):
+		// The last item is the punchline: keep it, drop from before it.
+		parts = append(parts[:len(content)-1:len(content)-1], parts[len(parts)-1])
 	}
 	for k, i := range content {
 		limit := slots[i].MaxChars
 		if limit == 0 {
 			limit = maxCaption
 		}
-		captions[i] = meme.Truncate(parts[k], limit)
+		// A part is filled whole or not at all: "Why do meetings always
+		// take exactly…" is not the question asked.
+		if utf8.RuneCountInString(parts[k]) > limit {
+			return nil, false
+		}
+		captions[i] = parts[k]
 	}
 	return captions, true
 }

@@ -89,13 +89,14 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// roles.yaml parses, and each default has English and Russian.
+// roles.yaml parses, and each default has English and Russian, or is the
+// same in every language.
 func TestRoleDefaults(t *testing.T) {
 	if len(roleDefaults) < 5 {
 		t.Fatalf("roles.yaml: %d roles", len(roleDefaults))
 	}
 	for role, d := range roleDefaults {
-		if d["en"] == "" || d["ru"] == "" {
+		if (d["en"] == "" || d["ru"] == "") && d[""] == "" {
 			t.Errorf("role %s: %v", role, d)
 		}
 	}
@@ -109,5 +110,63 @@ func TestPlanWith(t *testing.T) {
 	}
 	if p := PlanWith("Cats vs dogs", nil); p.Template != "" || p.Layout == "" {
 		t.Errorf("without templates: %+v", p)
+	}
+}
+
+// Offline fills keep the prompt's meaning: a question stays whole, a
+// list keeps its punchline, a request is phrased rather than printed, and
+// nothing fixed is drawn in a language the prompt is not in.
+func TestFillsKeepMeaning(t *testing.T) {
+	ts, problems := templates.Load(templates.House(), templates.SourceHouse)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	only := func(id string) []*templates.Template {
+		for _, tpl := range ts {
+			if tpl.ID == id {
+				return []*templates.Template{tpl}
+			}
+		}
+		t.Fatalf("no template %s", id)
+		return nil
+	}
+	cases := []struct {
+		name, prompt, template string
+		want                   []string // nil: the template must not be picked
+	}{
+		{"a question is not split", "is a hot dog secretly a sandwich?", "is-this", nil},
+		{"a question fills one slot whole", "is a hot dog secretly a sandwich?", "reaction-thinking", []string{"is a hot dog secretly a sandwich?"}},
+		{"a list keeps its last item", "what my day is made of: meetings, coffee, emails, actual work", "pie-chart",
+			[]string{"what my day is made of", "meetings", "coffee", "actual work"}},
+		{"a request is phrased", "сделай мем про кота, который будит в 5 утра", "change-my-mind", []string{"Лучшие мемы — про кота, который будит в 5 утра"}},
+		{"an English request is phrased", "make a meme about Monday meetings", "change-my-mind", []string{"The best memes are about Monday meetings"}},
+		{"a request needs a phrasing", "make a meme about Monday meetings", "shocked", nil},
+		{"no English sign on a German meme", "Montagsmeetings sind eigentlich nur verkleidete E-Mails", "change-my-mind", nil},
+		{"no English role text in a Spanish meme", "la siesta de la tarde vs el gimnasio del barrio", "two-buttons", []string{"la siesta de la tarde", "el gimnasio del barrio", "Yo"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tpl, caps, ok := Pick(c.prompt, only(c.template))
+			if c.want == nil {
+				if ok {
+					t.Fatalf("%s picked with %q", tpl.ID, caps)
+				}
+				return
+			}
+			if !ok || strings.Join(caps, "|") != strings.Join(c.want, "|") {
+				t.Fatalf("Pick = %v %q, want %q", ok, caps, c.want)
+			}
+		})
+	}
+	// The offline scene plan of a request phrases it too, in its language.
+	for prompt, want := range map[string]string{
+		"сделай мем про кота":                  "Я рассказываю про кота",
+		"Mach ein Meme über die Deutsche Bahn": "Ich rede über die Deutsche Bahn",
+		"haz un meme sobre los lunes":          "Yo hablando sobre los lunes",
+	} {
+		p := PlanFor(prompt)
+		if p.Top != want || strings.Contains(p.Text, prompt) {
+			t.Errorf("PlanFor(%q): top %q, text %q; want top %q and no request in the text", prompt, p.Top, p.Text, want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 )
 
 // Label draws one line of text in c with the left end of its baseline at
@@ -16,7 +17,7 @@ func Label(dst *image.RGBA, text string, x, y, size float64, c color.RGBA) (floa
 	}
 	defer putChain(ch)
 	ch.setSize(size)
-	text = ch.clean(text)
+	text = strings.ReplaceAll(ch.clean(text), "\n", " ") // a label is one line
 	ch.rtl = rtlText(text)
 	runs, w := ch.shapeLine([]rune(text), size)
 	asc, desc := ch.metrics()

@@ -367,6 +367,18 @@ func TestWrapping(t *testing.T) {
 			}
 			return ""
 		}},
+		{"Mom: did you eat?\nMe: yes\n\n  Mom: what did you eat?", 900, 6, 3, func(ls []string) string {
+			if ls[0] != "Mom: did you eat?" || ls[1] != "Me: yes" || ls[2] != "Mom: what did you eat?" {
+				return "a caption's line breaks should start its lines, blank lines and indents dropped"
+			}
+			return ""
+		}},
+		{"first line\nsecond line\nthird line", 900, 2, 0, func(ls []string) string {
+			if len(ls) > 2 {
+				return "more breaks than the box's lines: the caption should flow"
+			}
+			return ""
+		}},
 		{"https://example.com/a/very/long/path/that/keeps/going/and/going", 300, 8, 0, func(ls []string) string {
 			for _, l := range ls {
 				if strings.HasSuffix(l, "-") {

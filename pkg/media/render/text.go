@@ -32,6 +32,7 @@ type piece struct {
 	glue   bool
 	hyphen bool
 	keep   bool // never starts a line: a dash stays with the word before it
+	brk    bool // always starts a line: the caption had a line break before it
 }
 
 // block is a caption set into lines at a size.
@@ -113,22 +114,28 @@ func blockHeight(n int, size, asc, desc float64) float64 {
 
 // clean composes text (NFC, so a letter and its combining accent become
 // the one glyph the font has), drops runes no font draws (and controls),
-// and turns any run of white space into one space. Text left with nothing
-// visible (only joiners or selectors) is empty.
+// and turns any run of white space into one space, or into one line break
+// when it holds one (a dialogue's lines stay lines). Text left with
+// nothing visible (only joiners or selectors) is empty.
 func (c *chain) clean(text string) string {
 	var b strings.Builder
-	space, visible := false, false
+	space, newline, visible := false, false, false
 	for _, r := range norm.NFC.String(text) {
 		if unicode.IsSpace(r) {
 			space = b.Len() > 0
+			newline = newline || space && r == '\n'
 			continue
 		}
 		if !c.kept(r) {
 			continue
 		}
 		if space {
-			b.WriteByte(' ')
-			space = false
+			if newline {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+			space, newline = false, false
 		}
 		b.WriteRune(r)
 		visible = visible || !ignorable(r)
@@ -146,6 +153,9 @@ func (c *chain) clean(text string) string {
 func (c *chain) fit(text string, boxW, boxH float64, maxLines int, minSize, maxSize float64) (b block, ok bool) {
 	c.setSize(refSize)
 	text = c.clean(text)
+	if strings.Count(text, "\n") >= maxLines {
+		text = strings.ReplaceAll(text, "\n", " ") // more lines of its own than the box takes: flowed
+	}
 	c.rtl = rtlText(text)
 	pieces := c.pieces(text, boxW*refSize/minSize)
 	if len(pieces) == 0 {
@@ -162,6 +172,9 @@ func (c *chain) fit(text string, boxW, boxH float64, maxLines int, minSize, maxS
 	best := block{rtl: c.rtl, asc: asc, desc: desc}
 	for n := 1; n <= maxLines && n <= len(pieces); n++ {
 		lines, widest := balance(pieces, space, hyphen, n)
+		if lines == nil {
+			continue // fewer lines than the caption's own
+		}
 		size := c.sizeFor(widest, n, boxW, boxH, maxSize, asc, desc)
 		if size <= best.size { // strictly larger: on a tie fewer lines win
 			continue
@@ -195,7 +208,7 @@ func (c *chain) pieces(text string, maxWidth float64) []piece {
 	var out []piece
 	rs := []rune(text)
 	c.lines.Init(rs)
-	glue := false
+	glue, brk := false, false
 	var spans [][2]int // the opportunities, collected first: measuring reuses the segmenters
 	for it := c.lines.LineIterator(); it.Next(); {
 		l := it.Line()
@@ -203,20 +216,26 @@ func (c *chain) pieces(text string, maxWidth float64) []piece {
 	}
 	for _, sp := range spans {
 		end := sp[1]
+		newline := false
 		for end > sp[0] && unicode.IsSpace(rs[end-1]) {
+			newline = newline || rs[end-1] == '\n'
 			end--
 		}
 		if end == sp[0] {
-			glue = false
+			glue, brk = false, brk || newline
 			continue
 		}
 		word := rs[sp[0]:end]
 		before := len(out)
 		out = c.breakWord(out, word, glue, maxWidth)
-		if before > 0 && dash(string(word)) && !glue {
+		if before > 0 && dash(string(word)) && !glue && !brk {
 			out[before].keep = true
 		}
+		if before > 0 && brk {
+			out[before].brk, out[before].glue = true, false
+		}
 		glue = end == sp[1] // no space after it: the next piece follows directly
+		brk = newline
 	}
 	return out
 }
@@ -316,17 +335,23 @@ func (c *chain) prefixWidths(word []rune) []float64 {
 
 // balance splits pieces into exactly n lines minimising the widest line
 // (linear partition by dynamic programming) and returns the lines and the
-// widest width.
+// widest width; a piece after a line break always starts a line (nil when
+// n is fewer than the caption's own lines).
 func balance(pieces []piece, space, hyphen float64, n int) ([]string, float64) {
 	m := len(pieces)
-	// prefix[i]: width of pieces[:i]; gaps[i]: spaces before pieces[1:i].
+	// prefix[i]: width of pieces[:i]; gaps[i]: spaces before pieces[1:i];
+	// brks[i]: line breaks before pieces[1:i].
 	prefix := make([]float64, m+1)
 	gaps := make([]int, m+1)
+	brks := make([]int, m+1)
 	for i, p := range pieces {
 		prefix[i+1] = prefix[i] + p.width
-		gaps[i+1] = gaps[i]
+		gaps[i+1], brks[i+1] = gaps[i], brks[i]
 		if i > 0 && !p.glue {
 			gaps[i+1]++
+		}
+		if i > 0 && p.brk {
+			brks[i+1]++
 		}
 	}
 	width := func(i, j int) float64 { // a line of pieces[i:j]
@@ -356,8 +381,8 @@ func balance(pieces []piece, space, hyphen float64, n int) ([]string, float64) {
 			// is no better than the best found.
 			for i := j - 1; i >= k-1; i-- {
 				w := width(i, j)
-				if w >= cost[k][j] {
-					break
+				if w >= cost[k][j] || brks[j]-brks[i+1] > 0 {
+					break // wider only, or across a line break
 				}
 				if i > 0 && pieces[i].keep {
 					continue

@@ -71,10 +71,15 @@ type Template struct {
 	UseWhen  string            `yaml:"use_when"`
 	Fits     []string          `yaml:"fits,omitempty"`
 	Examples []Example         `yaml:"examples"`
-	License  License           `yaml:"license"`
-	Status   string            `yaml:"status"`
-	Trim     []float64         `yaml:"trim,omitempty"`
-	Speech   string            `yaml:"speech,omitempty"`
+	// Offline is how the offline picker fills the template's one slot
+	// when the prompt is a request for a meme about something: a phrase
+	// per language with "{about}" for the subject as the request named it
+	// ("about cats", "про кота"). Only the languages listed get it.
+	Offline Phrase    `yaml:"offline,omitempty"`
+	License License   `yaml:"license"`
+	Status  string    `yaml:"status"`
+	Trim    []float64 `yaml:"trim,omitempty"`
+	Speech  string    `yaml:"speech,omitempty"`
 
 	// Set by the loader.
 	Source string   `yaml:"-"`
@@ -150,6 +155,23 @@ func (t *Template) Slots() []Box {
 		}
 	}
 	return out
+}
+
+// Speaks reports whether every fixed text of the template exists in lang
+// (or in no language in particular): a German meme must not say "Change
+// my mind".
+func (t *Template) Speaks(lang string) bool {
+	for _, b := range t.Boxes {
+		if len(b.Text) == 0 {
+			continue
+		}
+		if _, ok := b.Text[lang]; !ok {
+			if _, ok := b.Text[""]; !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Active reports whether the template may be used.
@@ -308,6 +330,11 @@ func (t *Template) Validate(folder string) error {
 			if n := utf8.RuneCountInString(ex.Captions[k]); s.MaxChars > 0 && n > s.MaxChars {
 				bad("example %d: caption %d (%s) has %d characters, its box takes %d", i+1, k+1, s.Role, n, s.MaxChars)
 			}
+		}
+	}
+	for lang, phrase := range t.Offline {
+		if !strings.Contains(phrase, "{about}") {
+			bad("offline (%s): want {about} where the request's subject goes", lang)
 		}
 	}
 	if t.License.Source == "" || t.License.Holder == "" || t.License.License == "" {

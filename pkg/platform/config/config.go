@@ -40,6 +40,7 @@ const (
 	DefaultModelChorusURL  = "https://http-actions.modelchorus.com"
 	DefaultTemplatesPrefix = "templates/"
 	DefaultExplore         = 0.1
+	DefaultJudgeHoldout    = 0.05
 	DefaultPolicyWindow    = 28 * 24 * time.Hour
 	DefaultPolicyHalfLife  = 7 * 24 * time.Hour
 	DefaultSweepWindow     = 30 * 24 * time.Hour
@@ -89,7 +90,8 @@ type Predict struct {
 	ProviderAPIKeyParam string
 	ChatModels          []string // CHAT_MODEL: generators, best first
 	JudgeModels         []string // JUDGE_MODEL: judges, best first; empty ("off"): the generator's favourite wins unjudged
-	JudgeVision         bool     // show the judge template candidates as pictures
+	JudgeVision         bool     // show the judge the candidates as voters see them (when the judge takes images)
+	JudgeHoldout        float64  // share of judged requests answered with a random candidate, to measure the judge
 	Candidates          int      // candidates per generator call
 	Recipes             []string // the recipes allowed; empty: all
 	Explore             float64  // share of requests whose recipe is drawn uniformly
@@ -150,7 +152,8 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 		ProviderAPIKeyParam: r.str("PROVIDER_API_KEY_PARAM", ""),
 		ChatModels:          r.list("CHAT_MODEL", DefaultChatModel),
 		JudgeModels:         r.list("JUDGE_MODEL", DefaultJudgeModel),
-		JudgeVision:         r.onOff("JUDGE_VISION", false),
+		JudgeVision:         r.onOff("JUDGE_VISION", true),
+		JudgeHoldout:        r.share("JUDGE_HOLDOUT", DefaultJudgeHoldout),
 		Candidates:          r.count("CANDIDATES", DefaultCandidates, 1, 8),
 		Recipes:             r.list("RECIPES", ""),
 		Explore:             r.share("EXPLORE", DefaultExplore),

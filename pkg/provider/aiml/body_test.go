@@ -2,6 +2,7 @@ package aiml_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,4 +194,31 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The voice follows the prompt's language where the family lists voices
+// per language, and TTS_VOICE, when set, wins.
+func TestVoiceFor(t *testing.T) {
+	for _, c := range []struct{ model, configured, lang, want string }{
+		{"deepgram/aura-2", "", "es", "celeste"},
+		{"deepgram/aura-2", "", "en", "thalia"},
+		{"deepgram/aura-2", "", "de", "thalia"}, // no German voices: the default
+		{"deepgram/aura-2", "orion", "es", "orion"},
+		{"openai/gpt-4o-mini-tts", "", "ru", "alloy"}, // multilingual voices
+		{"openai/gpt-4o-mini-tts", "Nova", "ru", "nova"},
+	} {
+		if got := aiml.VoiceFor(c.model, c.configured, c.lang); got != c.want {
+			t.Errorf("VoiceFor(%s, %q, %s) = %q, want %q", c.model, c.configured, c.lang, got, c.want)
+		}
+	}
+	for _, model := range []string{"deepgram/aura-2", "openai/tts-1", "elevenlabs/eleven_turbo_v2_5"} {
+		f := aiml.SpeechFamilyOf(model)
+		for lang, vs := range f.LangVoices {
+			for _, v := range vs {
+				if !slices.Contains(f.Voices, v) {
+					t.Errorf("%s: %s voice %q is not among its documented voices", f.Family, lang, v)
+				}
+			}
+		}
+	}
 }

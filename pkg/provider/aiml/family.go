@@ -42,6 +42,10 @@ type MediaFamily struct {
 	Body      map[string]any `yaml:"body"`
 	PromptMax int            `yaml:"prompt_max"` // characters; 0: no documented limit
 	Voices    []string       `yaml:"voices"`     // speech: the documented voices, the default first
+	// LangVoices are the voices that speak a language other than the
+	// default's, by ISO 639-1 code, the default first (Aura-2's English
+	// voices read Spanish badly).
+	LangVoices map[string][]string `yaml:"lang_voices"`
 }
 
 var families = func() (f struct {
@@ -131,6 +135,21 @@ func foldDeveloper(s string) string {
 	default:
 		return out
 	}
+}
+
+// VoiceFor is the voice model reads lang in: the configured voice
+// (Voice) when one was asked for, else the family's first voice for lang
+// when it lists voices per language, else its default.
+func VoiceFor(model, configured, lang string) string {
+	if configured != "" {
+		v, _ := Voice(model, configured)
+		return v
+	}
+	if vs := SpeechFamilyOf(model).LangVoices[lang]; len(vs) > 0 {
+		return vs[0]
+	}
+	v, _ := Voice(model, "")
+	return v
 }
 
 // Voice is the voice to ask model for: want when the family documents it

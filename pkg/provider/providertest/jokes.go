@@ -79,9 +79,10 @@ func writeCandidates(system, user string) string {
 	ti := 0
 	for k := 0; k < n && len(recipes) > 0; k++ {
 		r := recipes[k%len(recipes)]
-		c := map[string]any{"recipe": r, "angle": fmt.Sprintf("angle %d", k+1), "p": 0.5 - 0.1*float64(k)}
-		// Later candidates run longer, so the judge (longest first) never
-		// agrees with the generator's favourite (the first).
+		c := map[string]any{"plan": fmt.Sprintf("plan %d", k+1), "recipe": r, "p": 0.5 - 0.1*float64(k)}
+		// Later candidates laugh more (" ha" k times), so the judge (who
+		// counts the laughs it is shown) never agrees with the
+		// generator's favourite (the first).
 		more := strings.Repeat(" ha", k)
 		switch r {
 		case "scene":
@@ -90,7 +91,7 @@ func writeCandidates(system, user string) string {
 		case "text":
 			c["captions"] = []string{"Test servers: the only providers that never rate-limit you." + more}
 		case "reaction":
-			c["captions"] = []string{"When " + caption(k, 80)}
+			c["captions"] = []string{"When " + caption(k, 80-len(more)) + more}
 			c["image_prompt"] = "a surprised cat, close-up"
 		default: // template, chat-callback, clip: a listed template, all slots
 			if len(tpls) == 0 {
@@ -99,8 +100,15 @@ func writeCandidates(system, user string) string {
 			t := tpls[ti%len(tpls)]
 			ti++
 			caps := make([]string, len(t.limits))
+			widest := 0
 			for i, l := range t.limits {
 				caps[i] = caption(k+i, l)
+				if l > t.limits[widest] {
+					widest = i
+				}
+			}
+			if l := t.limits[widest]; l > len(more)+4 {
+				caps[widest] = caption(k+widest, l-len(more)) + more
 			}
 			c["template"], c["captions"] = t.id, caps
 		}
@@ -112,14 +120,14 @@ func writeCandidates(system, user string) string {
 
 var (
 	candidateLine = regexp.MustCompile(`(?m)^Candidate (\d+): (.*)$`)
-	angleNumber   = regexp.MustCompile(`Idea: angle (\d+)`)
+	laugh         = regexp.MustCompile(`\bha\b`)
 )
 
-// rankLatest answers a judge request: the candidates ranked by the number
-// of their angle ("angle 3" before "angle 1": the generator writes its
-// favourite first, so this judge always overrules it), then by the length
-// of their description, then by number, so the verdict does not depend on
-// the order shown.
+// rankLatest answers a judge request: the candidates ranked by the laughs
+// in their description (the generator's later candidates laugh more and
+// its favourite, the first, not at all, so this judge always overrules
+// it), then by the length of their description, then by number, so the
+// verdict does not depend on the order shown.
 func rankLatest(user string) string {
 	type c struct {
 		n, angle, size int
@@ -127,11 +135,7 @@ func rankLatest(user string) string {
 	var cs []c
 	for _, m := range candidateLine.FindAllStringSubmatch(user, -1) {
 		n, _ := strconv.Atoi(m[1])
-		x := c{n: n, size: len(m[2])}
-		if a := angleNumber.FindStringSubmatch(m[2]); a != nil {
-			x.angle, _ = strconv.Atoi(a[1])
-		}
-		cs = append(cs, x)
+		cs = append(cs, c{n: n, size: len(m[2]), angle: len(laugh.FindAllString(m[2], -1))})
 	}
 	sort.SliceStable(cs, func(i, j int) bool {
 		if cs[i].angle != cs[j].angle {

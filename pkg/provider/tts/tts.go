@@ -31,7 +31,7 @@ type Client struct {
 	baseURL string
 	key     string
 	model   string
-	voice   string
+	voice   string // TTS_VOICE as documented by the family; "": by language
 	health  *aiml.Health
 	fetch   *http.Client // for audio links in answers: policy-checked
 }
@@ -40,20 +40,25 @@ type Client struct {
 // family does not document becomes the family's default, and the error
 // says so); download fetches audio links the provider answers with.
 func New(api Doer, baseURL, key, model, voice string, download *http.Client, health *aiml.Health) (*Client, error) {
-	v, err := aiml.Voice(model, voice)
+	v, err := "", error(nil)
+	if voice != "" {
+		v, err = aiml.Voice(model, voice)
+	}
 	return &Client{api: api, baseURL: strings.TrimRight(baseURL, "/"), key: key, model: model, voice: v, health: health, fetch: download}, err
 }
 
 // Model is the speech model.
 func (c *Client) Model() string { return c.model }
 
-// Speak returns text read aloud (MP3, WAV or whatever the provider sends;
-// ffmpeg reads them all).
-func (c *Client) Speak(ctx context.Context, text string) ([]byte, error) {
+// Speak returns text, in lang (ISO 639-1), read aloud (MP3, WAV or
+// whatever the provider sends; ffmpeg reads them all): in TTS_VOICE when
+// set, else in the family's voice for lang.
+func (c *Client) Speak(ctx context.Context, text, lang string) ([]byte, error) {
 	if err := c.health.Allow(ctx, c.model); err != nil {
 		return nil, fmt.Errorf("tts %w", err)
 	}
-	ans, err := apipost.Do(ctx, c.api, c.baseURL+"/tts", c.key, aiml.SpeechBody(c.model, text, c.voice), MaxAudioBytes)
+	voice := aiml.VoiceFor(c.model, c.voice, lang)
+	ans, err := apipost.Do(ctx, c.api, c.baseURL+"/tts", c.key, aiml.SpeechBody(c.model, text, voice), MaxAudioBytes)
 	if err != nil {
 		return nil, fmt.Errorf("tts %s: %w", c.model, err)
 	}

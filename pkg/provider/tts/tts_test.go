@@ -41,11 +41,11 @@ func TestSpeak(t *testing.T) {
 			if (err != nil) != c.wrongVoice {
 				t.Fatalf("voice %q: error %v", c.voice, err)
 			}
-			if cl.voice != c.want {
-				t.Errorf("voice %q, want %q", cl.voice, c.want)
+			if v := aiml.VoiceFor(cl.model, cl.voice, "en"); v != c.want {
+				t.Errorf("voice %q, want %q", v, c.want)
 			}
 			m := &aiml.Meter{}
-			audio, err := cl.Speak(aiml.WithMeter(context.Background(), m), "hello")
+			audio, err := cl.Speak(aiml.WithMeter(context.Background(), m), "hello", "en")
 			if err != nil || string(audio[:4]) != "RIFF" {
 				t.Fatalf("%v %q (refusals %q)", err, audio[:min(4, len(audio))], srv.Refusals())
 			}
@@ -59,10 +59,10 @@ func TestSpeak(t *testing.T) {
 	}
 	srv.Set(func(b *providertest.Behavior) { b.TTSStatus = 500 })
 	cl, _ := New(http.DefaultClient, srv.URL, "k", "openai/tts-1", "", policy.Client(), aiml.NewHealth())
-	if _, err := cl.Speak(context.Background(), "x"); aiml.KindOf(err) != aiml.KindModelFailed {
+	if _, err := cl.Speak(context.Background(), "x", "en"); aiml.KindOf(err) != aiml.KindModelFailed {
 		t.Errorf("500: %v, want a model failure", err)
 	}
-	if _, err := cl.Speak(context.Background(), "x"); !errors.Is(err, meme.ErrModelGone) {
+	if _, err := cl.Speak(context.Background(), "x", "en"); !errors.Is(err, meme.ErrModelGone) {
 		t.Errorf("after a 500 the model is skipped: %v", err)
 	}
 }

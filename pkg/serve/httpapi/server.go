@@ -87,7 +87,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			if !rw.wrote {
 				// An error loses the battle: answer with the last rung instead.
-				writeAnswer(rw, meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(st.prompt)})
+				writeAnswer(rw, meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(st.prompt, "")})
 			}
 		}
 		elapsed := s.now().Sub(start)

@@ -324,7 +324,7 @@ func (f *fakeClipper) Render(ctx context.Context, s video.Spec) ([]byte, error) 
 
 type speakFunc func(ctx context.Context, text string) ([]byte, error)
 
-func (f speakFunc) Speak(ctx context.Context, text string) ([]byte, error) { return f(ctx, text) }
+func (f speakFunc) Speak(ctx context.Context, text, _ string) ([]byte, error) { return f(ctx, text) }
 
 func TestVideoLadder(t *testing.T) {
 	quickVoice := speakFunc(func(context.Context, string) ([]byte, error) { return []byte("RIFF"), nil })

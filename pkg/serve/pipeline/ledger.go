@@ -83,7 +83,7 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 		if time.Until(r.answerBy) < finishReserve {
 			log.WarnContext(ctx, "duplicate request: the first is still working; answering with text")
 			r.rung = rungDuplicate
-			return meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(r.req.Prompt)}, true
+			return meme.Answer{Type: meme.TypeText, Text: meme.TextMeme(r.req.Prompt, r.lang())}, true
 		}
 		_ = wait.Sleep(ctx, pollEvery) // at the deadline the loop's check answers
 		lctx, cancel := context.WithTimeout(ctx, claimTimeout)
@@ -106,7 +106,7 @@ func (p *Pipeline) replay(ctx context.Context, r *run) (meme.Answer, bool) {
 	}
 	text := c.Text
 	if text == "" {
-		text = meme.TextMeme(r.req.Prompt)
+		text = meme.TextMeme(r.req.Prompt, r.lang())
 	}
 	return meme.Answer{Type: meme.TypeText, Text: text}, true
 }

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"punchline/pkg/language"
 	"punchline/pkg/media/offline"
 	"punchline/pkg/media/render"
 	"punchline/pkg/media/templates"
@@ -67,7 +68,7 @@ type Templates interface {
 
 // Speaker reads a caption aloud (tts.Client).
 type Speaker interface {
-	Speak(ctx context.Context, text string) ([]byte, error)
+	Speak(ctx context.Context, text, lang string) ([]byte, error)
 }
 
 // Budget caps provider spending (budget.Caps): Take reserves one
@@ -241,7 +242,7 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	defer r.finish(spec)
 
 	plan, src := p.plan(ctx, r)
-	r.rec.Lang = plan.Lang
+	r.rec.Lang, r.rec.LangConfidence = plan.Lang, plan.LangConfidence
 	r.rec.Caption = plan.Caption()
 	r.rec.Text = plan.Text
 	r.rec.Strategy = strategy(src, plan.Layout)
@@ -383,7 +384,7 @@ func (p *Pipeline) store(ctx context.Context, r *run, key, contentType string, b
 // text is the last rung.
 func (p *Pipeline) text(r *run, text, fallback string) meme.Answer {
 	if text == "" {
-		text = meme.TextMeme(r.req.Prompt)
+		text = meme.TextMeme(r.req.Prompt, r.lang())
 	}
 	r.rung = rungFull // a text meme the plan chose is the full answer
 	if fallback != "" {
@@ -447,4 +448,12 @@ func mediaKey(r *run, ext string) string {
 		id = strconv.FormatInt(r.req.ResultID, 10)
 	}
 	return fmt.Sprintf("media/%s/%s-%s.%s", r.arrived.UTC().Format("2006/01/02"), id, hex.EncodeToString(b[:]), ext)
+}
+
+// lang is the prompt's language: the plan's once there is one.
+func (r *run) lang() string {
+	if r.rec.Lang == "" {
+		r.rec.Lang = language.Of(r.req.Prompt)
+	}
+	return r.rec.Lang
 }

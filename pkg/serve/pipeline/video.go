@@ -31,7 +31,7 @@ func (p *Pipeline) startVoice(ctx context.Context, r *run, plan meme.Plan) *voic
 	text := strings.Join(plan.Lines(), ". ")
 	go func() {
 		defer close(j.done)
-		j.audio, j.err = p.o.Voice.Speak(vctx, text)
+		j.audio, j.err = p.o.Voice.Speak(vctx, text, plan.Lang)
 		j.ms = time.Since(j.start).Milliseconds()
 	}()
 	return j

@@ -262,3 +262,43 @@ func TestGalleryWorstOnlyWhenDifferent(t *testing.T) {
 		t.Errorf("a loss among wins: no worst row")
 	}
 }
+
+// The judge's uplift: judged answers against held-out ones, with
+// Newcombe's interval; answers no judge ranked are in neither arm.
+func TestJudgeUplift(t *testing.T) {
+	var items []map[string]any
+	add := func(n, wins int, holdout bool) {
+		for i := range n {
+			it := map[string]any{"judge_model": "anthropic/claude-haiku-4.5", "judge_rank": []any{1.0, 0.0}, "outcome": "loss"}
+			if i < wins {
+				it["outcome"] = "win"
+			}
+			if holdout {
+				it["judge_holdout"] = true
+			}
+			items = append(items, it)
+		}
+	}
+	add(60, 36, false)
+	add(40, 16, true)
+	items = append(items,
+		map[string]any{"judge_model": "x", "outcome": "win"},                        // the judge failed: no rank
+		map[string]any{"outcome": "win"},                                            // not judged
+		map[string]any{"judge_model": "x", "judge_rank": []any{0.0}, "outcome": ""}, // no battle yet
+	)
+	u := JudgeUplift(items)
+	if u.Judged.Battles != 60 || u.Judged.Wins != 36 || u.Holdout.Battles != 40 || u.Holdout.Wins != 16 {
+		t.Fatalf("arms %+v %+v", u.Judged, u.Holdout)
+	}
+	if math.Abs(u.Diff-0.2) > 1e-9 || !(u.Low < u.Diff && u.Diff < u.High) || math.Abs(u.Low-0.0013) > 0.01 || math.Abs(u.High-0.378) > 0.01 {
+		t.Errorf("uplift %.4f (%.4f..%.4f), want 0.2 (about 0.00..0.38)", u.Diff, u.Low, u.High)
+	}
+	var b strings.Builder
+	if err := WriteUplift(&b, u); err != nil || !strings.Contains(b.String(), "uplift: +20.0 points") {
+		t.Errorf("table:\n%s", b.String())
+	}
+	b.Reset()
+	if err := WriteUplift(&b, JudgeUplift(nil)); err != nil || !strings.Contains(b.String(), "no data yet") {
+		t.Errorf("empty table:\n%s", b.String())
+	}
+}

@@ -57,6 +57,9 @@ func Generation(rec meme.Record) map[string]any {
 			a[name] = v
 		}
 	}
+	if rec.Lang != "" && rec.LangConfidence > 0 && rec.LangConfidence <= 1 {
+		a["lang_confidence"] = rec.LangConfidence
+	}
 	if rec.Bytes != 0 {
 		a["bytes"] = rec.Bytes
 	}
@@ -82,7 +85,7 @@ func Generation(rec meme.Record) map[string]any {
 				caps[k] = meme.CleanText(cp)
 			}
 			m := map[string]any{"recipe": c.Recipe, "captions": caps, "p": c.P}
-			for k, v := range map[string]string{"template": c.Template, "angle": meme.CleanText(c.Angle), "image_prompt": meme.CleanText(c.ImagePrompt)} {
+			for k, v := range map[string]string{"template": c.Template, "plan": meme.CleanText(c.Plan), "image_prompt": meme.CleanText(c.ImagePrompt)} {
 				if v != "" {
 					m[k] = v
 				}
@@ -94,6 +97,9 @@ func Generation(rec meme.Record) map[string]any {
 	}
 	if len(rec.ImageOrder) > 0 {
 		a["image_order"] = rec.ImageOrder
+	}
+	if rec.Holdout {
+		a["judge_holdout"] = true
 	}
 	if rec.JudgeModel != "" {
 		a["judge_model"] = rec.JudgeModel

@@ -205,7 +205,7 @@ func callReport(ctx context.Context, out io.Writer, cfg config.Predict, key stri
 			fmt.Fprintf(out, "TTS_VOICE: %v\n", verr)
 		}
 		calls = append(calls, call{"speech", l.Speech, func(ctx context.Context) error {
-			_, err := voice.Speak(ctx, "OK")
+			_, err := voice.Speak(ctx, "OK", "en")
 			return err
 		}})
 	}

@@ -72,16 +72,17 @@ func Prompts() ([]Prompt, error) {
 
 type side struct {
 	Config, Type, Media, Text, Recipe, Template, Fallback string
+	Lang                                                  string // as recorded (package language)
 	LatencyMS                                             int64
 	Candidates                                            []candidateRow
 	winner                                                *meme.Candidate
 }
 
 type candidateRow struct {
-	N, Rank                           string
-	Recipe, Template, Captions, Angle string
-	P                                 float64
-	Winner                            bool
+	N, Rank                          string
+	Recipe, Template, Captions, Plan string
+	P                                float64
+	Winner                           bool
 }
 
 type row struct {
@@ -126,9 +127,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fl := flag.NewFlagSet("eval", flag.ContinueOnError)
 	out := fl.String("out", filepath.Join(".data", "eval"), "folder for the contact sheet and media")
 	n := fl.Int("n", 0, "use the first n prompts (0: all)")
+	mix := fl.Int("mix", 0, "use n prompts taken in turn from each language (0: all)")
 	a := fl.String("a", "", "configuration A: environment overrides, comma-separated K=V")
 	b := fl.String("b", "", "configuration B (optional): environment overrides; compares A and B")
 	conc := fl.Int("conc", 2, "requests at once")
+	offlineOnly := fl.Bool("offline", false, "answer offline (no provider, no stand-in): the embedded default's memes")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -139,8 +142,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if *n > 0 && *n < len(prompts) {
 		prompts = prompts[:*n]
 	}
+	if *mix > 0 {
+		prompts = mixed(prompts, *mix)
+	}
 	base := map[string]string{}
-	standIn := getenv("PROVIDER_API_KEY") == "" && getenv("PROVIDER_API_KEY_PARAM") == ""
+	standIn := getenv("PROVIDER_API_KEY") == "" && getenv("PROVIDER_API_KEY_PARAM") == "" && !*offlineOnly
+	if *offlineOnly {
+		base = map[string]string{"PROVIDER_API_KEY": "", "PROVIDER_API_KEY_PARAM": ""}
+		fmt.Fprintln(stdout, "offline: no provider; every answer is the embedded default's")
+	}
 	if standIn {
 		prov := providertest.New()
 		defer prov.Close()
@@ -163,7 +173,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer cr.app.Close()
 		runs = append(runs, cr)
 		fmt.Fprintf(stdout, "%s (%s): %s\n", cr.Name, cr.Describe, cr.Answers)
-		if !standIn {
+		if !standIn && !*offlineOnly {
 			fmt.Fprintf(stdout, "%s models: %s; cost of its answers $%.4f\n", cr.Name, cr.Models, cr.CostUSD)
 		}
 	}
@@ -188,6 +198,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	fmt.Fprintf(stdout, "contact sheet: %s\n", page)
+	for _, cr := range runs {
+		pic := filepath.Join(*out, "sheet-"+cr.Name+".jpg")
+		if err := writeSheet(pic, *out, cr, rows); err != nil {
+			return fmt.Errorf("picture sheet %s: %w", cr.Name, err)
+		}
+		fmt.Fprintf(stdout, "picture sheet: %s\n", pic)
+	}
 	return nil
 }
 
@@ -280,7 +297,7 @@ func runConfig(ctx context.Context, name, overrides string, base map[string]stri
 func sideOf(config string, ans meme.Answer, it map[string]any) side {
 	s := side{Config: config, Type: ans.Type, Media: ans.URL, Text: meme.CleanText(ans.Text)}
 	str := func(k string) string { v, _ := it[k].(string); return meme.CleanText(v) }
-	s.Recipe, s.Template, s.Fallback = str("recipe"), str("template"), str("fallback")
+	s.Recipe, s.Template, s.Fallback, s.Lang = str("recipe"), str("template"), str("fallback"), str("lang")
 	fmt.Sscan(fmt.Sprint(it["latency_ms"]), &s.LatencyMS)
 	cands, _ := it["candidates"].([]any)
 	rank := map[int]int{}
@@ -309,14 +326,14 @@ func sideOf(config string, ans meme.Answer, it map[string]any) side {
 		var p float64
 		fmt.Sscan(fmt.Sprint(m["p"]), &p)
 		r := candidateRow{N: fmt.Sprint(i + 1), Recipe: get("recipe"), Template: get("template"),
-			Captions: strings.Join(caps, " / "), Angle: get("angle"), P: p, Winner: i == pick}
+			Captions: strings.Join(caps, " / "), Plan: planOf(get), P: p, Winner: i == pick}
 		if pos, ok := rank[i]; ok {
 			r.Rank = fmt.Sprint(pos)
 		}
 		s.Candidates = append(s.Candidates, r)
 		if i == pick {
 			s.winner = &meme.Candidate{Recipe: get("recipe"), Template: get("template"), Captions: caps,
-				ImagePrompt: get("image_prompt"), Angle: get("angle"), P: p}
+				ImagePrompt: get("image_prompt"), Plan: planOf(get), P: p}
 		}
 	}
 	return s
@@ -345,7 +362,7 @@ func compare(ctx context.Context, judge *joke.Engine, lib joke.Library, rows []r
 			order = []int{1, 0}
 		}
 		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		rank, err := judge.Judge(jctx, model, rows[i].Prompt, rows[i].Lang, []meme.Candidate{*a, *b}, order, lib, nil)
+		rank, err := judge.Judge(jctx, model, joke.Topic(rows[i].Prompt), []meme.Candidate{*a, *b}, order, lib, nil)
 		cancel()
 		if err != nil {
 			rows[i].Verdict = "judge failed: " + err.Error()
@@ -383,4 +400,39 @@ func writePage(path string, runs []*configRun, rows []row, pw *pairwise, standIn
 		err = cerr
 	}
 	return err
+}
+
+// planOf is a recorded candidate's plan ("angle" in items written before
+// the generator planned first).
+func planOf(get func(string) string) string {
+	if p := get("plan"); p != "" {
+		return p
+	}
+	return get("angle")
+}
+
+// mixed is up to n prompts taken in turn from each language, in the order
+// the languages first appear: a sample that shows every language.
+func mixed(ps []Prompt, n int) []Prompt {
+	var langs []string
+	by := map[string][]Prompt{}
+	for _, p := range ps {
+		if _, ok := by[p.Lang]; !ok {
+			langs = append(langs, p.Lang)
+		}
+		by[p.Lang] = append(by[p.Lang], p)
+	}
+	var out []Prompt
+	for round := 0; len(out) < n; round++ {
+		took := false
+		for _, l := range langs {
+			if round < len(by[l]) && len(out) < n {
+				out, took = append(out, by[l][round]), true
+			}
+		}
+		if !took {
+			break
+		}
+	}
+	return out
 }

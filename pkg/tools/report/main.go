@@ -92,6 +92,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err := report.ImageModels(stdout, learn.ModelScores(items, nil)); err != nil {
 		return err
 	}
+	if err := report.WriteUplift(stdout, report.JudgeUplift(items)); err != nil {
+		return err
+	}
 	if err := report.WriteCosts(stdout, report.Costs(items)); err != nil {
 		return err
 	}
