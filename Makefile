@@ -47,6 +47,12 @@ template-preview: ## Render one template with given captions: ID=… TEXT="top|b
 doctor: ## After a deploy: every configured model against the live catalogue; with PROVIDER_API_KEY (or PROVIDER_API_KEY_PARAM) one tiny call per role, with latency and cost
 	$(GO) run ./pkg/tools/doctor
 
+.PHONY: templates-paint
+templates-paint: ## Have the provider paint the library once: photo variants of every template with a paint spec and clip templates with sound (VIDEO_MODEL) into OUT=dir [IDS=…], then lint it and render its contact sheet (OUT/lint.png); no key: the AIML stand-in's placeholders
+	@test -n "$(OUT)" || { echo "usage: make templates-paint OUT=dir [IDS=a,b]" >&2; exit 2; }
+	$(GO) run ./pkg/tools/templatespaint -out "$(OUT)" $(if $(IDS),-ids "$(IDS)")
+	$(GO) run ./pkg/tools/templateslint -dir "$(OUT)" -out "$(OUT)/lint.png"
+
 .PHONY: templates-lint
 templates-lint: ## Validate a template folder (DIR=…, default the house set) and render a contact sheet to .data/templates-lint.png
 	$(GO) run ./pkg/tools/templateslint $(if $(DIR),-dir "$(DIR)") -out $(or $(OUT),.data/templates-lint.png)
@@ -174,7 +180,7 @@ load: ship-modfile ## 50 concurrent clients for LOAD_SECONDS (60), twice each, o
 	$(GO) test -modfile=$(SHIP_MODFILE) -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 30m ./functions/predict
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := ./pkg/language:FuzzIdentify ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse ./pkg/media/templates:FuzzLoad ./pkg/provider/aiml:FuzzDecodeCatalogue ./pkg/provider/aiml:FuzzClassify ./pkg/provider/chat:FuzzText ./pkg/provider/tts:FuzzAudioURL
+FUZZ_TARGETS := ./pkg/provider/videogen:FuzzRead ./pkg/language:FuzzIdentify ./pkg/media/jpegenc:FuzzKernels ./pkg/media/render:FuzzDistances ./pkg/serve/httpapi:FuzzParseRequest ./pkg/joke:FuzzParseCandidates ./pkg/joke:FuzzParseRanking ./pkg/provider/imagegen:FuzzDecodeResponse ./pkg/provider/imagegen:FuzzDecodeImage ./pkg/stats/arena:FuzzDecode ./pkg/media/render:FuzzCaption ./pkg/media/templates:FuzzParse ./pkg/media/templates:FuzzLoad ./pkg/provider/aiml:FuzzDecodeCatalogue ./pkg/provider/aiml:FuzzClassify ./pkg/provider/chat:FuzzText ./pkg/provider/tts:FuzzAudioURL
 
 .PHONY: fuzz
 fuzz: ## Fuzz every decoder of outside input, and the SIMD kernels against their references, for FUZZTIME each (default 60s); new corpus entries land in testdata/fuzz to commit

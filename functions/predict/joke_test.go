@@ -59,7 +59,10 @@ func TestRunJudgesCandidates(t *testing.T) {
 				"JUDGE_MODEL": "anthropic/claude-haiku-4.5", "CHAT_MODEL": "openai/gpt-4.1-mini-2025-04-14",
 			})
 			start := time.Now()
-			got := post(t, base+"/", `{"result_id":77,"prompt":"Cats vs dogs"}`)
+			// A plainly English prompt: a short one the first language stage
+			// doubts loads the second stage's models on first use, which
+			// under -race eats the time for the second judging.
+			got := post(t, base+"/", `{"result_id":77,"prompt":"Cats versus dogs: which one would you rather live with?"}`)
 			if took := time.Since(start); took > c.maxTime {
 				t.Errorf("answered after %v", took)
 			}
@@ -116,8 +119,13 @@ func TestDefaultJudgeSeesTheMemes(t *testing.T) {
 		"DATA_DIR": t.TempDir(), "PROVIDER_API_KEY": "k", "PROVIDER_BASE_URL": prov.URL, "SPECULATE": "off",
 		"RECIPES": "template,scene",
 	})
-	if got := post(t, base+"/", `{"result_id":78,"prompt":"Cats vs dogs"}`); got["type"] == nil {
-		t.Fatalf("answer %v", got)
+	// The first request also pays for the cold start (fonts, the drawn
+	// templates' first paint: seconds under -race, past the pictures'
+	// share of the judge's slice); the second is a warm one's.
+	for _, id := range []string{"78", "79"} {
+		if got := post(t, base+"/", `{"result_id":`+id+`,"prompt":"Cats vs dogs"}`); got["type"] == nil {
+			t.Fatalf("answer %v", got)
+		}
 	}
 	judge := prov.LastChatRequest()
 	body, _ := json.Marshal(judge)

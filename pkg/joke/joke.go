@@ -192,8 +192,9 @@ type Brief struct {
 	Shape          meme.Shape
 	Recipes        []Recipe
 	Templates      []*templates.Template
-	Draw           learn.Choice   // the policy's draw, when one was made
-	Winners        []learn.Winner // memes of ours that won, in the prompt's language group
+	Panels         []*templates.Template // the multi-panel formats the panels recipe may paint
+	Draw           learn.Choice          // the policy's draw, when one was made
+	Winners        []learn.Winner        // memes of ours that won, in the prompt's language group
 }
 
 // Topic is the part of a brief that is the prompt's alone: its language
@@ -209,17 +210,22 @@ func Topic(prompt string) Brief {
 // whose fits match the prompt's shape first, then others at random.
 func (e *Engine) Brief(prompt string, usable []*templates.Template, rng *rand.Rand) Brief {
 	b := Topic(prompt)
-	var pics, clips []*templates.Template
+	var pics, clips, panels []*templates.Template
 	for _, t := range usable {
-		if t.Kind == templates.KindClip {
+		switch {
+		case t.Kind == templates.KindClip:
 			clips = append(clips, t)
-		} else {
+		default:
 			pics = append(pics, t)
+			if len(t.Panels()) > 0 {
+				panels = append(panels, t)
+			}
 		}
 	}
 	have := map[string]bool{
 		"image": e.o.Can.Image, "video": e.o.Can.Video, "templates": len(pics) > 0,
 		"clips": len(clips) > 0 && e.o.Can.Video, "transcript": b.Shape.Kind == "dialogue",
+		"panels": len(panels) > 0,
 	}
 	for _, r := range Recipes {
 		if len(e.allowed) > 0 && !e.allowed[r.Name] {
@@ -267,6 +273,9 @@ func (e *Engine) Brief(prompt string, usable []*templates.Template, rng *rand.Ra
 	}
 	if offered[meme.RecipeClip] {
 		b.Templates = append(b.Templates, shortlist(clips, b.Shape.Kind, 2, &policy, rng)...)
+	}
+	if offered[meme.RecipePanels] {
+		b.Panels = shortlist(panels, b.Shape.Kind, 4, &policy, rng)
 	}
 	return b
 }
@@ -321,12 +330,17 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 		Examples []Example
 	}
 	type winnerView struct{ Prompt, Meme string }
+	type panelView struct {
+		ID, About, UseWhen, Slots string
+		N                         int
+	}
 	data := struct {
 		N          int
 		Language   string
 		Transcript bool
 		Recipes    []recipeView
 		Templates  []tplView
+		Panels     []panelView
 		Winners    []winnerView
 	}{N: e.o.Candidates, Language: b.Language, Transcript: b.Shape.Kind == "dialogue"}
 	if data.Language == "" {
@@ -342,22 +356,10 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 		data.Recipes = append(data.Recipes, v)
 	}
 	for _, t := range b.Templates {
-		about := t.About[b.Lang]
-		if about == "" {
-			about = t.About["en"]
-		}
-		var slots []string
-		for _, s := range t.Slots() {
-			slot := s.Role
-			if s.MaxChars > 0 {
-				slot += fmt.Sprintf(" ≤%d", s.MaxChars)
-			}
-			slots = append(slots, slot)
-		}
 		// A team template's text is ours to send, but bounded: one with a
 		// 250 KB use_when made a 1.75 MB prompt.
-		v := tplView{ID: t.ID, About: meme.Truncate(meme.CleanText(about), maxTemplateText), UseWhen: meme.Truncate(meme.CleanText(t.UseWhen), maxTemplateText),
-			Slots: strings.Join(slots, ", ")}
+		v := tplView{ID: t.ID, About: meme.Truncate(meme.CleanText(aboutIn(t, b.Lang)), maxTemplateText), UseWhen: meme.Truncate(meme.CleanText(t.UseWhen), maxTemplateText),
+			Slots: slotList(t)}
 		for _, ex := range t.Examples {
 			if ex.Lang == b.Lang && len(v.Examples) < 2 {
 				caps, _ := json.Marshal(cutAll(ex.Captions, maxCaptionRunes))
@@ -365,6 +367,10 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 			}
 		}
 		data.Templates = append(data.Templates, v)
+	}
+	for _, t := range b.Panels {
+		data.Panels = append(data.Panels, panelView{ID: t.ID, About: meme.Truncate(meme.CleanText(aboutIn(t, b.Lang)), maxTemplateText),
+			UseWhen: meme.Truncate(meme.CleanText(t.UseWhen), maxTemplateText), Slots: slotList(t), N: len(t.Panels())})
 	}
 	for _, w := range b.Winners {
 		data.Winners = append(data.Winners, winnerView{Prompt: meme.Truncate(meme.CleanText(w.Prompt), maxTemplateText), Meme: winnerMeme(w)})
@@ -381,6 +387,27 @@ func (e *Engine) GeneratorRequest(b Brief, model string) (aiml.Chat, error) {
 		MaxTokens:   400 + 220*e.o.Candidates,
 		JSON:        true,
 	}, nil
+}
+
+// aboutIn is t's description in lang, else in English.
+func aboutIn(t *templates.Template, lang string) string {
+	if about := t.About[lang]; about != "" {
+		return about
+	}
+	return t.About["en"]
+}
+
+// slotList is t's slots as the generator reads them: roles with limits.
+func slotList(t *templates.Template) string {
+	var slots []string
+	for _, s := range t.Slots() {
+		slot := s.Role
+		if s.MaxChars > 0 {
+			slot += fmt.Sprintf(" ≤%d", s.MaxChars)
+		}
+		slots = append(slots, slot)
+	}
+	return strings.Join(slots, ", ")
 }
 
 // winnerMeme is a winner as the generator is shown it: what voters saw,
@@ -527,7 +554,7 @@ func Plan(c meme.Candidate, lang string) meme.Plan {
 	case c.Recipe == meme.RecipeText:
 		p.Format, p.Layout, p.Bottom = meme.TypeText, meme.LayoutClassic, text
 	case c.Template != "":
-		p.Template, p.Captions = c.Template, c.Captions
+		p.Template, p.Captions, p.PanelPrompts = c.Template, c.Captions, c.PanelPrompts
 	case c.Recipe == meme.RecipeReaction:
 		p.Layout, p.Bottom = meme.LayoutBar, c.Captions[0]
 	default: // scene

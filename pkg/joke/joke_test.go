@@ -60,10 +60,14 @@ func TestRecipesData(t *testing.T) {
 			t.Errorf("%s: examples in %v, want English and Russian", r.Name, langs)
 		}
 	}
-	for _, want := range []string{meme.RecipeScene, meme.RecipeTemplate, meme.RecipeReaction, meme.RecipeChatCallback, meme.RecipeClip, meme.RecipeText} {
+	// The data and the names RECIPES takes are the same set.
+	for _, want := range meme.Recipes {
 		if !names[want] {
-			t.Errorf("recipe %s missing", want)
+			t.Errorf("recipe %s missing from data/recipes.yaml", want)
 		}
+	}
+	if len(names) != len(meme.Recipes) {
+		t.Errorf("data/recipes.yaml has %d recipes, meme.Recipes %d", len(names), len(meme.Recipes))
 	}
 }
 
@@ -86,9 +90,9 @@ func TestBrief(t *testing.T) {
 		o            Options
 		want         string
 	}{
-		{"everything but clips", "Cats vs dogs", Options{Can: Can{Image: true, Video: true}}, "scene,template,reaction,text"},
+		{"everything but clips", "Cats vs dogs", Options{Can: Can{Image: true, Video: true}}, "scene,template,reaction,panels,text"},
 		{"no image model", "Cats vs dogs", Options{}, "template,reaction,text"},
-		{"transcript", "A: hi\nB: hello\nA: bye", Options{Can: Can{Image: true}}, "scene,template,reaction,chat-callback,text"},
+		{"transcript", "A: hi\nB: hello\nA: bye", Options{Can: Can{Image: true}}, "scene,template,reaction,chat-callback,panels,text"},
 		{"RECIPES restricts", "Cats vs dogs", Options{Can: Can{Image: true}, Recipes: []string{"scene", "text", "clip"}}, "scene,text"},
 	}
 	for _, tt := range tests {
@@ -163,6 +167,7 @@ func TestGeneratorPromptGolden(t *testing.T) {
 		{"generator-scene-only", "When the deploy works on Friday", Options{Candidates: 2, Recipes: []string{"scene"}, Can: Can{Image: true}}},
 		{"generator-text-only", "adulting", Options{Candidates: 2, Recipes: []string{"text"}}},
 		{"generator-clip", "When the build goes green", Options{Candidates: 2, Recipes: []string{"clip"}, Can: Can{Video: true}}},
+		{"generator-panels", "Breaking: company announces return to office five days a week", Options{Candidates: 2, Recipes: []string{"panels"}, Can: Can{Image: true}}},
 		{"generator-de-request", "Mach ein Meme darüber, dass der Zug schon wieder Verspätung hat", Options{Candidates: 2, Recipes: []string{"scene", "text"}, Can: Can{Image: true}}},
 		{"generator-uk-question", "чому кіт завжди сідає саме на клавіатуру?", Options{Candidates: 2, Recipes: []string{"text"}}},
 		{"generator-es-headline", "Última hora: el gobierno propone prohibir las reuniones de los lunes", Options{Candidates: 2, Recipes: []string{"text"}}},

@@ -30,6 +30,9 @@ func describe(c meme.Candidate, lib Library, lang string) string {
 			}
 		}
 		fmt.Fprintf(&b, "meme format %q (%s) with captions %s", c.Template, strings.TrimSpace(about), strings.Join(quoted, " / "))
+		for i, p := range c.PanelPrompts {
+			fmt.Fprintf(&b, "; panel %d painted as %s", i+1, p)
+		}
 	case c.Recipe == meme.RecipeText:
 		fmt.Fprintf(&b, "a text meme: %s", strings.Join(quoted, " "))
 	case c.Recipe == meme.RecipeReaction:

@@ -73,6 +73,11 @@ func candidatesIn(v any) ([]meme.Candidate, error) {
 		if c.Plan == "" {
 			c.Plan = str(m["angle"]) // the first prompt's name for it
 		}
+		if ps, ok := m["panel_prompts"].([]any); ok {
+			for _, x := range ps {
+				c.PanelPrompts = append(c.PanelPrompts, str(x))
+			}
+		}
 		switch cs := m["captions"].(type) {
 		case []any:
 			for _, x := range cs {

@@ -3,6 +3,7 @@ package joke
 import (
 	_ "embed"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -29,9 +30,12 @@ func Validate(cands []meme.Candidate, b Brief, lib Library) []meme.Candidate {
 	for _, r := range b.Recipes {
 		offered[r.Name] = true
 	}
-	listed := map[string]bool{}
+	listed, panelFormats := map[string]bool{}, map[string]bool{}
 	for _, t := range b.Templates {
 		listed[t.ID] = true
+	}
+	for _, t := range b.Panels {
+		panelFormats[t.ID] = true
 	}
 	topicKey := normalise(b.Prompt)
 	var out []meme.Candidate
@@ -52,13 +56,26 @@ func Validate(cands []meme.Candidate, b Brief, lib Library) []meme.Candidate {
 			if c.Template == "" {
 				continue
 			}
+			c.PanelPrompts = nil
+		case meme.RecipePanels:
+			// A panel format from the panel list, one picture per panel.
+			t := lib.Get(c.Template)
+			if t == nil || !panelFormats[c.Template] || len(c.PanelPrompts) < len(t.Panels()) {
+				continue
+			}
+			c.PanelPrompts = cutAll(c.PanelPrompts[:len(t.Panels())], maxImagePrompt)
+			if slices.Contains(c.PanelPrompts, "") {
+				continue
+			}
 		case meme.RecipeReaction:
+			c.PanelPrompts = nil
 		default:
-			c.Template = "" // scene and text take no template
+			c.Template, c.PanelPrompts = "", nil // scene and text take no template
 		}
 		if c.Template != "" {
 			t := lib.Get(c.Template)
-			if t == nil || !listed[c.Template] || !t.Active() || (t.Kind == templates.KindClip) != (c.Recipe == meme.RecipeClip) {
+			ok := listed[c.Template] || c.Recipe == meme.RecipePanels && panelFormats[c.Template]
+			if t == nil || !ok || !t.Active() || (t.Kind == templates.KindClip) != (c.Recipe == meme.RecipeClip) {
 				continue
 			}
 			slots = t.Slots()

@@ -63,6 +63,9 @@ type Plan struct {
 	// When Template is set, Layout, Top, Bottom and ImagePrompt are unused.
 	Template string
 	Captions []string
+	// PanelPrompts, for a panels plan, are the pictures to paint into the
+	// template's panels (the drawn panel answers for any that is late).
+	PanelPrompts []string
 	// ChatModel is the generator that wrote the plan ("" for rule-made
 	// ones).
 	ChatModel string
@@ -122,7 +125,10 @@ type Candidate struct {
 	// Plan is the joke's idea, written before its captions (recorded,
 	// never shown to voters or the judge).
 	Plan string
-	P    float64
+	// PanelPrompts, for the panels recipe, are the pictures to paint, one
+	// per panel of the template's format, in order.
+	PanelPrompts []string
+	P            float64
 }
 
 // Recipes: how a meme is made.
@@ -132,8 +138,13 @@ const (
 	RecipeReaction     = "reaction"      // a "when…" bar over a reaction picture or template
 	RecipeChatCallback = "chat-callback" // a transcript's own joke, in a template
 	RecipeClip         = "clip"          // a clip template with its caption bar
+	RecipePanels       = "panels"        // a multi-panel format, each panel painted for the joke
 	RecipeText         = "text"          // a text meme
 )
+
+// Recipes are every recipe's name (RECIPES takes these; pkg/joke's
+// data/recipes.yaml describes each).
+var Recipes = []string{RecipeScene, RecipeTemplate, RecipeReaction, RecipeChatCallback, RecipePanels, RecipeClip, RecipeText}
 
 // Record is the generation side of a results item (docs/architecture.md,
 // "Data model"). Battle attributes are written by the stats function and
@@ -159,12 +170,15 @@ type Record struct {
 	// TemplateSource where it came from: house, dir or bucket.
 	Template       string
 	TemplateSource string
-	Choice                  // the joke engine's work, when it ran
-	ImageOrder     []string // the image models in the order they were tried
-	CostUSD        float64  // what the provider said its calls cost, in US dollars
-	LatencyMS      int64
-	StageMS        map[string]int64
-	Status         string // StatusDone once recorded
+	// Painted: the template's picture or clip was painted by a provider
+	// model (it records its provenance), not drawn by our code.
+	Painted    bool
+	Choice              // the joke engine's work, when it ran
+	ImageOrder []string // the image models in the order they were tried
+	CostUSD    float64  // what the provider said its calls cost, in US dollars
+	LatencyMS  int64
+	StageMS    map[string]int64
+	Status     string // StatusDone once recorded
 }
 
 // Generation status of a results item: a request claims the result_id

@@ -76,6 +76,20 @@ func Fit(img image.Image, side int) *image.RGBA {
 	return out
 }
 
+// Cover scales img to cover r of dst, centred, cropping what is over: a
+// picture painted for a panel fills its panel whatever its own shape.
+func Cover(dst *image.RGBA, r image.Rectangle, img image.Image) {
+	b := img.Bounds()
+	if r.Empty() || b.Empty() {
+		return
+	}
+	f := max(float64(r.Dx())/float64(b.Dx()), float64(r.Dy())/float64(b.Dy()))
+	sw, sh := max(1, int(float64(r.Dx())/f)), max(1, int(float64(r.Dy())/f))
+	src := image.Rect(b.Min.X+(b.Dx()-sw)/2, b.Min.Y+(b.Dy()-sh)/2, 0, 0)
+	src.Max = src.Min.Add(image.Pt(sw, sh))
+	xdraw.CatmullRom.Scale(dst, r, img, src, xdraw.Src, nil)
+}
+
 // costly names a format whose decoding needs far more memory per pixel
 // than its output ("" for the others).
 func costly(format string, cfg image.Config, data []byte) string {

@@ -222,9 +222,18 @@ func (l *Library) All() []*Template {
 
 // Usable returns the templates that may be used (not retired), sorted by id.
 func (l *Library) Usable() []*Template {
+	all := l.All()
+	painted := map[string]bool{} // formats a usable painted variant stands for
+	for _, t := range all {
+		if t.Active() && t.PaintedFrom != "" {
+			painted[t.PaintedFrom] = true
+		}
+	}
 	var out []*Template
-	for _, t := range l.All() {
-		if t.Active() {
+	for _, t := range all {
+		// A painted variant is preferred: its drawn original steps aside
+		// (and comes back if the variant is retired or removed).
+		if t.Active() && !painted[t.ID] {
 			out = append(out, t)
 		}
 	}

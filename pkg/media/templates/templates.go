@@ -75,11 +75,16 @@ type Template struct {
 	// when the prompt is a request for a meme about something: a phrase
 	// per language with "{about}" for the subject as the request named it
 	// ("about cats", "про кота"). Only the languages listed get it.
-	Offline Phrase    `yaml:"offline,omitempty"`
-	License License   `yaml:"license"`
-	Status  string    `yaml:"status"`
-	Trim    []float64 `yaml:"trim,omitempty"`
-	Speech  string    `yaml:"speech,omitempty"`
+	Offline Phrase `yaml:"offline,omitempty"`
+	// Paint is how the provider paints a photographic variant of a drawn
+	// format (make templates-paint); PaintedFrom, on such a variant, is
+	// the drawn format it stands for (preferred over it when usable).
+	Paint       *Paint    `yaml:"paint,omitempty"`
+	PaintedFrom string    `yaml:"painted_from,omitempty"`
+	License     License   `yaml:"license"`
+	Status      string    `yaml:"status"`
+	Trim        []float64 `yaml:"trim,omitempty"`
+	Speech      string    `yaml:"speech,omitempty"`
 
 	// Set by the loader.
 	Source string   `yaml:"-"`
@@ -143,6 +148,34 @@ type License struct {
 	Source  string `yaml:"source"`
 	Holder  string `yaml:"holder"`
 	License string `yaml:"license"`
+	// Provenance, on a painted asset: the model, prompt, seed, date and
+	// the provider's output terms it was made under.
+	Provenance *Provenance `yaml:"provenance,omitempty"`
+}
+
+// Provenance is how a painted asset was made.
+type Provenance struct {
+	Model  string `yaml:"model"`
+	Prompt string `yaml:"prompt"`
+	Seed   int64  `yaml:"seed"`
+	Date   string `yaml:"date"`
+	Terms  string `yaml:"terms"`
+}
+
+// Paint is a format's painting spec: one picture prompt for the whole
+// base, or one per panel (each painted into its rectangle of the base);
+// no text in any picture. A clip spec's prompt describes 4–6 s of motion
+// and sound for a video model.
+type Paint struct {
+	Prompt string       `yaml:"prompt,omitempty"`
+	Panels []PaintPanel `yaml:"panels,omitempty"`
+}
+
+// PaintPanel is one panel's picture: its rectangle of the base (x, y, w,
+// h as fractions) and its prompt.
+type PaintPanel struct {
+	Rect   [4]float64 `yaml:"rect"`
+	Prompt string     `yaml:"prompt"`
 }
 
 // Slots are the boxes captions fill, in order (boxes with fixed text are
@@ -172,6 +205,16 @@ func (t *Template) Speaks(lang string) bool {
 		}
 	}
 	return true
+}
+
+// Panels are the panels a joke can have painted into the format (its paint
+// spec's), or none: a format qualifies when it has one caption slot per
+// panel.
+func (t *Template) Panels() []PaintPanel {
+	if t.Paint == nil || len(t.Paint.Panels) < 2 || len(t.Slots()) != len(t.Paint.Panels) || t.Kind == KindClip {
+		return nil
+	}
+	return t.Paint.Panels
 }
 
 // Active reports whether the template may be used.
@@ -331,6 +374,19 @@ func (t *Template) Validate(folder string) error {
 				bad("example %d: caption %d (%s) has %d characters, its box takes %d", i+1, k+1, s.Role, n, s.MaxChars)
 			}
 		}
+	}
+	if p := t.Paint; p != nil {
+		if (strings.TrimSpace(p.Prompt) == "") == (len(p.Panels) == 0) {
+			bad("paint: want a prompt for the whole base or panels, not both or neither")
+		}
+		for i, pp := range p.Panels {
+			if x, y, w, h := pp.Rect[0], pp.Rect[1], pp.Rect[2], pp.Rect[3]; strings.TrimSpace(pp.Prompt) == "" || w <= 0 || h <= 0 || x < 0 || y < 0 || x+w > 1.0001 || y+h > 1.0001 {
+				bad("paint panel %d: want a prompt and a rect inside 0..1", i+1)
+			}
+		}
+	}
+	if t.PaintedFrom != "" && (t.License.Provenance == nil || t.License.Provenance.Model == "" || t.License.Provenance.Prompt == "") {
+		bad("painted_from: a painted template records its model and prompt under license.provenance")
 	}
 	for lang, phrase := range t.Offline {
 		if !strings.Contains(phrase, "{about}") {

@@ -66,6 +66,10 @@ func TestValidateRejects(t *testing.T) {
 		{"bad status", "status: active", "status: maybe", "status \"maybe\""},
 		{"no slots", "role: top, style: outline, max_chars: 20}", "role: top, style: outline, max_chars: 20, text: T}", "at least one caption slot"},
 		{"trim on a drawn template", "status: active", "status: active\ntrim: [0, 2]", "trim and speech are for clips"},
+		{"paint with neither", "status: active", "status: active\npaint: {}", "paint: want a prompt for the whole base or panels"},
+		{"paint panel outside", "status: active", "status: active\npaint: {panels: [{rect: [0.5, 0, 0.6, 1], prompt: a cat}]}", "paint panel 1: want a prompt and a rect inside 0..1"},
+		{"painted without provenance", "status: active", "status: active\npainted_from: distracted", "records its model and prompt under license.provenance"},
+		{"offline phrase without its subject", "status: active", "status: active\noffline: {en: \"memes\"}", "offline (en): want {about}"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,5 +268,27 @@ func TestSecondYAMLDocumentIsReported(t *testing.T) {
 	ts, problems := Load(Files(map[string][]byte{"two/template.yaml": []byte(two)}), SourceDir)
 	if len(ts) != 1 || len(problems) != 1 || !problems[0].Warning || !strings.Contains(problems[0].Reason, "second YAML document") {
 		t.Errorf("templates %d, problems %+v", len(ts), problems)
+	}
+}
+
+// A painted variant is preferred: its drawn original leaves the usable
+// set while the variant is usable, and comes back when it is retired.
+func TestUsablePrefersPainted(t *testing.T) {
+	drawn := &Template{ID: "distracted", Status: StatusActive}
+	other := &Template{ID: "two-buttons", Status: StatusActive}
+	photo := &Template{ID: "distracted-photo", Status: StatusActive, PaintedFrom: "distracted"}
+	l := NewLibrary([]*Template{drawn, other}, []*Template{photo})
+	ids := func() (out []string) {
+		for _, u := range l.Usable() {
+			out = append(out, u.ID)
+		}
+		return out
+	}
+	if got := strings.Join(ids(), ","); got != "distracted-photo,two-buttons" {
+		t.Errorf("usable %s, want the photo instead of the drawn one", got)
+	}
+	photo.Status = StatusRetired
+	if got := strings.Join(ids(), ","); got != "distracted,two-buttons" {
+		t.Errorf("usable %s once the photo is retired", got)
 	}
 }

@@ -156,3 +156,45 @@ func (r *Renderer) run(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// Painted clips: what a clip template made by a video model may be.
+const (
+	NormalMaxSeconds = 6.0
+	NormalMaxBytes   = 8 << 20
+)
+
+// Normalise makes a clip from a video model into a clip template's asset:
+// at most NormalMaxSeconds, scaled to fit 720p (MaxSide × MaxPixels), H.264
+// yuv420p with its sound as AAC, no metadata, encoder tags or SEI, and at
+// most NormalMaxBytes.
+func (r *Renderer) Normalise(ctx context.Context, clip []byte) ([]byte, error) {
+	if r.ffprobe == "" {
+		return nil, errors.New("video: normalising needs ffprobe beside ffmpeg")
+	}
+	dir, err := os.MkdirTemp("", "punchline-normal-")
+	if err != nil {
+		return nil, fmt.Errorf("video: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "in.mp4")
+	if err := os.WriteFile(in, clip, 0o600); err != nil {
+		return nil, fmt.Errorf("video: %w", err)
+	}
+	w, h, length, err := r.probe(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	vw, vh := fit(w, h, 0)
+	D := strconv.FormatFloat(math.Min(length, NormalMaxSeconds), 'f', 2, 64)
+	args := []string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-t", D, "-i", in,
+		"-map", "0:v:0", "-map", "0:a:0?", "-vf", fmt.Sprintf("scale=%d:%d:flags=bicubic,setsar=1", vw, vh),
+		"-c:a", "aac", "-b:a", "96k", "-flags:a", "+bitexact"}
+	data, err := r.encode(ctx, args, filepath.Join(dir, "out.mp4"), D)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > NormalMaxBytes {
+		return nil, fmt.Errorf("video: the normalised clip is %d bytes, over %d", len(data), NormalMaxBytes)
+	}
+	return data, nil
+}

@@ -1,6 +1,7 @@
 package video
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
@@ -163,5 +164,49 @@ func TestClipTemplateSizeIsChecked(t *testing.T) {
 	}
 	if err := CheckSize([]byte("\x00\x00\x00\x10ftypisom\x00\x00\x00\x00")); err != nil {
 		t.Errorf("a clip that declares no size: %v", err)
+	}
+}
+
+// A video model's clip becomes a clip template's asset: 1080p and 9 s in,
+// 720p and 6 s out, H.264 yuv420p with its sound, no metadata or encoder
+// tags.
+func TestNormalise(t *testing.T) {
+	r := renderer(t)
+	src := filepath.Join(t.TempDir(), "model.mp4")
+	cmd := exec.Command(r.ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=24",
+		"-f", "lavfi", "-i", "sine=frequency=330", "-t", "9", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p",
+		"-c:a", "aac", "-metadata", "title=from the model", "-metadata", "comment=provider tag", src)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make the model's clip: %v %s", err, out)
+	}
+	in, _ := os.ReadFile(src)
+	clip, err := r.Normalise(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ffprobe(t, r, clip)
+	var video, audio bool
+	for _, s := range p.Streams {
+		switch s.CodecType {
+		case "video":
+			video = s.CodecName == "h264" && s.PixFmt == "yuv420p" && s.Width == 1280 && s.Height == 720
+		case "audio":
+			audio = s.CodecName == "aac"
+		}
+	}
+	d, _ := strconv.ParseFloat(p.Format.Duration, 64)
+	if !video || !audio || d < 5.9 || d > 6.1 {
+		t.Errorf("normalised: video ok %v, sound %v, %.2f s: %+v", video, audio, d, p)
+	}
+	for k, v := range p.Format.Tags {
+		if k != "major_brand" && k != "minor_version" && k != "compatible_brands" {
+			t.Errorf("tag %s=%q survived", k, v)
+		}
+	}
+	if bytes.Contains(clip, []byte("x264")) || bytes.Contains(clip, []byte("Lavf")) || bytes.Contains(clip, []byte("provider tag")) {
+		t.Error("an encoder tag or the model's metadata is in the file")
+	}
+	if _, err := r.Normalise(context.Background(), []byte("not a video")); err == nil {
+		t.Error("garbage normalised")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"punchline/pkg/meme"
 	"strconv"
 	"strings"
 	"time"
@@ -183,7 +184,7 @@ func LoadPredict(getenv func(string) string) (Predict, error) {
 	}
 	for _, name := range c.Recipes {
 		if !recipes[name] {
-			r.fail("RECIPES entry %q: want scene, template, reaction, chat-callback, clip or text", name)
+			r.fail("RECIPES entry %q: want one of %s", name, strings.Join(meme.Recipes, ", "))
 		}
 	}
 	if c.TemplatesPrefix == "off" {
@@ -334,7 +335,13 @@ func (r *reader) onOff(name string, def bool) bool {
 }
 
 // recipes are the names RECIPES may list (the joke engine's recipes).
-var recipes = map[string]bool{"scene": true, "template": true, "reaction": true, "chat-callback": true, "clip": true, "text": true}
+var recipes = func() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range meme.Recipes {
+		m[r] = true
+	}
+	return m
+}()
 
 // share is a fraction in 0..1.
 func (r *reader) share(name string, def float64) float64 {

@@ -115,6 +115,18 @@ func ImageBody(model, prompt string) map[string]any {
 	return mediaBody(ImageFamilyOf(model), model, "prompt", prompt)
 }
 
+// VideoBody is the body asking model for a clip of prompt on AIML's
+// asynchronous video API (POST /v2/video/generations): the family's fixed
+// fields (its shortest documented length of at least 4 s, 720p, sound
+// where the model paints it) and, when seed is not 0, the seed.
+func VideoBody(model, prompt string, seed int64) map[string]any {
+	body := mediaBody(VideoFamilyOf(model), model, "prompt", prompt)
+	if seed != 0 {
+		body["seed"] = seed
+	}
+	return body
+}
+
 // SpeechBody is the body for reading text aloud with model in voice (a
 // voice the family documents; "" for none).
 func SpeechBody(model, text, voice string) map[string]any {

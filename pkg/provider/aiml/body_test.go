@@ -222,3 +222,19 @@ func TestVoiceFor(t *testing.T) {
 		}
 	}
 }
+
+func TestVideoBodiesMatchPublishedSchemas(t *testing.T) {
+	models := providertest.SchemaModels("/video/generations")
+	if len(models) < 2 {
+		t.Fatalf("video schemas for %v; want at least two", models)
+	}
+	for _, model := range models {
+		t.Run(model, func(t *testing.T) {
+			body := aiml.VideoBody(model, "a slow dramatic turn to the camera", 42)
+			validate(t, model, body)
+			if body["generate_audio"] != true {
+				t.Errorf("%s: no sound asked for: %v", model, body)
+			}
+		})
+	}
+}

@@ -52,11 +52,12 @@ var families = func() (f struct {
 	Chat   []ChatFamily  `yaml:"chat"`
 	Image  []MediaFamily `yaml:"image"`
 	Speech []MediaFamily `yaml:"speech"`
+	Video  []MediaFamily `yaml:"video"`
 }) {
 	if err := yaml.Unmarshal(familiesYAML, &f); err != nil {
 		panic("aiml: families.yaml: " + err.Error()) // embedded data, checked by tests
 	}
-	if len(f.Chat) == 0 || len(f.Image) == 0 || len(f.Speech) == 0 {
+	if len(f.Chat) == 0 || len(f.Image) == 0 || len(f.Speech) == 0 || len(f.Video) == 0 {
 		panic("aiml: families.yaml: a kind has no families")
 	}
 	return f
@@ -90,6 +91,9 @@ func ChatFamilyOf(model string) ChatFamily {
 // ImageFamilyOf is model's image family.
 func ImageFamilyOf(model string) MediaFamily { return mediaFamily(families.Image, model) }
 
+// VideoFamilyOf is model's video family.
+func VideoFamilyOf(model string) MediaFamily { return mediaFamily(families.Video, model) }
+
 // SpeechFamilyOf is model's speech family.
 func SpeechFamilyOf(model string) MediaFamily { return mediaFamily(families.Speech, model) }
 
@@ -111,7 +115,7 @@ func Developer(model string, cat *Catalogue) string {
 			return foldDeveloper(m.Developer)
 		}
 	}
-	for _, d := range []string{ChatFamilyOf(model).Developer, ImageFamilyOf(model).Developer, SpeechFamilyOf(model).Developer} {
+	for _, d := range []string{ChatFamilyOf(model).Developer, ImageFamilyOf(model).Developer, SpeechFamilyOf(model).Developer, VideoFamilyOf(model).Developer} {
 		if d != "" {
 			return foldDeveloper(d)
 		}

@@ -40,6 +40,20 @@ func Do(ctx context.Context, api Doer, url, key string, body any, max int64) (An
 		return Answer{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return send(api, req, key, max)
+}
+
+// Get reads url with key as the bearer token, as Do reads its answer (a
+// task's status on an asynchronous API).
+func Get(ctx context.Context, api Doer, url, key string, max int64) (Answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return Answer{}, err
+	}
+	return send(api, req, key, max)
+}
+
+func send(api Doer, req *http.Request, key string, max int64) (Answer, error) {
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := api.Do(req)
 	if err != nil {

@@ -33,7 +33,7 @@ func text(raw json.RawMessage) string {
 var (
 	wantN      = regexp.MustCompile(`write exactly (\d+) different`)
 	recipeLine = regexp.MustCompile(`(?m)^- recipe ([a-z-]+):`)
-	tplLine    = regexp.MustCompile(`(?m)^- template ([a-z0-9-]+) \(slots: ([^)]*)\)`)
+	tplLine    = regexp.MustCompile(`(?m)^- template ([a-z0-9-]+) \(slots: ([^)]*)\)( \[panels: (\d+)\])?`)
 	slotLimit  = regexp.MustCompile(`≤(\d+)`)
 )
 
@@ -53,8 +53,9 @@ func writeCandidates(system, user string) string {
 	type tpl struct {
 		id     string
 		limits []int
+		panels int // a panel format's panels (the panels recipe); 0 for the others
 	}
-	var tpls []tpl
+	var tpls, panelTpls []tpl
 	for _, m := range tplLine.FindAllStringSubmatch(system, -1) {
 		t := tpl{id: m[1]}
 		for _, slot := range strings.Split(m[2], ",") {
@@ -63,6 +64,11 @@ func writeCandidates(system, user string) string {
 				limit, _ = strconv.Atoi(l[1])
 			}
 			t.limits = append(t.limits, limit)
+		}
+		if m[4] != "" {
+			t.panels, _ = strconv.Atoi(m[4])
+			panelTpls = append(panelTpls, t)
+			continue
 		}
 		tpls = append(tpls, t)
 	}
@@ -93,6 +99,21 @@ func writeCandidates(system, user string) string {
 		case "reaction":
 			c["captions"] = []string{"When " + caption(k, 80-len(more)) + more}
 			c["image_prompt"] = "a surprised cat, close-up"
+		case "panels":
+			if len(panelTpls) == 0 {
+				continue
+			}
+			t := panelTpls[k%len(panelTpls)]
+			caps := make([]string, len(t.limits))
+			prompts := make([]string, t.panels)
+			for i, l := range t.limits {
+				caps[i] = caption(k+i, l)
+			}
+			caps[len(caps)-1] = caption(k+len(caps), t.limits[len(caps)-1]-len(more)) + more
+			for i := range prompts {
+				prompts[i] = fmt.Sprintf("panel %d of a robot learning to joke", i+1)
+			}
+			c["template"], c["captions"], c["panel_prompts"] = t.id, caps, prompts
 		default: // template, chat-callback, clip: a listed template, all slots
 			if len(tpls) == 0 {
 				continue

@@ -46,6 +46,7 @@ const (
 	ChatUSD   = 0.0004
 	ImageUSD  = 0.003
 	SpeechUSD = 0.0015
+	VideoUSD  = 0.4 // a 6 s clip with sound
 )
 
 // Behavior is what the server does; change it with Set.
@@ -101,6 +102,11 @@ type Behavior struct {
 	// NoCostHeader leaves out x-aimlapi-usd-spent (the cost is then only in
 	// meta.usage).
 	NoCostHeader bool
+	// VideoPending is how many status reads a video generation answers
+	// "generating" before it is "completed" (default 1); VideoFails makes
+	// every generation end in "error".
+	VideoPending int
+	VideoFails   bool
 }
 
 // Server is a running provider stand-in.
@@ -114,6 +120,11 @@ type Server struct {
 	Files      atomic.Int64 // image file downloads
 	Speeches   atomic.Int64 // text-to-speech requests
 	Catalogues atomic.Int64 // catalogue requests (304s included)
+	Videos     atomic.Int64 // video generations submitted
+	VideoPolls atomic.Int64 // video generation status reads
+	videos     map[string]*generation
+	clips      map[int][]byte // the stand-in's clip per duration, made once
+	lastVideo  map[string]any
 	lastImage  map[string]any
 	lastChat   map[string]any
 	calls      map[string]int // provider calls by model
@@ -124,7 +135,8 @@ type Server struct {
 // New starts a server on loopback that answers like a real model, with
 // the documented image shape.
 func New() *Server {
-	s := &Server{b: Behavior{ImageShape: ShapeDataURL}, stop: make(chan struct{}), calls: map[string]int{}}
+	s := &Server{b: Behavior{ImageShape: ShapeDataURL}, stop: make(chan struct{}), calls: map[string]int{},
+		videos: map[string]*generation{}, clips: map[int][]byte{}}
 	mux := http.NewServeMux()
 	for _, prefix := range []string{"", "/v1"} { // the base URL may or may not end in /v1
 		mux.HandleFunc("GET "+prefix+"/models", s.catalogue)
@@ -132,6 +144,9 @@ func New() *Server {
 		mux.HandleFunc("POST "+prefix+"/images/generations", s.images)
 		mux.HandleFunc("POST "+prefix+"/tts", s.speech)
 	}
+	mux.HandleFunc("POST /v2/video/generations", s.submitVideo)
+	mux.HandleFunc("GET /v2/video/generations", s.pollVideo)
+	mux.HandleFunc("GET /files/video/{id}", s.videoFile)
 	mux.HandleFunc("GET /files/picture.png", s.file)
 	mux.HandleFunc("GET /files/redirect", s.redirect)
 	mux.HandleFunc("GET /files/voice.wav", func(w http.ResponseWriter, _ *http.Request) {

@@ -13,7 +13,7 @@ import (
 
 // The published schemas the stand-in holds bodies to (testdata/SOURCE.md).
 //
-//go:embed testdata/schemas/*.json testdata/catalogue.json testdata/deprecated.json
+//go:embed testdata/schemas/*.json testdata/catalogue.json testdata/deprecated.json testdata/video-fetch.json
 var published embed.FS
 
 // Schema is one model's published endpoint: the request body schema and

@@ -273,7 +273,7 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 		plan = offline.PlanFor(r.req.Prompt)
 		src = sourceOffline
 		r.rec.Strategy, r.rec.Caption = strategy(src, plan.Layout), plan.Caption()
-		r.rec.Template, r.rec.TemplateSource = "", ""
+		r.rec.Template, r.rec.TemplateSource, r.rec.Painted = "", "", false
 		r.fallback("template")
 	}
 

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
+	"time"
 
+	"punchline/pkg/media/picture"
 	"punchline/pkg/media/render"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/media/video"
@@ -41,7 +43,7 @@ func (p *Pipeline) templateMeme(ctx context.Context, r *run, plan meme.Plan, src
 		log.WarnContext(ctx, "plan names an unknown template", "template", plan.Template)
 		return meme.Answer{}, false
 	}
-	r.rec.Template, r.rec.TemplateSource = t.ID, t.Source
+	r.rec.Template, r.rec.TemplateSource, r.rec.Painted = t.ID, t.Source, t.License.Provenance != nil
 	r.rec.Strategy = strategy(src, "template")
 	r.rec.ImageModel = ""
 	if r.rung == "" {
@@ -58,6 +60,10 @@ func (p *Pipeline) templateMeme(ctx context.Context, r *run, plan meme.Plan, src
 	if err != nil {
 		log.ErrorContext(ctx, "template picture failed", "template", t.ID, "error", err)
 		return meme.Answer{}, false
+	}
+	if painted, ok := p.panels(ctx, r, t, plan, pic); ok {
+		pic = painted
+		r.rec.Painted, r.rec.Strategy = true, strategy(src, "panels")
 	}
 	return p.finishStill(ctx, r, plan.Text, format, voice, src,
 		func() (*image.RGBA, error) {
@@ -106,4 +112,45 @@ func band(spec render.Spec, w int) (*image.RGBA, error) {
 	b := image.NewRGBA(image.Rect(0, 0, bw, max(2, h)))
 	draw.Draw(b, b.Rect, out, image.Point{}, draw.Src)
 	return b, nil
+}
+
+// panels paints plan's panel pictures into t's drawn picture (drawn), in
+// parallel, each hedged over the image models like any picture, by the
+// image deadline; a panel that is late or fails keeps its drawn panel
+// (fallback "panels"). ok is false when no panel was painted (or the plan
+// has none to paint).
+func (p *Pipeline) panels(ctx context.Context, r *run, t *templates.Template, plan meme.Plan, drawn image.Image) (image.Image, bool) {
+	panels := t.Panels()
+	if p.offline(r) || p.o.Imager == nil || len(panels) == 0 || len(plan.PanelPrompts) != len(panels) {
+		return nil, false
+	}
+	start := time.Now()
+	jobs := make([]*job, len(panels))
+	for i, prompt := range plan.PanelPrompts {
+		jobs[i] = p.startImage(ctx, r, prompt+imagePromptEnd)
+	}
+	defer r.finish(jobs...)
+	b := drawn.Bounds()
+	base := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(base, base.Rect, drawn, b.Min, draw.Src)
+	painted := 0
+	for i, j := range jobs {
+		<-j.done // every job ends by the image deadline
+		if j.err != nil || j.img == nil {
+			continue
+		}
+		pr := panels[i].Rect
+		w, h := float64(b.Dx()), float64(b.Dy())
+		picture.Cover(base, image.Rect(int(pr[0]*w), int(pr[1]*h), int((pr[0]+pr[2])*w), int((pr[1]+pr[3])*h)), j.img)
+		if painted == 0 {
+			r.rec.ImageModel = j.model
+		}
+		painted++
+	}
+	r.stage(StageImage, start)
+	if painted < len(panels) {
+		p.o.Logger.WarnContext(ctx, "panels late or failed; their drawn panels stand in", "painted", painted, "panels", len(panels))
+		r.fallback("panels")
+	}
+	return base, painted > 0
 }

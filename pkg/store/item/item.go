@@ -85,6 +85,13 @@ func Generation(rec meme.Record) map[string]any {
 				caps[k] = meme.CleanText(cp)
 			}
 			m := map[string]any{"recipe": c.Recipe, "captions": caps, "p": c.P}
+			if len(c.PanelPrompts) > 0 {
+				ps := make([]string, len(c.PanelPrompts))
+				for k, pp := range c.PanelPrompts {
+					ps[k] = meme.CleanText(pp)
+				}
+				m["panel_prompts"] = ps
+			}
 			for k, v := range map[string]string{"template": c.Template, "plan": meme.CleanText(c.Plan), "image_prompt": meme.CleanText(c.ImagePrompt)} {
 				if v != "" {
 					m[k] = v
@@ -97,6 +104,9 @@ func Generation(rec meme.Record) map[string]any {
 	}
 	if len(rec.ImageOrder) > 0 {
 		a["image_order"] = rec.ImageOrder
+	}
+	if rec.Painted {
+		a["painted"] = true
 	}
 	if rec.Holdout {
 		a["judge_holdout"] = true
