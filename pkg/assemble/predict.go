@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"punchline/pkg/learn"
 	"punchline/pkg/media/templates"
 	"punchline/pkg/media/video"
+	"punchline/pkg/meme"
 	"punchline/pkg/platform/awsenv"
 	"punchline/pkg/platform/config"
 	"punchline/pkg/platform/emf"
@@ -182,9 +184,10 @@ func needsSSM(s secrets.Set) bool {
 
 // callsPerRequest is the most provider calls one request can make, which
 // the daily budget reserves: the generator (and its one hand-over), two
-// judgings, and for each picture job (the planned one, its softened retry
-// and the speculative one) every image model, or two calls of the only
-// one when it is hedged with itself; a voice.
+// judgings, and for each picture job (the planned one and its softened
+// retry, or a panels plan's panels; and the speculative one) every image
+// model, or two calls of the only one when it is hedged with itself; a
+// voice.
 func callsPerRequest(cfg config.Predict) int64 {
 	n := int64(1)
 	if len(cfg.ChatModels) > 1 {
@@ -194,6 +197,9 @@ func callsPerRequest(cfg config.Predict) int64 {
 		n += 2 // shuffled and reversed judgings
 	}
 	jobs := int64(2) // the planned picture and its softened retry
+	if len(cfg.Recipes) == 0 || slices.Contains(cfg.Recipes, meme.RecipePanels) {
+		jobs = max(jobs, templates.MaxPanels) // a panels plan paints each panel
+	}
 	if cfg.Speculate {
 		jobs++
 	}

@@ -133,3 +133,23 @@ func TestServesWhileSecretsUnreadable(t *testing.T) {
 		t.Errorf("without the token: %d, want 401", code)
 	}
 }
+
+// The daily budget reserves what a request can spend: a panels plan paints
+// up to templates.MaxPanels pictures, more than a scene's two jobs.
+func TestCallsPerRequestCoversPanels(t *testing.T) {
+	load := func(env map[string]string) config.Predict {
+		cfg, err := config.LoadPredict(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	all := callsPerRequest(load(map[string]string{}))
+	scene := callsPerRequest(load(map[string]string{"RECIPES": "scene,text"}))
+	panels := callsPerRequest(load(map[string]string{"RECIPES": "panels"}))
+	// Defaults: 2 generators, 2 judgings, and (4 panel jobs + the
+	// speculative one) × 2 hedged image models.
+	if all != 14 || panels != all || scene != 10 {
+		t.Errorf("calls reserved: all recipes %d, panels %d, scene %d; want 14, 14, 10", all, panels, scene)
+	}
+}

@@ -207,11 +207,15 @@ func (t *Template) Speaks(lang string) bool {
 	return true
 }
 
+// MaxPanels is the most panels a joke has painted (the daily budget
+// reserves that many pictures for a request).
+const MaxPanels = 4
+
 // Panels are the panels a joke can have painted into the format (its paint
-// spec's), or none: a format qualifies when it has one caption slot per
-// panel.
+// spec's), or none: a format qualifies when it has 2 to MaxPanels panels
+// and one caption slot per panel.
 func (t *Template) Panels() []PaintPanel {
-	if t.Paint == nil || len(t.Paint.Panels) < 2 || len(t.Slots()) != len(t.Paint.Panels) || t.Kind == KindClip {
+	if t.Paint == nil || len(t.Paint.Panels) < 2 || len(t.Paint.Panels) > MaxPanels || len(t.Slots()) != len(t.Paint.Panels) || t.Kind == KindClip {
 		return nil
 	}
 	return t.Paint.Panels
