@@ -4,18 +4,19 @@
 //
 // Two stages keep memory and cold start small while English headlines stay
 // English: every prompt is read by the low-accuracy models (trigrams) of
-// the languages below, loaded once per process (Warm, in the background at
-// cold start). Short text full of names ("Elon Musk unveils Cybertruck 2")
-// fools trigrams into German or Dutch, so a verdict other than the arena's
-// languages (English, Russian) is checked by the high-accuracy models (1-
-// to 5-grams) of just the contenders: the arena's language of that script
-// and the first stage's top three. Those models load on first use, per
-// language (BenchmarkConfirm measures the cost), so a process holds only the
-// languages its prompts were close to.
+// the languages below, loaded once per process (Warm, at cold start).
+// Short text full of names ("Elon Musk unveils Cybertruck 2") fools
+// trigrams into German or Dutch, so a verdict other than the arena's
+// languages (English, Russian) that is not certain is checked by the
+// high-accuracy models (1- to 4-grams as shipped) of just the contenders:
+// the arena's language of that script and the first stage's top two. Those
+// models load on first use, per language (BenchmarkConfirm measures the
+// cost), so a process holds only the languages its prompts were close to.
 package language
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"unicode"
@@ -55,6 +56,12 @@ type Guess struct {
 	Sure bool
 }
 
+// certain is the first stage's confidence past which no second opinion is
+// asked: real foreign prompts mostly score 1.00 there, the English
+// headlines it misreads 0.78–0.97 (testdata/prompts.tsv), and a second
+// opinion loads that language's larger models (about 7 MB each).
+const certain = 0.995
+
 // A prompt whose best language has less than minConfidence is unsure
 // unless it has at least sureLetters letters (then the models have enough
 // to go on); a word or two (fewer than fewLetters) needs tinyConfidence:
@@ -77,7 +84,12 @@ var (
 // Warm loads the models (about 40 MB; BenchmarkWarm). Safe to call more
 // than once and from several goroutines; Identify calls it.
 func Warm() {
-	once.Do(func() { detector = build() })
+	once.Do(func() {
+		detector = build()
+		// Loading unpacks every model through garbage several times its
+		// size; hand that back now rather than carry it as resident memory.
+		debug.FreeOSMemory()
+	})
 }
 
 func build() lingua.LanguageDetector {
@@ -103,7 +115,7 @@ func Identify(text string) Guess {
 		return script
 	}
 	best := values[0]
-	if l := best.Language(); l != lingua.English && l != lingua.Russian {
+	if l := best.Language(); l != lingua.English && l != lingua.Russian && best.Value() < certain {
 		best = confirm(text, values)
 	}
 	code := strings.ToLower(best.Language().IsoCode639_1().String())
@@ -116,7 +128,7 @@ func Identify(text string) Guess {
 }
 
 // confirm is the second stage: the high-accuracy verdict among the arena's
-// language of the text's script and the first stage's top three (values,
+// language of the text's script and the first stage's top two (values,
 // best first). Text in a script neither arena language uses keeps the
 // first verdict.
 func confirm(text string, values []lingua.ConfidenceValue) lingua.ConfidenceValue {
@@ -130,7 +142,7 @@ func confirm(text string, values []lingua.ConfidenceValue) lingua.ConfidenceValu
 		return values[0]
 	}
 	contenders := []lingua.Language{arena}
-	for _, v := range values[:min(3, len(values))] {
+	for _, v := range values[:min(2, len(values))] {
 		if v.Language() != arena && v.Value() > 0.01 {
 			contenders = append(contenders, v.Language())
 		}
@@ -144,6 +156,9 @@ func confirm(text string, values []lingua.ConfidenceValue) lingua.ConfidenceValu
 		d, _ = judges.LoadOrStore(key, lingua.NewLanguageDetectorBuilder().FromLanguages(contenders...).Build())
 	}
 	verdict := d.(lingua.LanguageDetector).ComputeLanguageConfidenceValues(text)
+	if !ok {
+		go debug.FreeOSMemory() // a first use loaded models (see Warm)
+	}
 	if len(verdict) == 0 {
 		return values[0]
 	}
