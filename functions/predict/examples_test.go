@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -56,12 +55,7 @@ func TestWinnersReachTheGenerator(t *testing.T) {
 
 	prov := providertest.New()
 	defer prov.Close()
-	provURL, _ := url.Parse(prov.URL)
-	env := moto.Env()
-	env["RESULTS_TABLE"], env["STATE_TABLE"], env["MEDIA_BUCKET"] = resultsTable, stateTable, moto.Bucket(t)
-	env["PROVIDER_API_KEY"], env["PROVIDER_BASE_URL"], env["FETCH_ALLOW_HOSTS"] = "k", prov.URL, provURL.Host
-	env["DATA_DIR"], env["SPECULATE"], env["JUDGE_MODEL"], env["CANDIDATES"] = t.TempDir(), "off", "off", "2"
-	base, logs := startRun(t, env)
+	base, logs := startOnMoto(t, moto, resultsTable, stateTable, prov)
 	if _, err := postAnswer(base+"/", `{"result_id":1,"prompt":"кот опять разбудил меня в пять утра"}`); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"punchline/pkg/learn"
 	"punchline/pkg/meme"
+	"punchline/pkg/platform/reqlog/logtest"
 	"punchline/pkg/provider/providertest"
 	"punchline/pkg/store/dynamo"
 	"punchline/pkg/store/mototest"
@@ -62,12 +63,7 @@ func TestRunLearnsFromOutcomes(t *testing.T) {
 
 	prov := providertest.New()
 	defer prov.Close()
-	provURL, _ := url.Parse(prov.URL)
-	env := moto.Env()
-	env["RESULTS_TABLE"], env["STATE_TABLE"], env["MEDIA_BUCKET"] = resultsTable, stateTable, moto.Bucket(t)
-	env["PROVIDER_API_KEY"], env["PROVIDER_BASE_URL"], env["FETCH_ALLOW_HOSTS"] = "k", prov.URL, provURL.Host
-	env["DATA_DIR"], env["SPECULATE"], env["JUDGE_MODEL"], env["CANDIDATES"] = t.TempDir(), "off", "off", "2"
-	base, logs := startRun(t, env)
+	base, logs := startOnMoto(t, moto, resultsTable, stateTable, prov)
 
 	const n = 200
 	var wg sync.WaitGroup
@@ -131,4 +127,17 @@ func TestRunLearnsFromOutcomes(t *testing.T) {
 			t.Errorf("%s: observed share %.3f, recorded propensity %.3f", r, observed, recorded)
 		}
 	}
+}
+
+// startOnMoto runs predict on moto's tables and bucket with the stand-in
+// provider: two candidates, no judge, no speculative picture (the policy
+// and examples tests read what the generator was offered).
+func startOnMoto(t *testing.T, moto *mototest.Server, resultsTable, stateTable string, prov *providertest.Server) (string, *logtest.Buffer) {
+	t.Helper()
+	provURL, _ := url.Parse(prov.URL)
+	env := moto.Env()
+	env["RESULTS_TABLE"], env["STATE_TABLE"], env["MEDIA_BUCKET"] = resultsTable, stateTable, moto.Bucket(t)
+	env["PROVIDER_API_KEY"], env["PROVIDER_BASE_URL"], env["FETCH_ALLOW_HOSTS"] = "k", prov.URL, provURL.Host
+	env["DATA_DIR"], env["SPECULATE"], env["JUDGE_MODEL"], env["CANDIDATES"] = t.TempDir(), "off", "off", "2"
+	return startRun(t, env)
 }

@@ -562,5 +562,3 @@ func Plan(c meme.Candidate, lang string) meme.Plan {
 	}
 	return p
 }
-
-func shapeOf(prompt string) meme.Shape { return meme.ShapeOf(prompt) }

@@ -51,7 +51,7 @@ func describe(c meme.Candidate, lib Library, lang string) string {
 // see it. The temperature is a real zero.
 func (e *Engine) JudgeRequest(model string, b Brief, cands []meme.Candidate, order []int, lib Library, pictures map[int][]byte) aiml.Chat {
 	var u strings.Builder
-	u.WriteString(topic(Brief{Prompt: b.Prompt, Shape: shapeOf(b.Prompt)}))
+	u.WriteString(topic(b))
 	u.WriteString("\n")
 	for n, i := range order {
 		fmt.Fprintf(&u, "\nCandidate %d: %s", n+1, describe(cands[i], lib, b.Lang))

@@ -116,7 +116,7 @@ func Identify(text string) Guess {
 	}
 	best := values[0]
 	if l := best.Language(); l != lingua.English && l != lingua.Russian && best.Value() < certain {
-		best = confirm(text, values)
+		best = confirm(text, script.Code, values)
 	}
 	code := strings.ToLower(best.Language().IsoCode639_1().String())
 	unsure := best.Value() < minConfidence && letters < sureLetters || letters < fewLetters && best.Value() < tinyConfidence
@@ -128,12 +128,12 @@ func Identify(text string) Guess {
 }
 
 // confirm is the second stage: the high-accuracy verdict among the arena's
-// language of the text's script and the first stage's top two (values,
-// best first). Text in a script neither arena language uses keeps the
-// first verdict.
-func confirm(text string, values []lingua.ConfidenceValue) lingua.ConfidenceValue {
+// language of the text's script (script: meme.DetectLang's guess) and the
+// first stage's top two (values, best first). Text in a script neither
+// arena language uses keeps the first verdict.
+func confirm(text, script string, values []lingua.ConfidenceValue) lingua.ConfidenceValue {
 	var arena lingua.Language
-	switch meme.DetectLang(text) {
+	switch script {
 	case "en":
 		arena = lingua.English
 	case "ru":

@@ -56,12 +56,20 @@ var exampleFields = []string{"created_at", "lang", "prompt", "recipe", "template
 // Wilson is the lower bound of the Wilson score interval (95%) of k
 // successes in n trials: a meme with 9 of 10 votes beats one with 1 of 1.
 func Wilson(k, n float64) float64 {
+	lo, _ := WilsonInterval(k, n, wilsonZ)
+	return lo
+}
+
+// WilsonInterval is the Wilson score interval for k successes in n trials
+// at z standard deviations (1.96 for 95%); (0, 0) when n is 0.
+func WilsonInterval(k, n, z float64) (lo, hi float64) {
 	if n <= 0 {
-		return 0
+		return 0, 0
 	}
-	p := k / n
-	z2 := wilsonZ * wilsonZ
-	return (p + z2/(2*n) - wilsonZ*math.Sqrt(p*(1-p)/n+z2/(4*n*n))) / (1 + z2/n)
+	p, z2 := k/n, z*z
+	centre := (p + z2/(2*n)) / (1 + z2/n)
+	half := z / (1 + z2/n) * math.Sqrt(p*(1-p)/n+z2/(4*n*n))
+	return math.Max(0, centre-half), math.Min(1, centre+half)
 }
 
 // PickWinners chooses, per language group, the memes of ours that won

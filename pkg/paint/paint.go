@@ -99,34 +99,22 @@ type Result struct {
 	Pictures, Clips, Loaded int
 }
 
-// painter is one run's clients and settings.
+// painter is one run: its options and the date it records.
 type painter struct {
-	images    *imagegen.Client
-	videos    *videogen.Client
-	clips     *video.Renderer
-	models    []string // IMAGE_MODELS
-	video     []string // VIDEO_MODEL
-	seed      int64
-	terms     string
-	date      string
-	out       string
-	stdout    io.Writer
-	mu        sync.Mutex
-	painted   int
-	clipsMade int
+	Options
+	date string
 }
 
 // Run paints every spec o.IDs names (all when empty) into o.Out, then
 // loads the folder as predict will. A spec that fails is reported and the
 // others still paint.
 func Run(ctx context.Context, o Options) (Result, error) {
-	p := &painter{images: o.Images, videos: o.Videos, clips: o.Clips, models: o.Models, video: o.Video, seed: o.Seed,
-		terms: o.Terms, date: time.Now().UTC().Format(meme.DayLayout), out: o.Out, stdout: o.Stdout}
-	if p.stdout == nil {
-		p.stdout = io.Discard
+	p := &painter{Options: o, date: time.Now().UTC().Format(meme.DayLayout)}
+	if p.Stdout == nil {
+		p.Stdout = io.Discard
 	}
-	if p.terms == "" {
-		p.terms = "generated through AIML API under its terms of use and the model developer's usage policy, as accepted by the account holder; read them before publishing (this tool does not check them)"
+	if p.Terms == "" {
+		p.Terms = "generated through AIML API under its terms of use and the model developer's usage policy, as accepted by the account holder; read them before publishing (this tool does not check them)"
 	}
 	house, problems := templates.Load(templates.House(), templates.SourceHouse)
 	if len(problems) > 0 {
@@ -141,10 +129,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	want := func(id string) bool { return len(o.IDs) == 0 || slices.Contains(o.IDs, id) }
 	var errs []error
+	var res Result
 	for _, t := range house {
 		if t.Paint != nil && want(t.ID) {
 			if err := p.picture(ctx, t); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", t.ID, err))
+			} else {
+				res.Pictures++
 			}
 		}
 	}
@@ -152,6 +143,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if want(c.ID) {
 			if err := p.clip(ctx, c); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", c.ID, err))
+			} else {
+				res.Clips++
 			}
 		}
 	}
@@ -163,7 +156,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	for _, pr := range problems {
 		errs = append(errs, fmt.Errorf("written but broken: %s: %s", pr.ID, pr.Reason))
 	}
-	return Result{Pictures: p.painted, Clips: p.clipsMade, Loaded: len(loaded)}, errors.Join(errs...)
+	res.Loaded = len(loaded)
+	return res, errors.Join(errs...)
 }
 
 // Clips are the clip specs (clips.yaml).
@@ -232,10 +226,7 @@ func (p *painter) picture(ctx context.Context, t *templates.Template) error {
 	if err := p.write(nt.ID, &nt, "base.jpg", jpg); err != nil {
 		return err
 	}
-	p.mu.Lock()
-	p.painted++
-	p.mu.Unlock()
-	fmt.Fprintf(p.stdout, "painted %s (%s) with %s\n", nt.ID, plural(len(panels), "panel"), strings.Join(models, ", "))
+	fmt.Fprintf(p.Stdout, "painted %s (%s) with %s\n", nt.ID, plural(len(panels), "panel"), strings.Join(models, ", "))
 	return nil
 }
 
@@ -243,10 +234,10 @@ func (p *painter) picture(ctx context.Context, t *templates.Template) error {
 // an account that is refused stops at once.
 func (p *painter) paint(ctx context.Context, prompt string) (image.Image, string, error) {
 	var err error
-	for _, m := range p.models {
+	for _, m := range p.Models {
 		for try := 0; try < 2; try++ {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-			img, gerr := p.images.GenerateWith(cctx, m, prompt)
+			img, gerr := p.Images.GenerateWith(cctx, m, prompt)
 			cancel()
 			if gerr == nil {
 				return img, m, nil
@@ -268,26 +259,23 @@ func (p *painter) paint(ctx context.Context, prompt string) (image.Image, string
 
 // clip has a video model paint c and writes it as a clip template.
 func (p *painter) clip(ctx context.Context, c ClipSpec) error {
-	raw, model, err := p.videos.GenerateAny(ctx, p.video, c.Prompt, p.seed, 10*time.Minute)
+	raw, model, err := p.Videos.GenerateAny(ctx, p.Video, c.Prompt, p.Seed, 10*time.Minute)
 	if err != nil {
 		return err
 	}
-	mp4, err := p.clips.Normalise(ctx, raw)
+	mp4, err := p.Clips.Normalise(ctx, raw)
 	if err != nil {
 		return err
 	}
 	t := templates.Template{
 		ID: c.ID, Kind: templates.KindClip, Asset: "clip.mp4", About: c.About, UseWhen: c.UseWhen, Fits: c.Fits, Examples: c.Examples,
 		Boxes:  []templates.Box{{X: 0, Y: 0, W: 1, H: 0.2, Role: "caption", Style: "bar", MaxChars: 90}},
-		Speech: "sound", Status: templates.StatusActive, License: p.license(model, c.Prompt, p.seed),
+		Speech: "sound", Status: templates.StatusActive, License: p.license(model, c.Prompt, p.Seed),
 	}
 	if err := p.write(t.ID, &t, "clip.mp4", mp4); err != nil {
 		return err
 	}
-	p.mu.Lock()
-	p.clipsMade++
-	p.mu.Unlock()
-	fmt.Fprintf(p.stdout, "painted %s (clip with sound, %d KB) with %s\n", t.ID, len(mp4)>>10, model)
+	fmt.Fprintf(p.Stdout, "painted %s (clip with sound, %d KB) with %s\n", t.ID, len(mp4)>>10, model)
 	return nil
 }
 
@@ -298,13 +286,13 @@ func (p *painter) license(model, prompt string, seed int64) templates.License {
 		Source:     "painted for punchline by " + model + " through AIML API (make templates-paint)",
 		Holder:     "punchline authors",
 		License:    "generated output; see provenance.terms",
-		Provenance: &templates.Provenance{Model: model, Prompt: prompt, Seed: seed, Date: p.date, Terms: p.terms},
+		Provenance: &templates.Provenance{Model: model, Prompt: prompt, Seed: seed, Date: p.date, Terms: p.Terms},
 	}
 }
 
 // write puts t's template.yaml and its asset in out/<id>/.
 func (p *painter) write(id string, t *templates.Template, asset string, data []byte) error {
-	dir := filepath.Join(p.out, id)
+	dir := filepath.Join(p.Out, id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

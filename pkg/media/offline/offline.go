@@ -32,8 +32,8 @@ const maxCaption = 140
 // ts fits the prompt's shape (Pick), else PlanFor's captions on the
 // generated background.
 func PlanWith(prompt string, ts []*templates.Template) meme.Plan {
-	p := PlanFor(prompt)
-	if t, caps, ok := Pick(prompt, ts); ok {
+	p, sh := planFor(prompt)
+	if t, caps, ok := pick(prompt, sh, p.Lang, ts); ok {
 		p.Template, p.Captions, p.Layout, p.Top, p.Bottom = t.ID, caps, "", "", ""
 	}
 	return p
@@ -43,13 +43,19 @@ func PlanWith(prompt string, ts []*templates.Template) meme.Plan {
 // the prompt's last line split in two, or, for a request ("make a meme
 // about X"), a phrasing of its subject in the prompt's language.
 func PlanFor(prompt string) meme.Plan {
+	p, _ := planFor(prompt)
+	return p
+}
+
+// planFor is PlanFor with the prompt's shape, which PlanWith's picker
+// reads too: the prompt is identified and shaped once.
+func planFor(prompt string) (meme.Plan, meme.Shape) {
 	caption := meme.Truncate(meme.LastLine(prompt), maxCaption)
 	top, bottom := meme.SplitCaption(caption)
 	lang := language.Identify(prompt)
-	picture := caption
-	if sh := meme.ShapeOf(prompt); sh.About != "" {
-		top, bottom, caption = requestCaption(sh, lang.Code)
-		picture = meme.Truncate(sh.Topic, maxCaption) // the subject, not our phrasing of it
+	sh := meme.ShapeOf(prompt)
+	if sh.About != "" {
+		top, bottom = requestCaption(sh, lang.Code)
 	}
 	return meme.Plan{
 		Lang:           lang.Code,
@@ -58,9 +64,21 @@ func PlanFor(prompt string) meme.Plan {
 		Layout:         meme.LayoutClassic,
 		Top:            top,
 		Bottom:         bottom,
-		ImagePrompt:    picture,
+		ImagePrompt:    imagePrompt(prompt, sh),
 		Text:           meme.TextMeme(prompt, lang.Code),
+	}, sh
+}
+
+// ImagePrompt is the picture the offline plan of prompt describes (its
+// last line, or a request's subject), for a picture started before any
+// plan: the speculative one.
+func ImagePrompt(prompt string) string { return imagePrompt(prompt, meme.ShapeOf(prompt)) }
+
+func imagePrompt(prompt string, sh meme.Shape) string {
+	if sh.About != "" {
+		return meme.Truncate(sh.Topic, maxCaption) // the subject, not our phrasing of it
 	}
+	return meme.Truncate(meme.LastLine(prompt), maxCaption)
 }
 
 //go:embed phrases.yaml
@@ -77,14 +95,12 @@ var phrases = func() (p struct {
 
 // requestCaption phrases a request's subject (phrases.yaml); a language
 // without a phrasing gets the subject alone, at the bottom.
-func requestCaption(sh meme.Shape, lang string) (top, bottom, text string) {
+func requestCaption(sh meme.Shape, lang string) (top, bottom string) {
 	p, ok := phrases.Request[lang]
 	if !ok {
-		bottom = meme.Truncate(sh.Topic, maxCaption)
-		return "", bottom, bottom
+		return "", meme.Truncate(sh.Topic, maxCaption)
 	}
-	top = meme.Truncate(strings.ReplaceAll(p[0], "{about}", sh.About), maxCaption)
-	return top, p[1], top + " " + p[1]
+	return meme.Truncate(strings.ReplaceAll(p[0], "{about}", sh.About), maxCaption), p[1]
 }
 
 // Background is a diagonal two-colour gradient with a dark vignette, in

@@ -32,8 +32,11 @@ var roleDefaults = func() map[string]map[string]string {
 // the same prompt always gets the same meme, different prompts vary. ok is
 // false when no template fits.
 func Pick(prompt string, ts []*templates.Template) (t *templates.Template, captions []string, ok bool) {
-	sh := meme.ShapeOf(prompt)
-	lang := language.Of(prompt)
+	return pick(prompt, meme.ShapeOf(prompt), language.Of(prompt), ts)
+}
+
+// pick is Pick for a prompt already shaped (sh) and identified (lang).
+func pick(prompt string, sh meme.Shape, lang string, ts []*templates.Template) (t *templates.Template, captions []string, ok bool) {
 	var fits []*templates.Template
 	var fills [][]string
 	for _, cand := range ts {

@@ -3,7 +3,6 @@ package video
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -33,22 +32,11 @@ const MaxClipSeconds = 30.0
 // RenderClip makes the clip answer: the trimmed clip scaled to fit the
 // size caps with the band above it, H.264 yuv420p, faststart, no metadata.
 func (r *Renderer) RenderClip(ctx context.Context, s ClipSpec) ([]byte, error) {
-	if r.ffprobe == "" {
-		return nil, errors.New("video: clip templates need ffprobe beside ffmpeg")
-	}
-	dir, err := os.MkdirTemp("", "punchline-clip-")
-	if err != nil {
-		return nil, fmt.Errorf("video: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in.mp4")
-	if err := os.WriteFile(in, s.Clip, 0o600); err != nil {
-		return nil, fmt.Errorf("video: %w", err)
-	}
-	w, h, length, err := r.probe(ctx, in)
+	dir, in, w, h, length, err := r.input(ctx, s.Clip, "clip templates")
 	if err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(dir)
 	end := s.End
 	if end <= 0 || end > length {
 		end = length
@@ -97,6 +85,29 @@ func (r *Renderer) RenderClip(ctx context.Context, s ClipSpec) ([]byte, error) {
 		args = append(args, "-map", "0:a:0?", "-c:a", "aac", "-b:a", "96k", "-flags:a", "+bitexact")
 	}
 	return r.encode(ctx, args, out, D)
+}
+
+// input writes clip to a new working folder (dir, removed by the caller
+// once err is nil) as in and probes it: its size and length. what names
+// the work that needs ffprobe.
+func (r *Renderer) input(ctx context.Context, clip []byte, what string) (dir, in string, w, h int, length float64, err error) {
+	if r.ffprobe == "" {
+		return "", "", 0, 0, 0, fmt.Errorf("video: %s needs ffprobe beside ffmpeg", what)
+	}
+	if dir, err = os.MkdirTemp("", "punchline-clip-"); err != nil {
+		return "", "", 0, 0, 0, fmt.Errorf("video: %w", err)
+	}
+	in = filepath.Join(dir, "in.mp4")
+	if err = os.WriteFile(in, clip, 0o600); err != nil {
+		err = fmt.Errorf("video: %w", err)
+	} else {
+		w, h, length, err = r.probe(ctx, in)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", "", 0, 0, 0, err
+	}
+	return dir, in, w, h, length, nil
 }
 
 // fit is the even size of a w×h video with a band of extra rows (at the
@@ -168,22 +179,11 @@ const (
 // yuv420p with its sound as AAC, no metadata, encoder tags or SEI, and at
 // most NormalMaxBytes.
 func (r *Renderer) Normalise(ctx context.Context, clip []byte) ([]byte, error) {
-	if r.ffprobe == "" {
-		return nil, errors.New("video: normalising needs ffprobe beside ffmpeg")
-	}
-	dir, err := os.MkdirTemp("", "punchline-normal-")
-	if err != nil {
-		return nil, fmt.Errorf("video: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in.mp4")
-	if err := os.WriteFile(in, clip, 0o600); err != nil {
-		return nil, fmt.Errorf("video: %w", err)
-	}
-	w, h, length, err := r.probe(ctx, in)
+	dir, in, w, h, length, err := r.input(ctx, clip, "normalising")
 	if err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(dir)
 	vw, vh := fit(w, h, 0)
 	D := strconv.FormatFloat(math.Min(length, NormalMaxSeconds), 'f', 2, 64)
 	args := []string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-t", D, "-i", in,

@@ -388,11 +388,15 @@ func (r *reader) count(name string, def, lo, hi int) int {
 	return n
 }
 
-func (r *reader) list(name, def string) []string {
+func (r *reader) list(name, def string) []string { return List(r.str(name, def)) }
+
+// List is a comma list's entries, trimmed, the empty ones left out: how
+// every list setting (CHAT_MODEL, IMAGE_MODELS, RECIPES…) is read.
+func List(s string) []string {
 	var out []string
-	for _, s := range strings.Split(r.str(name, def), ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
 		}
 	}
 	return out

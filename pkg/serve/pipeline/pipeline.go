@@ -237,7 +237,7 @@ func (p *Pipeline) generate(ctx context.Context, r *run) meme.Answer {
 	// The picture from the raw prompt starts now, beside the planner.
 	var spec *job
 	if !p.offline(r) && p.o.Speculate && p.o.FormatPolicy != meme.TypeText {
-		spec = p.startImage(ctx, r, offline.PlanFor(r.req.Prompt).ImagePrompt+imagePromptEnd)
+		spec = p.startImage(ctx, r, offline.ImagePrompt(r.req.Prompt)+imagePromptEnd)
 	}
 	defer r.finish(spec)
 

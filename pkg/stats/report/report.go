@@ -7,7 +7,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"math"
+	"punchline/pkg/learn"
 	"punchline/pkg/meme"
 	"sort"
 	"strconv"
@@ -41,14 +41,7 @@ func (r Row) Decided() int { return r.Wins + r.Losses + r.Ties + r.Mehs }
 // Wilson returns the Wilson score interval for k successes in n trials at
 // z standard deviations (1.96 for 95%); (0, 0) when n is 0.
 func Wilson(k, n int, z float64) (lo, hi float64) {
-	if n == 0 {
-		return 0, 0
-	}
-	p, nn := float64(k)/float64(n), float64(n)
-	z2 := z * z
-	centre := (p + z2/(2*nn)) / (1 + z2/nn)
-	half := z / (1 + z2/nn) * math.Sqrt(p*(1-p)/nn+z2/(4*nn*nn))
-	return math.Max(0, centre-half), math.Min(1, centre+half)
+	return learn.WilsonInterval(float64(k), float64(n), z)
 }
 
 // Build aggregates items (attribute maps as the stores scan them). Items

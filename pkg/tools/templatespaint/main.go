@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -66,11 +67,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if prov != nil {
 		poll = 20 * time.Millisecond // the stand-in is done at once
 	}
-	o, err := paint.Clients(ctx, base, key, allow, cfg.ImageModels, list(getenv("VIDEO_MODEL"), paint.DefaultVideoModels), cfg.FFmpegPath, poll)
+	o, err := paint.Clients(ctx, base, key, allow, cfg.ImageModels, config.List(cmp.Or(strings.TrimSpace(getenv("VIDEO_MODEL")), paint.DefaultVideoModels)), cfg.FFmpegPath, poll)
 	if err != nil {
 		return err
 	}
-	o.Seed, o.Terms, o.Out, o.IDs, o.Stdout = *seed, *terms, *out, list(*ids, ""), stdout
+	o.Seed, o.Terms, o.Out, o.IDs, o.Stdout = *seed, *terms, *out, config.List(*ids), stdout
 	res, err := paint.Run(ctx, o)
 	fmt.Fprintf(stdout, "painted %d picture templates and %d clip templates into %s (%d load)\n", res.Pictures, res.Clips, *out, res.Loaded)
 	if prov != nil {
@@ -81,17 +82,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	return err
-}
-
-func list(s, def string) []string {
-	if strings.TrimSpace(s) == "" {
-		s = def
-	}
-	var out []string
-	for _, x := range strings.Split(s, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
 }
